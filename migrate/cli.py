@@ -1,0 +1,140 @@
+"""Command line: diffs to stdout, every message to stderr, black's exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from migrate import pipeline
+from migrate.report import EXIT_ERROR, FileResult, Report
+from migrate.rules import all_rules
+from migrate.rules.base import TARGETS, Options
+
+_COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser for `python -m migrate`."""
+    rule_names = ", ".join(r.NAME + ("" if r.SAFE else " (unsafe)") for r in all_rules())
+    parser = argparse.ArgumentParser(
+        prog="python -m migrate",
+        description="Rewrite legacy TF1/Keras-2 graph/session juggling into load-once tf.keras code. "
+        "Prints unified diffs; --write applies them.",
+        epilog=f"rules: {rule_names}",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders; '-' reads stdin and writes stdout")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="apply the changes (atomic; keeps mode, encoding, BOM, newlines)")
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    parser.add_argument("--report", metavar="FILE", help="write a JSON report (per file, per rule, manual items)")
+    parser.add_argument("--select", metavar="RULES", default="", help="comma-separated rule names to run (unsafe ones included)")
+    parser.add_argument("--ignore", metavar="RULES", default="", help="comma-separated rule names to skip")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply rules whose result depends on the model")
+    parser.add_argument("--target", choices=TARGETS, default="tf-keras",
+                        help="tf-keras: tensorflow.keras imports (default); keras3: plain keras")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    parser.add_argument("--progress", action="store_true", help="progress on stderr even when it is not a terminal")
+    parser.add_argument("--no-model-files", action="store_true", help="do not look at the .h5 files the code loads")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    parser.add_argument("--quiet", "-q", action="store_true", help="only the summary on stderr")
+    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    return parser
+
+
+def _names(value: str, parser: argparse.ArgumentParser) -> frozenset[str]:
+    names = frozenset(n.strip() for n in value.split(",") if n.strip())
+    known = {r.NAME for r in all_rules()}
+    unknown = sorted(names - known)
+    if unknown:
+        parser.error(f"unknown rule(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return names
+
+
+def colourise(diff: str) -> str:
+    """ANSI-coloured diff (added green, removed red, hunks cyan)."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        colour = _COLOURS.get(line[:1]) if not line.startswith(("+++", "---")) else "\033[1m"
+        out.append(f"{colour}{line.rstrip(chr(10))}{_RESET}\n" if colour else line)
+    return "".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the tool; returns the exit code (0 ok, 1 --check would change, 123 a file failed)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_rules:
+        for rule in all_rules():
+            print(f"{rule.NAME:28} {'safe  ' if rule.SAFE else 'unsafe'} {rule.DESCRIPTION}")
+        return 0
+    if not args.paths:
+        parser.error("no PATH given (use '-' for stdin)")
+    config = pipeline.Config(
+        options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
+        select=_names(args.select, parser),
+        ignore=_names(args.ignore, parser),
+        write=args.write,
+        check=args.check,
+        model_files=not args.no_model_files,
+    )
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+
+    if args.paths == ["-"]:
+        return _run_stdin(args, config, colour)
+    if "-" in args.paths:
+        parser.error("'-' (stdin) cannot be combined with other paths")
+
+    def on_result(result: FileResult) -> None:
+        if result.diff and not args.write and not args.check:
+            sys.stdout.write(colourise(result.diff) if colour else result.diff)
+            sys.stdout.flush()
+
+    show_progress = args.progress or sys.stderr.isatty()
+    report = pipeline.run(
+        args.paths, config, jobs=args.jobs or None, on_result=on_result,
+        progress=_progress_printer() if show_progress else None,
+    )
+    return _finish(report, args)
+
+
+def _run_stdin(args: argparse.Namespace, config: pipeline.Config, colour: bool) -> int:
+    text = sys.stdin.read()
+    output, result = pipeline.migrate_stdin(text, config)
+    report = Report(check=config.check, write=config.write)
+    report.add(result)
+    # stdin → stdout is a filter: the migrated code on stdout, diffs only under --check
+    if not args.check:
+        sys.stdout.write(output)
+    return _finish(report, args)
+
+
+def _finish(report: Report, args: argparse.Namespace) -> int:
+    if not args.quiet:
+        for line in report.details():
+            print(line, file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+    if args.report:
+        report.write_json(args.report)
+    return report.exit_code
+
+
+def _progress_printer():
+    state = {"last": -1}
+
+    def show(done: int, total: int) -> None:
+        # only worth showing for large trees; \r keeps it on one line
+        if total < 200:
+            return
+        percent = done * 100 // max(total, 1)
+        if percent != state["last"]:
+            state["last"] = percent
+            end = "\n" if done >= total else ""
+            print(f"\rmigrate: {done}/{total} files ({percent}%)", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+__all__ = ["main", "build_parser", "EXIT_ERROR"]

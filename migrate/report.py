@@ -1,0 +1,110 @@
+"""Run results: per-file outcomes, the summary line, the exit code and the JSON report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# black's convention: 0 clean, 1 --check found changes, 123 a file could not be processed
+EXIT_OK = 0
+EXIT_WOULD_CHANGE = 1
+EXIT_ERROR = 123
+
+
+@dataclass
+class FileResult:
+    """What happened to one input. status: unchanged | changed | skipped | error."""
+
+    path: str
+    status: str = "unchanged"
+    message: str = ""
+    diff: str = ""
+    rules: list[str] = field(default_factory=list)
+    manual: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    model_files: list[dict] = field(default_factory=list)
+    written: bool = False
+
+
+@dataclass
+class Report:
+    """Counts over a run; owns the summary line and the exit code."""
+
+    check: bool = False
+    write: bool = False
+    files: list[FileResult] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        """Record one file's outcome."""
+        self.files.append(result)
+
+    def count(self, status: str) -> int:
+        """How many files ended with `status`."""
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def manual_count(self) -> int:
+        """Manual-work items over all files."""
+        return sum(len(f.manual) for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """123 if any file failed, else 1 under --check when something would change, else 0."""
+        if self.count("error"):
+            return EXIT_ERROR
+        if self.check and (self.count("changed") or any(m.get("action") == "upgrade" for f in self.files for m in f.model_files)):
+            return EXIT_WOULD_CHANGE
+        return EXIT_OK
+
+    def summary(self) -> str:
+        """One line, black style: what changed, what was left, what failed."""
+        changed = self.count("changed")
+        verb = "migrated" if self.write else "would be migrated"
+        parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}"]
+        parts.append(f"{self.count('unchanged')} unchanged")
+        if self.count("skipped"):
+            parts.append(f"{self.count('skipped')} skipped")
+        if self.manual_count:
+            parts.append(f"{self.manual_count} manual item{'s' if self.manual_count != 1 else ''} to review")
+        models = sum(1 for f in self.files for m in f.model_files if m.get("action") in ("upgrade", "upgraded"))
+        if models:
+            parts.append(f"{models} model file{'s' if models != 1 else ''} {'upgraded' if self.write else 'to upgrade'}")
+        if self.count("error"):
+            parts.append(f"{self.count('error')} failed")
+        return ", ".join(parts) + "."
+
+    def details(self) -> list[str]:
+        """Per-file lines for stderr: failures, skips, manual work as path:line: message."""
+        lines = []
+        for f in sorted(self.files, key=lambda f: f.path):
+            if f.status in ("error", "skipped") and f.message:
+                lines.append(f"{f.path}: {f.status}: {f.message}")
+            for item in f.manual:
+                lines.append(f"{f.path}:{item['line']}: manual [{item['rule']}]: {item['message']}")
+            for warning in f.warnings:
+                lines.append(f"{f.path}: note: {warning}")
+            for model in f.model_files:
+                lines.append(f"{model['path']}: model file: {model['message']}")
+        return lines
+
+    def as_json(self) -> dict:
+        """The --report document: per file, per rule, manual items with lines."""
+        per_rule: dict[str, int] = {}
+        for f in self.files:
+            for name in f.rules:
+                per_rule[name] = per_rule.get(name, 0) + 1
+        return {
+            "summary": self.summary(),
+            "exit_code": self.exit_code,
+            "counts": {s: self.count(s) for s in ("changed", "unchanged", "skipped", "error")},
+            "rules": per_rule,
+            "files": [
+                {k: v for k, v in asdict(f).items() if k != "diff"}
+                for f in sorted(self.files, key=lambda f: f.path)
+            ],
+        }
+
+    def write_json(self, path: Path) -> None:
+        """Write the JSON report to `path`."""
+        Path(path).write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,196 @@
+"""The contract every rule module follows.
+
+A rule is a `libcst.codemod.VisitorBasedCodemodCommand` with a few class attributes that
+the pipeline, the generic example test and the generated catalogue read:
+
+    class MakePredictFunction(Rule):
+        NAME = "make-predict-function"
+        DESCRIPTION = "Drop model._make_predict_function(): ..."
+        SAFE = True
+        ORDER = 50
+        TRIGGERS = ("_make_predict_function",)
+        FIXES = [Example("model._make_predict_function()\\n", "", id="statement removed")]
+        NOOPS = [Example("# model._make_predict_function()\\n", id="comment left alone")]
+
+Rules see one file at a time and never discover files. They read run options through
+`self.options` (target flavour, unsafe fixes), record work they cannot do through
+`self.manual(original_node, message)`, notes through `self.warn(message)`, and refuse a
+whole file with `raise libcst.codemod.SkipFile(reason)`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Generator, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+TARGETS = ("tf-keras", "keras3")
+
+# context.scratch keys shared by the pipeline and the rules
+OPTIONS_KEY = "migrate.options"
+MANUAL_KEY = "migrate.manual"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Run-wide choices a rule may need to read.
+
+    target: "tf-keras" writes `tensorflow.keras` spellings, "keras3" writes plain `keras`.
+    unsafe_fixes: True when the user asked for rules whose output depends on facts the
+    source does not show; the pipeline sets it per rule (--unsafe-fixes or --select NAME).
+    """
+
+    target: str = "tf-keras"
+    unsafe_fixes: bool = False
+
+    @property
+    def keras_module(self) -> str:
+        """Dotted module the migrated code imports Keras from."""
+        return "tensorflow.keras" if self.target == "tf-keras" else "keras"
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    """Work a rule found and did not (or could not) do; `line` is 1-based in the input file."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+
+    def as_dict(self) -> dict:
+        """JSON-ready form for the report."""
+        return {"rule": self.rule, "line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One documented case: `before` becomes `after`; with `after=None` it must stay unchanged.
+
+    Sources are dedented, so examples can be written as indented triple-quoted strings.
+    `target` runs the example with that target; `manual` (if given) lists the 1-based lines
+    of `before` where the rule must report manual work; `unsafe` runs it with unsafe fixes on.
+    """
+
+    before: str
+    after: str | None = None
+    id: str = ""
+    target: str = "tf-keras"
+    manual: tuple[int, ...] | None = None
+    unsafe: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", _dedent(self.before))
+        if self.after is not None:
+            object.__setattr__(self, "after", _dedent(self.after))
+        if self.manual is not None:
+            object.__setattr__(self, "manual", tuple(self.manual))
+
+    @property
+    def expected(self) -> str:
+        """The source the rule must produce."""
+        return self.before if self.after is None else self.after
+
+
+def _dedent(source: str) -> str:
+    text = textwrap.dedent(source)
+    if text.startswith("\n"):
+        text = text[1:]
+    return text
+
+
+@dataclass
+class _PendingItem:
+    node: cst.CSTNode
+    message: str
+
+
+class Rule(VisitorBasedCodemodCommand):
+    """Base class of every migrate rule (see the module docstring for the contract)."""
+
+    NAME: ClassVar[str] = ""
+    DESCRIPTION: ClassVar[str] = ""
+    SAFE: ClassVar[bool] = True
+    ORDER: ClassVar[int] = 50
+    TRIGGERS: ClassVar[tuple[str, ...]] = ()
+    FIXES: ClassVar[Sequence[Example]] = ()
+    NOOPS: ClassVar[Sequence[Example]] = ()
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._pending: list[_PendingItem] = []
+
+    # -- what rules call -------------------------------------------------------------
+
+    @property
+    def options(self) -> Options:
+        """The run's options (defaults when the rule runs outside the pipeline)."""
+        return self.context.scratch.get(OPTIONS_KEY) or Options()
+
+    def manual(self, node: cst.CSTNode, message: str) -> None:
+        """Record manual work at `node` (pass the ORIGINAL node: positions come from the input)."""
+        self._pending.append(_PendingItem(node, message))
+
+    @classmethod
+    def triggered_by(cls, text: str) -> bool:
+        """True when the file text contains one of the rule's trigger substrings."""
+        return any(t in text for t in cls.TRIGGERS)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    @contextmanager
+    def _handle_metadata_reference(self, module: cst.Module) -> Generator[cst.Module, None, None]:
+        # libcst deep-copies the tree for every command; the pipeline hands each rule a tree
+        # nobody else holds, so the copy (the most expensive step for a small file) is skipped.
+        oldwrapper = self.context.wrapper
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        with self.resolve(wrapper):
+            self.context = replace(self.context, wrapper=wrapper)
+            try:
+                yield wrapper.module
+            finally:
+                self.context = replace(self.context, wrapper=oldwrapper)
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._pending = []
+        result = super().transform_module_impl(tree)
+        if self._pending:
+            self._flush_manual(tree)
+        return result
+
+    def _flush_manual(self, tree: cst.Module) -> None:
+        # positions are resolved only for files that have items: it costs a full pass
+        wrapper = self.context.wrapper
+        positions = wrapper.resolve(PositionProvider) if wrapper is not None else {}
+        items = self.context.scratch.setdefault(MANUAL_KEY, [])
+        code = None
+        for pending in self._pending:
+            pos = positions.get(pending.node)
+            if pos is None:
+                # an updated node: find its text in the input as a fallback
+                code = code if code is not None else tree.code
+                snippet = tree.code_for_node(pending.node).strip().splitlines()
+                idx = code.find(snippet[0]) if snippet else -1
+                line = code.count("\n", 0, idx) + 1 if idx >= 0 else 0
+                items.append(_RawItem(self.NAME, line, 0, pending.message, tree))
+            else:
+                items.append(
+                    _RawItem(self.NAME, pos.start.line, pos.start.column, pending.message, tree)
+                )
+        self._pending = []
+
+
+@dataclass
+class _RawItem:
+    """A manual item with its line in the code the rule saw (the pipeline maps it to the input)."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+    tree: cst.Module = field(repr=False)

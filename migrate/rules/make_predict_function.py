@@ -1,0 +1,137 @@
+"""Remove live `model._make_predict_function()` calls.
+
+Graph-mode Keras built the predict function lazily and not thread-safely, so apps built it
+right after loading. Eager Keras (tf.keras 2.x, Keras 3) has no such method, and calling it
+raises AttributeError.
+
+    -model = load_model("model.h5")
+    -model._make_predict_function()
+    +model = load_model("model.h5")
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from migrate.rules.base import Example, Rule
+
+_CALL = m.Call(func=m.Attribute(attr=m.Name("_make_predict_function")), args=[])
+
+
+class MakePredictFunction(Rule):
+    """Drop `x._make_predict_function()` statements (comments and other uses left alone)."""
+
+    NAME = "make-predict-function"
+    DESCRIPTION = "Remove `model._make_predict_function()`: modern Keras builds predict itself and has no such method."
+    SAFE = True
+    ORDER = 30
+    TRIGGERS = ("_make_predict_function",)
+    FIXES = [
+        Example(
+            """
+            from keras.models import load_model
+            model = load_model("model.h5")
+            model._make_predict_function()
+            """,
+            """
+            from keras.models import load_model
+            model = load_model("model.h5")
+            """,
+            id="statement right after load removed",
+        ),
+        Example(
+            """
+            def load():
+                global model
+                model = load_model("m.h5")
+                model._make_predict_function()  # needed for flask threads
+                print("loaded")
+            """,
+            """
+            def load():
+                global model
+                model = load_model("m.h5")
+                print("loaded")
+            """,
+            id="inside a loader function, trailing comment goes with it",
+        ),
+        Example(
+            """
+            class Predictor:
+                def __init__(self, path):
+                    self.model = load_model(path)
+                    self.model._make_predict_function()
+            """,
+            """
+            class Predictor:
+                def __init__(self, path):
+                    self.model = load_model(path)
+            """,
+            id="model stored on self",
+        ),
+        Example(
+            """
+            def load():
+                model._make_predict_function()
+            """,
+            """
+            def load():
+                pass
+            """,
+            id="only statement of a block becomes pass",
+        ),
+        Example(
+            """
+            MODELS["a"]._make_predict_function(); print("ok")
+            """,
+            """
+            print("ok")
+            """,
+            id="one of several statements on a line",
+        ),
+        Example(
+            """
+            if model is not None:
+                model._make_predict_function()
+            """,
+            """
+            if model is not None:
+                pass
+            """,
+            id="under a condition",
+        ),
+    ]
+    NOOPS = [
+        Example("# model._make_predict_function()\nx = 1\n", id="commented-out call is not code"),
+        Example('doc = "call model._make_predict_function() first"\n', id="mention in a string"),
+        Example("f = model._make_predict_function\n", id="attribute reference without a call is left alone"),
+        Example("result = model._make_predict_function()\n", id="return value used: not a bare statement"),
+        Example("model._make_predict_function(True)\n", id="arguments: not the Keras method"),
+        Example("def _make_predict_function(self):\n    return 1\n", id="a definition of the name"),
+    ]
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        kept = [s for s in updated_node.body if not m.matches(s, m.Expr(value=_CALL))]
+        if len(kept) == len(updated_node.body):
+            return updated_node
+        if not kept:
+            return cst.RemoveFromParent()
+        last = kept[-1]
+        if isinstance(last, cst.BaseSmallStatement) and last.semicolon is not cst.MaybeSentinel.DEFAULT:
+            kept[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(body=kept)
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        kept = [s for s in updated_node.body if not m.matches(s, m.Expr(value=_CALL))]
+        if len(kept) == len(updated_node.body):
+            return updated_node
+        if not kept:
+            kept = [cst.Pass()]
+        last = kept[-1]
+        kept[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(body=kept)
