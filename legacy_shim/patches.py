@@ -1,0 +1,308 @@
+"""Every runtime patch the shim makes, in one table: ``PATCHES`` at the bottom of this file.
+
+Read the table to know everything ``import legacy_shim`` does. Each row says what it
+targets, what it puts there, the failure it exists for, and when it applies; the small
+functions above it do the work through a ``Patcher`` (which records the originals so
+``legacy_shim.uninstall()`` can put them back). Rows apply in order.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import sys
+
+from legacy_shim import keras_aliases, load_once, tf1_surface, worklist
+from legacy_shim.registry import Patch, Patcher
+
+# --- when: conditions ----------------------------------------------------------------
+
+
+def _always():
+    return None
+
+
+def _need(module_name: str, why: str):
+    def when():
+        return None if importlib.util.find_spec(module_name) is not None else f"{module_name} is not installed: {why}"
+
+    return when
+
+
+def _keras_major() -> int | None:
+    """Major version of the `keras` distribution first on sys.path (None if absent)."""
+    try:
+        return int(importlib.metadata.version("keras").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def _tf_keras_serves_keras():
+    if importlib.util.find_spec("tf_keras") is None:
+        return "tf_keras is not installed: `pip install tf-keras` to serve Keras 2 apps"
+    major = _keras_major()
+    if major is not None and major < 3:
+        return f"standalone Keras {importlib.metadata.version('keras')} is on the path; it is used as is"
+    return None
+
+
+# --- apply: the changes ---------------------------------------------------------------
+
+
+def _tf():
+    import tensorflow
+
+    return tensorflow
+
+
+def _backend():
+    from tf_keras.src import backend
+
+    return backend
+
+
+def _thread_context():
+    # Imported late: it imports tensorflow, which must come after the env row.
+    from legacy_shim import thread_context
+
+    return thread_context
+
+
+def _replace_function(patcher: Patcher, original, replacement, prefixes=("tf_keras",)) -> int:
+    """Point every module-level reference to ``original`` under ``prefixes`` at ``replacement``.
+
+    tf_keras re-exports one function under many API modules (``keras.backend``,
+    ``keras.models``, v1 and v2 trees); an app may reach it through any of them.
+    """
+    count = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(prefixes):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is original:
+                patcher.set_attr(module, attr, replacement)
+                count += 1
+    return count
+
+
+def _import_keras2_api() -> None:
+    # Import the public API trees so _replace_function sees every re-export.
+    import tf_keras  # noqa: F401
+    import tf_keras.api._v1.keras  # noqa: F401
+    from tf_keras.src.engine import sequential, training_v1  # noqa: F401
+
+
+def apply_legacy_keras_env(p: Patcher) -> None:
+    p.set_item(os.environ, "TF_USE_LEGACY_KERAS", "1")
+
+
+def apply_graph_mode(p: Patcher) -> None:
+    tf = _tf()
+    tf1_surface.graph_mode_on(tf)
+    p.on_undo(lambda: tf1_surface.graph_mode_off(tf))  # returns a note if eager stays off
+
+
+def apply_tf1_names(p: Patcher) -> None:
+    tf = _tf()
+    for name, value in tf1_surface.v1_only_names(tf).items():
+        p.set_attr(tf, name, value)
+
+
+def apply_tf1_changed_names(p: Patcher) -> None:
+    tf = _tf()
+    for name, value in tf1_surface.changed_names(tf).items():
+        p.set_attr(tf, name, value)
+
+
+def apply_keras2_imports(p: Patcher) -> None:
+    tf = _tf()
+    _import_keras2_api()
+    for name in keras_aliases.aliased_module_names():
+        p.del_item(sys.modules, name)
+    finder = keras_aliases.KerasAliasFinder()
+    sys.meta_path.insert(0, finder)
+    p.on_undo(lambda: sys.meta_path.remove(finder) if finder in sys.meta_path else None)
+    p.set_attr(tf, "keras", keras_aliases.resolve(""))
+
+
+def apply_session_sharing(p: Patcher) -> None:
+    thread_context = _thread_context()
+    _import_keras2_api()
+    backend = _backend()
+    get_session = thread_context.sharing_get_session(backend.get_session)
+    _replace_function(p, backend.get_session, get_session)
+    _replace_function(p, backend.set_session, thread_context.registering_set_session(backend.set_session))
+    # tf.compat.v1.keras resolves lazily to the same tf_keras functions, covered above.
+
+
+def apply_thread_context(p: Patcher) -> None:
+    thread_context = _thread_context()
+    _import_keras2_api()
+    from tf_keras.src.engine import training_v1
+    from tf_keras.src.saving import saving_api
+
+    backend = _backend()
+    # Resolved at call time through the module, so it is the session-sharing get_session.
+    session = lambda: backend.get_session()  # noqa: E731
+    Model = training_v1.Model
+    for method in ("predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator", "__call__"):
+        p.set_attr(Model, method, thread_context.reentering(getattr(Model, method), session))
+    p.set_attr(
+        Model,
+        "_make_predict_function",
+        thread_context.reentering(Model._make_predict_function, session, idiom="model._make_predict_function()"),
+    )
+    p.set_attr(Model, "compile", thread_context.capturing_after(Model.compile, session))
+    function_cls = backend.GraphExecutionFunction
+    p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
+
+    def capture_loaded(model):
+        thread_context.capture(model, session)
+
+    loader = saving_api.load_model
+
+    def load_model(filepath, custom_objects=None, *args, **kwargs):
+        model = loader(filepath, custom_objects, *args, **kwargs)
+        capture_loaded(model)
+        return model
+
+    load_model.__wrapped__ = loader
+    load_model.__legacy_shim_original__ = loader
+    _replace_function(p, loader, load_model)
+
+
+def apply_clear_session_guard(p: Patcher) -> None:
+    thread_context = _thread_context()
+    _import_keras2_api()
+    backend = _backend()
+    _replace_function(p, backend.clear_session, thread_context.guarded_clear_session(backend.clear_session))
+
+
+def apply_load_once(p: Patcher) -> None:
+    _import_keras2_api()
+    from tf_keras.src import models
+
+    current = models.load_model  # the thread-context wrapper when that row applied
+    _replace_function(p, current, load_once.caching_load_model(current, after_load=lambda model: None))
+
+
+def apply_predict_classes(p: Patcher) -> None:
+    _import_keras2_api()
+    from tf_keras.src.engine import sequential
+
+    from legacy_shim import keras2_methods
+
+    p.set_attr(sequential.Sequential, "predict_classes", keras2_methods.predict_classes)
+    p.set_attr(sequential.Sequential, "predict_proba", keras2_methods.predict_proba)
+
+
+def apply_worklist(p: Patcher) -> None:
+    tf = _tf()
+    for name, idiom in (
+        ("get_default_graph", "tf.get_default_graph()"),
+        ("placeholder", "tf.placeholder()"),
+        ("global_variables_initializer", "tf.global_variables_initializer()"),
+        ("import_graph_def", "tf.import_graph_def()"),
+    ):
+        if hasattr(tf, name):
+            p.set_attr(tf, name, worklist.recording(getattr(tf, name), idiom))
+    session_cls = tf.compat.v1.Session
+    p.set_attr(session_cls, "__init__", worklist.recording(session_cls.__init__, "tf.Session()"))
+
+
+# --- the table --------------------------------------------------------------------------
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        id="legacy-keras-env",
+        target="os.environ['TF_USE_LEGACY_KERAS']",
+        replacement="'1'",
+        why="tf.keras must be Keras 2 (tf_keras); TF reads this when tf.keras is first touched",
+        when=_need("tf_keras", "tf.keras would be Keras 3, which has no graph mode or sessions"),
+        apply=apply_legacy_keras_env,
+    ),
+    Patch(
+        id="tf1-graph-mode",
+        target="tf.compat.v1.disable_v2_behavior()",
+        replacement="graph mode, as in TF 1.x",
+        why="legacy apps build graphs and run them in sessions; Keras 2's predict needs graph mode for that",
+        when=_always,
+        apply=apply_graph_mode,
+    ),
+    Patch(
+        id="tf1-names",
+        target="tensorflow.<each public tf.compat.v1 name tf lacks>",
+        replacement="the tf.compat.v1 object (tf.Session, tf.get_default_graph, tf.ConfigProto, tf.placeholder, ...)",
+        why="AttributeError: module 'tensorflow' has no attribute 'Session' (and ~200 more)",
+        when=_always,
+        apply=apply_tf1_names,
+    ),
+    Patch(
+        id="tf1-changed-names",
+        target="tensorflow.<each name whose v1 object differs: nn, train, losses, layers, Variable, ...>",
+        replacement="the tf.compat.v1 object, as `import tensorflow.compat.v1 as tf` gives",
+        why="same names, changed meaning: tf.train.AdamOptimizer, tf.nn.moments(keep_dims=...), tf.losses.*",
+        when=_always,
+        apply=apply_tf1_changed_names,
+    ),
+    Patch(
+        id="keras2-imports",
+        target="import keras / keras.* / tensorflow.keras.* / tensorflow.python.keras.*; tf.keras",
+        replacement="tf_keras's v1 API modules (keras.backend.tensorflow_backend: legacy_shim.keras_legacy_backend)",
+        why="`import keras` is Keras 3: no get_session/set_session, cannot load TF1-era .h5 files",
+        when=_tf_keras_serves_keras,
+        apply=apply_keras2_imports,
+    ),
+    Patch(
+        id="session-sharing",
+        target="tf_keras K.get_session / K.set_session (every re-export)",
+        replacement="the same, remembering each graph's session for every thread",
+        why="FailedPreconditionError: Could not find variable ... uninitialized (a fresh session per thread)",
+        when=_tf_keras_serves_keras,
+        apply=apply_session_sharing,
+    ),
+    Patch(
+        id="thread-context",
+        target="tf_keras training_v1.Model predict/predict_on_batch/evaluate/test_on_batch/__call__/"
+        "_make_predict_function/compile, K.function calls, load_model",
+        replacement="wrappers that capture the model's graph+session at load/compile/first use, build the predict "
+        "function once under a lock, and re-enter graph+session in the calling thread",
+        why="Tensor ... not found in the Graph / not an element of this graph, from request threads; first-call races",
+        when=_tf_keras_serves_keras,
+        apply=apply_thread_context,
+    ),
+    Patch(
+        id="clear-session-guard",
+        target="tf_keras K.clear_session (every re-export)",
+        replacement="a no-op when called from a non-main thread while captured models are alive",
+        why="per-request K.clear_session() resets Keras state under concurrent requests",
+        when=_tf_keras_serves_keras,
+        apply=apply_clear_session_guard,
+    ),
+    Patch(
+        id="load-once",
+        target="tf_keras load_model (every re-export)",
+        replacement="a cache keyed by path, mtime, size, custom objects and arguments",
+        why="load_model per request rebuilds the model each time: ~100x slower, racy under threads",
+        when=_tf_keras_serves_keras,
+        apply=apply_load_once,
+    ),
+    Patch(
+        id="keras2-predict-classes",
+        target="tf_keras Sequential.predict_classes / predict_proba",
+        replacement="Keras 2.x's own implementations",
+        why="AttributeError: 'Sequential' object has no attribute 'predict_classes' (removed in TF 2.6)",
+        when=_tf_keras_serves_keras,
+        apply=apply_predict_classes,
+    ),
+    Patch(
+        id="worklist",
+        target="tf.get_default_graph, tf.placeholder, tf.global_variables_initializer, tf.import_graph_def, "
+        "tf.Session.__init__",
+        replacement="the same, recording the app's call site for legacy_shim.report()",
+        why="the runtime worklist: which legacy idioms this app really uses, file:line",
+        when=_always,
+        apply=apply_worklist,
+    ),
+)

@@ -1,0 +1,35 @@
+"""Run-time settings of the shim: from the environment, or ``legacy_shim.configure()``.
+
+| setting          | environment                         | default |
+|------------------|-------------------------------------|---------|
+| disabled patches | ``LEGACY_SHIM_DISABLE=id1,id2``     | none    |
+| predict lock     | ``LEGACY_SHIM_PREDICT_LOCK=1``      | off     |
+| load once        | ``load-once`` patch (disable above) | on      |
+| report at exit   | ``LEGACY_SHIM_REPORT=path``         | none    |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+@dataclasses.dataclass
+class Settings:
+    disabled: frozenset = frozenset()
+    predict_lock: bool = False
+    report_path: str | None = None
+
+
+def from_environment(environ=os.environ) -> Settings:
+    disabled = frozenset(part.strip() for part in environ.get("LEGACY_SHIM_DISABLE", "").split(",") if part.strip())
+    return Settings(
+        disabled=disabled,
+        predict_lock=environ.get("LEGACY_SHIM_PREDICT_LOCK", "").lower() in _TRUE,
+        report_path=environ.get("LEGACY_SHIM_REPORT") or None,
+    )
+
+
+current = from_environment()

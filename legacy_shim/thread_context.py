@@ -1,0 +1,248 @@
+"""Each model's graph and session, captured once and re-entered from any thread.
+
+In graph-mode Keras 2 the default graph, the default session and the Keras session
+are all per thread (tf_keras ``SessionLocal(threading.local)``, TF's default stacks).
+A model built in the main thread and called from a request thread therefore meets an
+empty graph ("Tensor ... not found in the Graph") or a fresh session whose variables
+were never initialised ("Could not find variable ... uninitialized").
+
+The shim remembers, per graph, the session that Keras used or was told to use
+(``set_session``), captures a model's graph and session when it is loaded, compiled
+or first used (building its predict function right then, under a lock, so two first
+requests cannot race), and wraps the model's inference entry points so that they run
+inside ``with graph.as_default(), session.as_default():`` in whatever thread calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+
+import tensorflow as tf
+
+from legacy_shim import settings, worklist
+
+CTX_ATTR = "_legacy_shim_ctx"
+
+# graph -> weakref(session): the session Keras used or was given for that graph.
+_graph_sessions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# id(model) -> model, for every model whose context was captured (clear_session guard).
+live_models: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+_capture_lock = threading.RLock()
+
+
+def remember_session(session, *, override: bool) -> None:
+    """Record ``session`` as the one to use for its graph from any thread."""
+    if session is None:
+        return
+    graph = session.graph
+    if override or _registered(graph) is None:
+        _graph_sessions[graph] = weakref.ref(session)
+
+
+def _registered(graph):
+    ref = _graph_sessions.get(graph)
+    session = ref() if ref is not None else None
+    if session is None or session._closed:  # noqa: SLF001 - closed sessions are useless to re-enter
+        return None
+    return session
+
+
+def session_for(graph, get_session):
+    """The session to run ``graph`` in: the default one if it matches, the registered
+    one, or a new Keras session (which initialises the variables) as a last resort."""
+    default = tf.compat.v1.get_default_session()
+    if default is not None and default.graph is graph:
+        return default
+    session = _registered(graph)
+    if session is not None:
+        return session
+    with graph.as_default():
+        session = get_session()
+    remember_session(session, override=False)
+    return session
+
+
+class ModelContext:
+    """The graph and session a model lives in, and its optional predict lock."""
+
+    __slots__ = ("graph", "session", "lock")
+
+    def __init__(self, graph, session, lock):
+        self.graph = graph
+        self.session = session
+        self.lock = lock
+
+    def is_current(self) -> bool:
+        return tf.compat.v1.get_default_graph() is self.graph and tf.compat.v1.get_default_session() is self.session
+
+
+def model_graph(model):
+    """The graph a graph-mode model's tensors live in, or None (eager or not built)."""
+    for attr in ("outputs", "inputs"):
+        tensors = getattr(model, attr, None) or []
+        for tensor in tensors:
+            graph = getattr(tensor, "graph", None)
+            if graph is not None:
+                return graph
+    for weight in getattr(model, "weights", None) or []:
+        graph = getattr(weight, "graph", None)
+        if graph is not None:
+            return graph
+    return None
+
+
+def capture(model, get_session):
+    """Capture ``model``'s graph and session and build its predict function; idempotent.
+
+    Returns the context, or None for a model that is not a graph-mode model yet.
+    """
+    ctx = model.__dict__.get(CTX_ATTR)
+    if ctx is not None:
+        return ctx
+    if tf.executing_eagerly():
+        return None
+    with _capture_lock:
+        ctx = model.__dict__.get(CTX_ATTR)
+        if ctx is not None:
+            return ctx
+        graph = model_graph(model)
+        if graph is None:
+            return None
+        session = session_for(graph, get_session)
+        lock = threading.Lock() if settings.current.predict_lock else None
+        ctx = ModelContext(graph, session, lock)
+        build_predict_function(model, ctx)
+        # object.__setattr__: Keras' own __setattr__ would try to track the context.
+        object.__setattr__(model, CTX_ATTR, ctx)
+        live_models[id(model)] = model
+        return ctx
+
+
+def build_predict_function(model, ctx) -> None:
+    """Build the lazily-built predict function now, under the capture lock: graph
+    construction is not thread-safe and two first requests would race to do it."""
+    make_predict = getattr(type(model), "_make_predict_function", None)
+    if make_predict is None or getattr(model, "predict_function", None) is not None:
+        return
+    with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
+        if getattr(model, "predict_function", None) is None:
+            _original(make_predict)(model)
+
+
+def _original(func):
+    return getattr(func, "__legacy_shim_original__", func)
+
+
+def reentering(method, get_session, idiom: str | None = None):
+    """Wrap a model method so that it runs in the model's own graph and session."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if idiom is not None:
+            worklist.hit(idiom)
+        ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
+        if ctx is None or ctx.is_current():
+            if ctx is not None and ctx.lock is not None:
+                with ctx.lock:
+                    return method(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
+        with ctx.graph.as_default(), ctx.session.as_default():
+            if ctx.lock is not None:
+                with ctx.lock:
+                    return method(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
+
+    wrapper.__legacy_shim_original__ = method
+    return wrapper
+
+
+def capturing_after(method, get_session):
+    """Wrap a method (compile, _make_predict_function) so the model is captured right after."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        ctx = capture(self, get_session)
+        if ctx is not None:  # compile() drops the predict function; rebuild it here, not in a race
+            build_predict_function(self, ctx)
+        return result
+
+    wrapper.__legacy_shim_original__ = method
+    return wrapper
+
+
+def backend_function_call(call, get_session):
+    """Wrap ``GraphExecutionFunction.__call__`` (``K.function``) to enter its graph."""
+
+    @functools.wraps(call)
+    def wrapper(self, inputs):
+        graph = None
+        for tensor in list(getattr(self, "outputs", None) or []) + list(getattr(self, "inputs", None) or []):
+            graph = getattr(tensor, "graph", None)
+            if graph is not None:
+                break
+        if graph is None or tf.compat.v1.get_default_graph() is graph:
+            return call(self, inputs)
+        session = session_for(graph, get_session)
+        with graph.as_default(), session.as_default():
+            return call(self, inputs)
+
+    wrapper.__legacy_shim_original__ = call
+    return wrapper
+
+
+def sharing_get_session(original):
+    """``K.get_session`` that, in a thread with no session for the current graph, returns
+    the session already used for that graph elsewhere instead of a fresh uninitialised one."""
+
+    @functools.wraps(original)
+    def get_session(op_input_list=()):
+        worklist.hit("K.get_session()")
+        if tf.compat.v1.get_default_session() is None:
+            from tf_keras.src import backend
+
+            graph = backend._current_graph(op_input_list)  # noqa: SLF001 - same lookup Keras does
+            local = getattr(backend._SESSION, "session", None)  # noqa: SLF001
+            if local is None or local.graph is not graph:
+                shared = _registered(graph)
+                if shared is not None:
+                    backend._SESSION.session = shared  # noqa: SLF001
+        session = original(op_input_list)
+        remember_session(session, override=False)
+        return session
+
+    get_session.__legacy_shim_original__ = original
+    return get_session
+
+
+def registering_set_session(original):
+    """``K.set_session(sess)`` that also makes ``sess`` the session of its graph for every thread."""
+
+    @functools.wraps(original)
+    def set_session(session):
+        worklist.hit("K.set_session(sess)")
+        original(session)
+        remember_session(session, override=True)
+
+    set_session.__legacy_shim_original__ = original
+    return set_session
+
+
+def guarded_clear_session(original):
+    """``K.clear_session()`` that is a no-op in a request thread while models are live.
+
+    Legacy per-request handlers call it before ``load_model``; in a threaded server it
+    would reset Keras state under the feet of concurrent requests.
+    """
+
+    @functools.wraps(original)
+    def clear_session():
+        worklist.hit("K.clear_session()")
+        if threading.current_thread() is not threading.main_thread() and len(live_models):
+            return None
+        return original()
+
+    clear_session.__legacy_shim_original__ = original
+    return clear_session
