@@ -24,7 +24,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
-from migrate.rules.base import MANUAL_KEY, OPTIONS_KEY, ManualItem, Options, Rule
+from migrate.rules.base import MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, ManualItem, Options, Rule
 
 # A file that mentions neither cannot use TF or Keras: skipped without parsing.
 _TF_OR_KERAS = re.compile(rb"keras|tensorflow")
@@ -110,7 +110,7 @@ def apply_rules(
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         outcome.error = _parse_failure(code, exc)
         return outcome
-    context = CodemodContext(filename=filename, scratch={})
+    context = CodemodContext(filename=filename, scratch={ORIGINAL_KEY: code})
     current = code
     for rule in rules:
         if rule.TRIGGERS and not rule.triggered_by(current):

@@ -34,6 +34,8 @@ TARGETS = ("tf-keras", "keras3")
 # context.scratch keys shared by the pipeline and the rules
 OPTIONS_KEY = "migrate.options"
 MANUAL_KEY = "migrate.manual"
+# the file's text before any rule ran (rules that clean up after others compare against it)
+ORIGINAL_KEY = "migrate.original"
 
 
 @dataclass(frozen=True)
@@ -194,3 +196,21 @@ class _RawItem:
     column: int
     message: str
     tree: cst.Module = field(repr=False)
+
+
+def drop_small_statements(node, is_dropped):
+    """`node` (a SimpleStatementLine or SimpleStatementSuite) without the small statements
+    for which `is_dropped(statement)` is true.
+
+    Returns the node unchanged when nothing matches; a line left empty is removed from its
+    block (libcst writes `pass` if the block ends up empty); a one-line suite keeps `pass`.
+    """
+    kept = [s for s in node.body if not is_dropped(s)]
+    if len(kept) == len(node.body):
+        return node
+    if not kept:
+        if isinstance(node, cst.SimpleStatementSuite):
+            return node.with_changes(body=[cst.Pass()])
+        return cst.RemoveFromParent()
+    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(body=kept)

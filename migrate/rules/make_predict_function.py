@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.rules.base import Example, Rule
+from migrate.rules.base import Example, Rule, drop_small_statements
 
 _CALL = m.Call(func=m.Attribute(attr=m.Name("_make_predict_function")), args=[])
 
@@ -111,27 +111,12 @@ class MakePredictFunction(Rule):
         Example("def _make_predict_function(self):\n    return 1\n", id="a definition of the name"),
     ]
 
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        kept = [s for s in updated_node.body if not m.matches(s, m.Expr(value=_CALL))]
-        if len(kept) == len(updated_node.body):
-            return updated_node
-        if not kept:
-            return cst.RemoveFromParent()
-        last = kept[-1]
-        if isinstance(last, cst.BaseSmallStatement) and last.semicolon is not cst.MaybeSentinel.DEFAULT:
-            kept[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=kept)
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        return drop_small_statements(updated_node, _is_call_statement)
 
-    def leave_SimpleStatementSuite(
-        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
-    ) -> cst.SimpleStatementSuite:
-        kept = [s for s in updated_node.body if not m.matches(s, m.Expr(value=_CALL))]
-        if len(kept) == len(updated_node.body):
-            return updated_node
-        if not kept:
-            kept = [cst.Pass()]
-        last = kept[-1]
-        kept[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=kept)
+    def leave_SimpleStatementSuite(self, original_node, updated_node):
+        return drop_small_statements(updated_node, _is_call_statement)
+
+
+def _is_call_statement(statement: cst.BaseSmallStatement) -> bool:
+    return m.matches(statement, m.Expr(value=_CALL))

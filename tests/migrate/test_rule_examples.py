@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from migrate.pipeline import Config, apply_rules
@@ -52,4 +54,4 @@ def test_every_rule_documents_itself():
         assert rule.NOOPS, f"{rule.NAME} has no NOOPS examples"
         assert rule.__module__ and (rule.__doc__ or "").strip()
         module_doc = __import__(rule.__module__, fromlist=["x"]).__doc__ or ""
-        assert "\n+" in module_doc or "\n    +" in module_doc, f"{rule.NAME}: module docstring needs a diff example"
+        assert re.search(r"^ *[-+] *\S", module_doc, re.M), f"{rule.NAME}: module docstring needs a diff example"

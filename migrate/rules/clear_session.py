@@ -1,0 +1,127 @@
+"""Remove `K.clear_session()` calls inside functions (request handlers, per-request loaders).
+
+Legacy handlers cleared the Keras session before loading the model again on every request,
+to stop graphs piling up. Once the model is loaded once at module level, clearing the
+session in a handler would only throw away state the next request needs.
+
+     def predict():
+    -    K.clear_session()
+         preds = model.predict(x)
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from migrate.rules.base import Example, Rule, drop_small_statements
+from migrate.rules.keras_imports import KerasNames
+
+
+class ClearSession(KerasNames, Rule):
+    """Drop Keras `clear_session()` statements inside functions; module-level ones stay."""
+
+    NAME = "clear-session"
+    DESCRIPTION = "Remove `K.clear_session()` from handlers: with the model loaded once it would only discard state."
+    SAFE = True
+    ORDER = 35
+    TRIGGERS = ("clear_session",)
+    FIXES = [
+        Example(
+            """
+            from keras import backend as K
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                K.clear_session()
+                model = load_model("model.h5")
+                return jsonify(model.predict(x).tolist())
+            """,
+            """
+            from keras import backend as K
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                model = load_model("model.h5")
+                return jsonify(model.predict(x).tolist())
+            """,
+            id="per-request clear before load",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            import keras
+            from keras.backend import clear_session
+            def a():
+                tf.keras.backend.clear_session()
+            def b():
+                keras.backend.clear_session()
+            def c():
+                clear_session()  # free memory
+                return 1
+            """,
+            """
+            import tensorflow as tf
+            import keras
+            from keras.backend import clear_session
+            def a():
+                pass
+            def b():
+                pass
+            def c():
+                return 1
+            """,
+            id="every import spelling",
+        ),
+        Example(
+            """
+            from tensorflow.keras import backend as K
+            class Handler:
+                def get(self):
+                    try:
+                        K.clear_session()
+                    finally:
+                        pass
+            """,
+            """
+            from tensorflow.keras import backend as K
+            class Handler:
+                def get(self):
+                    try:
+                        pass
+                    finally:
+                        pass
+            """,
+            id="method of a class-based view, inside try",
+        ),
+    ]
+    NOOPS = [
+        Example("from keras import backend as K\nK.clear_session()\n", id="module level runs once: harmless"),
+        Example("def f():\n    session.clear_session()\n", id="not the Keras backend"),
+        Example("def f():\n    # K.clear_session()\n    return 1\n", id="commented out"),
+        Example("from keras import backend as K\ndef f():\n    return K.clear_session\n", id="reference, not a call"),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self._depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        self._depth -= 1
+        return updated_node
+
+    def _is_clear(self, statement: cst.BaseSmallStatement) -> bool:
+        return (
+            self._depth > 0
+            and m.matches(statement, m.Expr(value=m.Call(args=[])))
+            and self.keras_name(statement.value.func) == "keras.backend.clear_session"
+        )
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        return drop_small_statements(updated_node, self._is_clear)
+
+    def leave_SimpleStatementSuite(self, original_node, updated_node):
+        return drop_small_statements(updated_node, self._is_clear)

@@ -1,0 +1,422 @@
+"""Rewrite Keras 2.x import spellings to the chosen target and drop imports the rewrite left unused.
+
+Standalone `keras` now means Keras 3, so `from keras.models import load_model` in a legacy
+app silently changes framework; the default target pins it to `tensorflow.keras`
+(`--target keras3` keeps plain `keras`). Modules that moved (`keras.layers.core`,
+`keras.utils.np_utils`, `tensorflow.python.keras`) get their public home, and
+`keras.backend.tensorflow_backend` (gone from every modern Keras) is dropped once the
+other rules removed its uses.
+
+    -import keras.backend.tensorflow_backend as tb
+    -from keras.models import load_model
+    -from keras.layers.core import Dense
+    +from tensorflow.keras.models import load_model
+    +from tensorflow.keras.layers import Dense
+
+This module also hosts `KerasNames`, the cheap alias tracking that lets rules recognise
+`K.clear_session`, `keras.backend.clear_session` and `tf.keras.backend.clear_session` as
+the same function without resolving scope metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import libcst as cst
+import libcst.matchers as m
+
+from migrate.rules.base import ORIGINAL_KEY, Example, Rule
+
+# Keras 2 submodules that moved: old suffix (after "keras.") → public module in tf.keras / Keras 3
+MOVED_MODULES = {
+    "layers.core": "layers",
+    "layers.convolutional": "layers",
+    "layers.convolutional_recurrent": "layers",
+    "layers.recurrent": "layers",
+    "layers.cudnn_recurrent": "layers",
+    "layers.pooling": "layers",
+    "layers.normalization": "layers",
+    "layers.merge": "layers",
+    "layers.embeddings": "layers",
+    "layers.advanced_activations": "layers",
+    "layers.noise": "layers",
+    "layers.local": "layers",
+    "layers.wrappers": "layers",
+    "utils.np_utils": "utils",
+    "utils.generic_utils": "utils",
+    "utils.data_utils": "utils",
+    "utils.vis_utils": "utils",
+    "utils.io_utils": "utils",
+    "utils.layer_utils": "utils",
+    "engine.topology": "layers",
+    "engine.base_layer": "layers",
+    "engine.input_layer": "layers",
+    "engine.training": "models",
+    "engine.sequential": "models",
+}
+# Submodules with no home in the target: the import stays and is reported.
+NO_EQUIVALENT = {
+    "tf-keras": {"wrappers.scikit_learn": "moved out of Keras (use the scikeras package)"},
+    "keras3": {
+        "wrappers.scikit_learn": "moved out of Keras (use the scikeras package)",
+        "preprocessing.text": "removed in Keras 3 (use keras.layers.TextVectorization)",
+    },
+}
+TF_BACKEND = "backend.tensorflow_backend"
+
+_KERAS_PREFIX = re.compile(r"^(?:tensorflow\.(?:compat\.v[12]\.)?(?:python\.)?keras|tf_keras|keras)(?=\.|$)")
+
+
+def canonical_keras(dotted: str | None) -> str | None:
+    """'tensorflow.keras.backend.clear_session' → 'keras.backend.clear_session'; None if not Keras.
+
+    Every spelling of a Keras name (standalone, tf.keras, tf.compat.v1.keras, tf.python.keras,
+    tf_keras, keras.backend.tensorflow_backend) maps to one canonical `keras.…` form.
+    """
+    if not dotted:
+        return None
+    match = _KERAS_PREFIX.match(dotted)
+    if not match:
+        return None
+    rest = dotted[match.end():]
+    rest = rest.replace("." + TF_BACKEND, ".backend", 1) if rest.startswith("." + TF_BACKEND) else rest
+    return "keras" + rest
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """'a.b.c' for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def module_name(node: cst.BaseExpression | None) -> str | None:
+    """Dotted text of an import's module node."""
+    return None if node is None else dotted_name(node)
+
+
+class KerasNames:
+    """Mixin for rules: tracks import aliases while the tree is traversed.
+
+    Python executes imports before the code using them, and legacy files put them first,
+    so by the time a call is visited `self.qualify(call.func)` knows what `K` or `tb` is.
+    No scope analysis: a local rebinding of an alias is not seen (rare in this code).
+    """
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.aliases: dict[str, str] = {}
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = full
+            else:
+                head = full.split(".")[0]
+                self.aliases[head] = head
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or isinstance(node.names, cst.ImportStar):
+            return
+        base = module_name(node.module)
+        if base is None:
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.aliases[local] = f"{base}.{name}"
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """The imported dotted name an expression refers to ('K.clear_session' → 'keras.backend.clear_session')."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        aliases = getattr(self, "aliases", {})
+        if head not in aliases:
+            return None
+        return aliases[head] + ("." + rest if rest else "")
+
+    def keras_name(self, node: cst.BaseExpression) -> str | None:
+        """Canonical 'keras.…' name of an expression, or None when it is not Keras."""
+        return canonical_keras(self.qualify(node))
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    collector = _NameCollector()
+    node.visit(collector)
+    return collector.names
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s.*$", re.M)
+
+
+def _used_in_text(name: str, code: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(name)}\b", _IMPORT_LINE.sub("", code)) is not None
+
+
+class KerasImports(KerasNames, Rule):
+    """Keras 2.x import spellings → target spelling; imports the migration left unused removed."""
+
+    NAME = "keras-imports"
+    DESCRIPTION = "Point Keras 2.x imports at the target (tensorflow.keras, or keras with --target keras3); drop imports left unused and keras.backend.tensorflow_backend."
+    SAFE = True
+    ORDER = 90
+    TRIGGERS = ("keras", "tensorflow")
+    FIXES = [
+        Example(
+            """
+            from keras.models import load_model
+            from keras import backend as K
+            import keras
+            """,
+            """
+            from tensorflow.keras.models import load_model
+            from tensorflow.keras import backend as K
+            from tensorflow import keras
+            """,
+            id="standalone keras pinned to tensorflow.keras",
+        ),
+        Example(
+            """
+            from keras.layers.core import Dense, Dropout
+            from keras.utils.np_utils import to_categorical
+            from tensorflow.python.keras.models import Sequential
+            """,
+            """
+            from tensorflow.keras.layers import Dense, Dropout
+            from tensorflow.keras.utils import to_categorical
+            from tensorflow.keras.models import Sequential
+            """,
+            id="moved and private modules get their public home",
+        ),
+        Example(
+            """
+            import keras.backend as K
+            import keras.models
+            """,
+            """
+            import tensorflow.keras.backend as K
+            from tensorflow import keras
+            """,
+            id="import of a submodule, with and without alias",
+        ),
+        Example(
+            """
+            from tensorflow.keras.models import load_model
+            from tensorflow import keras
+            import tensorflow.keras.backend as K
+            """,
+            """
+            from keras.models import load_model
+            import keras
+            import keras.backend as K
+            """,
+            id="keras3 target: tensorflow.keras spellings become plain keras",
+            target="keras3",
+        ),
+        Example(
+            """
+            from keras.layers.core import Dense
+            """,
+            """
+            from keras.layers import Dense
+            """,
+            id="keras3 target: moved module still fixed",
+            target="keras3",
+        ),
+        Example(
+            """
+            import keras.backend.tensorflow_backend as tb
+            from keras.backend.tensorflow_backend import set_session
+            from keras.models import load_model
+            model = load_model("m.h5")
+            """,
+            """
+            from tensorflow.keras.models import load_model
+            model = load_model("m.h5")
+            """,
+            id="unused tensorflow_backend imports dropped",
+        ),
+    ]
+    NOOPS = [
+        Example("from tensorflow.keras.models import load_model\n", id="already the target"),
+        Example("import keras\n", id="keras3 target: plain keras already right", target="keras3"),
+        Example("from mypkg.keras import helpers\nimport keras_contrib\n", id="other packages named like keras"),
+        Example("from . import keras\n", id="relative import is the project's own module"),
+        Example(
+            "from keras.wrappers.scikit_learn import KerasClassifier\n",
+            id="no modern home: left as is and reported",
+            manual=(1,),
+        ),
+        Example(
+            "import keras.backend.tensorflow_backend as tb\ntb._SYMBOLIC_SCOPE.value = True\n",
+            id="tensorflow_backend still used: left for the symbolic-scope rule, reported",
+            manual=(1,),
+        ),
+        Example("# from keras.models import load_model\n", id="comment"),
+    ]
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._used_now = _names_in(tree)
+        self._original = self.context.scratch.get(ORIGINAL_KEY) or tree.code
+        return super().transform_module_impl(tree)
+
+    # -- decisions ------------------------------------------------------------------
+
+    def _left_unused(self, local: str) -> bool:
+        # only imports the rewrite made unused: the user's own unused imports are theirs
+        return local not in self._used_now and _used_in_text(local, self._original)
+
+    def _target_module(self, dotted: str, node: cst.CSTNode) -> str | None:
+        """New module for an import of `dotted` (a Keras module), or None to leave it."""
+        canonical = canonical_keras(dotted)
+        rewritable = dotted.startswith(("keras", "tensorflow.python.keras")) or (
+            self.options.target == "keras3" and dotted.startswith("tensorflow.keras")
+        )
+        if canonical is None or not rewritable or dotted.startswith("keras_"):
+            return None
+        suffix = canonical[len("keras."):] if canonical != "keras" else ""
+        for old, reason in NO_EQUIVALENT[self.options.target].items():
+            if suffix == old or suffix.startswith(old + "."):
+                self.manual(node, f"`{dotted}` {reason}")
+                return None
+        if dotted.startswith("keras.backend.tensorflow_backend") or dotted.startswith("tensorflow.python.keras.backend.tensorflow_backend"):
+            self.manual(node, f"`{dotted}` is gone from modern Keras; remove what still uses it")
+            return None
+        suffix = MOVED_MODULES.get(suffix, suffix)
+        prefix = self.options.keras_module
+        return prefix + ("." + suffix if suffix else "")
+
+    # -- rewrites ---------------------------------------------------------------------
+
+    def _removable(self, dotted: str, local: str) -> bool:
+        if TF_BACKEND in dotted:
+            # gone from every modern Keras: an unused import of it would only crash
+            return local not in self._used_now
+        return (canonical_keras(dotted) is not None or dotted.split(".")[0] == "tensorflow") and self._left_unused(local)
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
+        if updated_node.relative or isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        dotted = module_name(updated_node.module)
+        if dotted is None:
+            return updated_node
+        kept = [a for a in updated_node.names if not self._removable(f"{dotted}.{dotted_name(a.name)}", _local_name(a))]
+        if not kept:
+            return cst.RemoveFromParent()
+        changes = {}
+        if len(kept) != len(updated_node.names):
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            changes["names"] = kept
+        if self.options.target == "keras3" and dotted == "tensorflow" and len(kept) == 1 \
+                and m.matches(kept[0], m.ImportAlias(name=m.Name("keras"))):
+            return cst.Import(names=[kept[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+        if canonical_keras(dotted) is not None:
+            target = self._target_module(dotted, original_node)
+            if target is not None and target != dotted:
+                changes["module"] = cst.parse_expression(target)
+        return updated_node.with_changes(**changes) if changes else updated_node
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import):
+        new_names: list[cst.ImportAlias] = []
+        from_imports: list[cst.ImportFrom] = []
+        changed = False
+        for alias in updated_node.names:
+            dotted = dotted_name(alias.name) or ""
+            if self._removable(dotted, _local_name(alias)):
+                changed = True
+                continue
+            target = self._target_module(dotted, original_node) if canonical_keras(dotted) else None
+            if target is None or target == dotted:
+                new_names.append(alias)
+                continue
+            if alias.asname is None:
+                if target.startswith("tensorflow."):
+                    # `import keras` / `import keras.models` bind the name `keras`: keep that binding
+                    from_imports.append(
+                        cst.ImportFrom(module=cst.Name("tensorflow"), names=[cst.ImportAlias(cst.Name("keras"))])
+                    )
+                    changed = True
+                    continue
+                if dotted.startswith("tensorflow."):
+                    new_names.append(alias)  # binds `tensorflow`, not `keras`: leave it
+                    continue
+            new_names.append(alias.with_changes(name=cst.parse_expression(target)))
+            changed = True
+        if not changed:
+            return updated_node
+        statements: list[cst.BaseSmallStatement] = []
+        if new_names:
+            new_names[-1] = new_names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            statements.append(updated_node.with_changes(names=new_names))
+        statements.extend(from_imports)
+        if not statements:
+            return cst.RemoveFromParent()
+        if len(statements) == 1:
+            return statements[0]
+        return cst.FlattenSentinel(statements)
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        # an import statement may have become several small statements: one line each
+        if len(updated_node.body) > len(original_node.body) and any(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in updated_node.body
+        ):
+            lines = []
+            for index, statement in enumerate(updated_node.body):
+                line = updated_node.with_changes(body=[statement.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+                if index:
+                    line = line.with_changes(leading_lines=[])
+                lines.append(line)
+            return cst.FlattenSentinel(lines)
+        return updated_node
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return _dedupe_imports(updated_node)
+
+
+def _local_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    dotted = dotted_name(alias.name) or ""
+    return dotted.split(".")[0]
+
+
+def _dedupe_imports(module: cst.Module) -> cst.Module:
+    """Drop a top-level import line that repeats an earlier one exactly (e.g. two `from tensorflow import keras`)."""
+    seen: set[str] = set()
+    body = []
+    changed = False
+    for statement in module.body:
+        if m.matches(statement, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
+            key = module.code_for_node(statement.body[0]).strip()
+            if key in seen:
+                changed = True
+                continue
+            seen.add(key)
+        body.append(statement)
+    return module.with_changes(body=body) if changed else module
