@@ -1,0 +1,150 @@
+"""Statement-level edits that keep a block valid and its comments where a reader expects them.
+
+Rules that remove statements (a graph capture, a `set_session` call) or splice a `with` body
+into its parent all need the same care: a block never ends up empty (`pass`), blank lines
+that separated sections survive, comments of an unwrapped `with` stay with its body, and a
+comment written right above a removed statement leaves with it (it described that line).
+`BlockEditor` owns that once; a rule overrides `edit_statement`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+
+
+def _is_blank(line: cst.EmptyLine) -> bool:
+    return line.comment is None
+
+
+def detached_lines(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """Leading lines of a removed statement that were not about it: all but the comment
+    block written directly above it."""
+    kept = list(lines)
+    while kept and not _is_blank(kept[-1]):
+        kept.pop()
+    return kept
+
+
+def with_leading(stmt: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:
+    """`stmt` with `lines` put before its own leading lines."""
+    if not lines:
+        return stmt
+    return stmt.with_changes(leading_lines=(*lines, *stmt.leading_lines))
+
+
+@dataclass
+class Spliced:
+    """Statements standing in for one statement, and comment lines that follow them."""
+
+    statements: list[cst.BaseStatement]
+    trailing_lines: list[cst.EmptyLine] = field(default_factory=list)
+
+
+class BlockEditor(cst.CSTTransformer):
+    """Transformer base: `edit_statement` may replace any statement of any block by a list.
+
+    Return None to keep the (updated) statement, [] to remove it, or a list of statements.
+    Statements returned keep their own leading lines; a removed statement hands its blank
+    lines (not its comment) to the next statement.
+    """
+
+    def edit_statement(
+        self, original: cst.BaseStatement, updated: cst.BaseStatement
+    ) -> list[cst.BaseStatement] | Spliced | None:
+        """Replacement for `updated` (None: keep it)."""
+        return None
+
+    def _edit_body(
+        self, original: Sequence[cst.BaseStatement], updated: Sequence[cst.BaseStatement]
+    ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], bool]:
+        out: list[cst.BaseStatement] = []
+        pending: list[cst.EmptyLine] = []
+        changed = False
+        for orig, upd in zip(original, updated):
+            replacement = self.edit_statement(orig, upd)
+            trailing: list[cst.EmptyLine] = []
+            if replacement is None:
+                replacement = [upd]
+            else:
+                changed = True
+            if isinstance(replacement, Spliced):
+                replacement, trailing = replacement.statements, replacement.trailing_lines
+            if not replacement:
+                if not pending:
+                    pending = detached_lines(upd.leading_lines)
+                continue
+            first = replacement[0]
+            if pending and any(line.comment is not None for line in pending):
+                first = with_leading(first, pending)
+            elif pending and not any(_is_blank(line) for line in first.leading_lines[:1]):
+                first = with_leading(first, pending)
+            pending = list(trailing)
+            out.append(first)
+            out.extend(replacement[1:])
+        return out, pending, changed
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if len(original_node.body) != len(updated_node.body):
+            return updated_node
+        body, pending, changed = self._edit_body(original_node.body, updated_node.body)
+        if not changed:
+            return updated_node
+        if not body:
+            body = [cst.SimpleStatementLine(body=[cst.Pass()])]
+        footer = [*pending, *updated_node.footer] if any(l.comment for l in pending) else updated_node.footer
+        return updated_node.with_changes(body=body, footer=footer)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if len(original_node.body) != len(updated_node.body):
+            return updated_node
+        body, pending, changed = self._edit_body(original_node.body, updated_node.body)
+        if not changed:
+            return updated_node
+        footer = [*pending, *updated_node.footer] if any(l.comment for l in pending) else updated_node.footer
+        return updated_node.with_changes(body=body, footer=footer)
+
+
+def drop_small_statements(
+    line: cst.SimpleStatementLine, drop: set[int]
+) -> list[cst.BaseStatement] | None:
+    """`line` without the small statements whose id() is in `drop` (None: nothing dropped)."""
+    kept = [s for s in line.body if id(s) not in drop]
+    if len(kept) == len(line.body):
+        return None
+    if not kept:
+        return []
+    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return [line.with_changes(body=kept)]
+
+
+def unwrap_with(node: cst.With) -> "Spliced":
+    """The statements of a `with` body, to stand in its place.
+
+    The `with` line's leading comments and its trailing comment move above the first
+    statement; comments after the last statement of the body follow the spliced statements.
+    """
+    body = node.body
+    header_lines: list[cst.EmptyLine] = list(node.leading_lines)
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+        smalls[-1] = smalls[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        comment = body.trailing_whitespace.comment
+        stmt = cst.SimpleStatementLine(
+            body=smalls,
+            trailing_whitespace=cst.TrailingWhitespace(
+                whitespace=cst.SimpleWhitespace("  " if comment else ""), comment=comment
+            ),
+        )
+        return Spliced([with_leading(stmt, header_lines)])
+    header_comment = body.header.comment
+    if header_comment is not None:
+        header_lines.append(cst.EmptyLine(comment=header_comment))
+    statements = list(body.body)
+    statements[0] = with_leading(statements[0], header_lines)
+    trailing = list(body.footer) if any(line.comment is not None for line in body.footer) else []
+    return Spliced(statements, trailing)

@@ -1,0 +1,649 @@
+"""Which names hold a TF graph or session, and which of their uses only carry them around.
+
+Legacy serving code captures the graph and session under any name (`graph`, `model_graph`,
+`settings.GRAPH`, `self.graph`, `GRAPHS[i]`), derives one from the other (`sess.graph`,
+`K.get_session().graph`), passes them through helpers and returns them from `init()`.
+A "key" is the dotted text of a place that holds one (`graph`, `self.graph`, `GRAPHS`);
+keys are file-wide (no scopes: see CONTEXT.md on the cost of scope metadata), which is
+exact for the idioms above and conservative otherwise, because a key with any use we do not
+understand stays live and nothing about it is removed.
+
+`Carriers(module, names)` finds the keys (a fixpoint over bindings); `plan_dead_carriers`
+finds the keys whose every remaining use is another carrier (an assignment, a `global`
+entry, an argument to a helper's carrier parameter, an element of a returned tuple) and
+returns what to remove; `DeadCarrierPruner` removes it. Rules that take away the real uses
+(`with graph.as_default()`, `set_session(sess)`) run the pruner afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate.analysis.blocks import BlockEditor, drop_small_statements
+from migrate.analysis.names import ImportNames, dotted
+
+GRAPH = "graph"
+SESSION = "session"
+GETTER = "graph getter"
+GRAPHS = "graphs"
+SESSIONS = "sessions"
+
+ELEMENT_OF = {GRAPHS: GRAPH, SESSIONS: SESSION}
+CONTAINER_OF = {GRAPH: GRAPHS, SESSION: SESSIONS}
+
+# canonical callable (see names.canonical) → what its call returns
+PRODUCERS: dict[str, str] = {
+    "tensorflow.get_default_graph": GRAPH,
+    "tensorflow.Graph": GRAPH,
+    "keras.backend.get_graph": GRAPH,
+    "tensorflow.Session": SESSION,
+    "tensorflow.InteractiveSession": SESSION,
+    "keras.backend.get_session": SESSION,
+    "tensorflow.get_default_session": SESSION,
+}
+# the same, referenced without a call (`graph = tf.compat.v1.get_default_graph`)
+GETTERS: dict[str, str] = {"tensorflow.get_default_graph": GETTER}
+# keyword arguments a Session may be created with and still only host Keras
+HOSTING_SESSION_KWARGS = frozenset({"graph"})
+SESSION_CLASSES = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
+
+_EMPTY_CONTAINER_CALLS = frozenset({"list", "dict", "tuple", "set"})
+
+
+@dataclass
+class _Binding:
+    key: str
+    value: cst.CSTNode | None = None  # expression assigned
+    ret: tuple[str, int] | None = None  # (function, tuple index) unpacked from a local call
+    element_of: cst.BaseExpression | None = None  # `for g in GRAPHS`
+    into_container: bool = False  # `X.append(v)` / `X[k] = v`: value is an element
+    owner: cst.CSTNode | None = None  # small statement (or call) that performs it
+    target: cst.CSTNode | None = None
+    unpack_index: int | None = None  # position in a tuple target
+
+
+@dataclass
+class _Call:
+    func: str
+    node: cst.Call
+    method: bool
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.bindings: list[_Binding] = []
+        self.functions: dict[str, list[cst.FunctionDef]] = {}
+        self.returns: dict[str, list[cst.Return]] = {}
+        self.calls: list[_Call] = []
+        self.globals: list[cst.Global] = []
+        self.with_items: list[cst.WithItem] = []
+        self.function_refs: dict[str, int] = {}
+        self._stack: list[str] = []
+        self._small: list[cst.CSTNode] = []
+
+    # functions ---------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.setdefault(node.name.value, []).append(node)
+        self._stack.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._stack.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._stack.append("<lambda>")
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._stack.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._stack:
+            self.returns.setdefault(self._stack[-1], []).append(node)
+
+    # statements --------------------------------------------------------------------
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        pass
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value, node)
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, owner: cst.CSTNode) -> None:
+        key = dotted(target)
+        if key is not None:
+            self.bindings.append(_Binding(key, value=value, owner=owner, target=target))
+            return
+        if isinstance(target, cst.Subscript):
+            key = dotted(target.value)
+            if key is not None:
+                self.bindings.append(
+                    _Binding(key, value=value, into_container=True, owner=owner, target=target)
+                )
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
+                for i, (t, v) in enumerate(zip(elements, value.elements)):
+                    k = dotted(t)
+                    if k is not None:
+                        self.bindings.append(
+                            _Binding(k, value=v.value, owner=owner, target=t, unpack_index=i)
+                        )
+            elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                for i, t in enumerate(elements):
+                    k = dotted(t)
+                    if k is not None:
+                        self.bindings.append(
+                            _Binding(k, ret=(value.func.value, i), owner=owner, target=t, unpack_index=i)
+                        )
+
+    def visit_For(self, node: cst.For) -> None:
+        key = dotted(node.target)
+        if key is not None:
+            self.bindings.append(_Binding(key, element_of=node.iter, owner=node, target=node.target))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.with_items.append(node)
+        if node.asname is not None:
+            key = dotted(node.asname.name)
+            if key is not None:
+                self.bindings.append(_Binding(key, value=node.item, owner=node, target=node.asname.name))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.globals.append(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "add") and len(node.args) == 1:
+            key = dotted(func.value)
+            if key is not None:
+                self.bindings.append(
+                    _Binding(key, value=node.args[0].value, into_container=True, owner=node)
+                )
+        if isinstance(func, cst.Name):
+            self.calls.append(_Call(func.value, node, method=False))
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            self.calls.append(_Call(func.attr.value, node, method=True))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.function_refs[node.value] = self.function_refs.get(node.value, 0) + 1
+
+
+@dataclass
+class DeadPlan:
+    """What to remove (ids of nodes in the analysed tree)."""
+
+    small_statements: set[int] = field(default_factory=set)
+    global_names: dict[int, set[str]] = field(default_factory=dict)
+    params: dict[int, set[str]] = field(default_factory=dict)
+    args: dict[int, set[int]] = field(default_factory=dict)
+    tuple_elements: dict[int, set[int]] = field(default_factory=dict)  # Return / Assign → indices
+    dead_keys: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.small_statements or self.global_names or self.params or self.args or self.tuple_elements
+        )
+
+
+class Carriers:
+    """Graph/session keys of one module (see the module docstring)."""
+
+    def __init__(self, module: cst.Module, names: ImportNames) -> None:
+        self.module = module
+        self.names = names
+        self._c = _Collector()
+        module.visit(self._c)
+        self.keys: dict[str, str] = {}
+        self._param_bindings: list[_Binding] = self._bind_params()
+        self._solve()
+
+    # kinds -------------------------------------------------------------------------
+    def kind_of(self, expr: cst.CSTNode | None) -> str | None:
+        """GRAPH / SESSION / GETTER / GRAPHS / SESSIONS for a carrier expression, else None."""
+        if expr is None:
+            return None
+        if isinstance(expr, cst.Call):
+            qualified = self.names.qualify(expr.func)
+            if qualified in PRODUCERS:
+                return PRODUCERS[qualified]
+            func_kind = self.kind_of(expr.func) if isinstance(expr.func, (cst.Name, cst.Attribute)) else None
+            if func_kind == GETTER:
+                return GRAPH
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "as_default":
+                inner = self.kind_of(expr.func.value)
+                return GRAPH if inner == GETTER else inner if inner in (GRAPH, SESSION) else None
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            key = dotted(expr)
+            if key is not None and key in self.keys:
+                return self.keys[key]
+            qualified = self.names.qualify(expr)
+            if qualified in GETTERS:
+                return GETTERS[qualified]
+            if isinstance(expr, cst.Attribute) and expr.attr.value == "graph":
+                if self.kind_of(expr.value) == SESSION:
+                    return GRAPH
+            return None
+        if isinstance(expr, cst.Subscript):
+            return ELEMENT_OF.get(self.kind_of(expr.value) or "")
+        if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
+            kinds = {self.kind_of(e.value) for e in expr.elements}
+            if len(kinds) == 1:
+                (kind,) = kinds
+                return CONTAINER_OF.get(kind or "")
+        return None
+
+    def _binding_kind(self, b: _Binding) -> str | None:
+        if b.ret is not None:
+            return self._return_kind(*b.ret)
+        if b.element_of is not None:
+            return ELEMENT_OF.get(self.kind_of(b.element_of) or "")
+        kind = self.kind_of(b.value)
+        if b.into_container:
+            return CONTAINER_OF.get(kind or "")
+        return kind
+
+    def _return_kind(self, func: str, index: int) -> str | None:
+        for ret in self._c.returns.get(func, []):
+            if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) > index:
+                kind = self.kind_of(ret.value.elements[index].value)
+                if kind is not None:
+                    return kind
+        return None
+
+    def _bind_params(self) -> list[_Binding]:
+        out = []
+        for call in self._c.calls:
+            func = self._single_function(call.func)
+            if func is None:
+                continue
+            for arg, param in _match_args(func, call):
+                if param is not None:
+                    out.append(_Binding(param.name.value, value=arg.value, owner=call.node))
+        return out
+
+    def _single_function(self, name: str) -> cst.FunctionDef | None:
+        defs = self._c.functions.get(name, [])
+        return defs[0] if len(defs) == 1 else None
+
+    def _solve(self) -> None:
+        bindings = self._c.bindings + self._param_bindings
+        changed = True
+        while changed:
+            changed = False
+            for b in bindings:
+                if b.key in self.keys:
+                    continue
+                kind = self._binding_kind(b)
+                if kind is not None:
+                    self.keys[b.key] = kind
+                    changed = True
+
+    # expressions we can drop -----------------------------------------------------
+    def is_pure(self, expr: cst.CSTNode | None, allow_configured_sessions: bool = False) -> bool:
+        """True when evaluating `expr` only produces or looks up a graph/session (or a
+        placeholder such as None / [] before one is stored)."""
+        if expr is None:
+            return True
+        if isinstance(expr, cst.Name) and expr.value == "None":
+            return True
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(self.is_pure(e.value, allow_configured_sessions) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return all(
+                isinstance(e, cst.DictElement)
+                and _is_literal(e.key)
+                and self.is_pure(e.value, allow_configured_sessions)
+                for e in expr.elements
+            )
+        if isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Name) and expr.func.value in _EMPTY_CONTAINER_CALLS and not expr.args:
+                return True
+            qualified = self.names.qualify(expr.func)
+            if qualified in PRODUCERS:
+                if qualified in SESSION_CLASSES and not allow_configured_sessions:
+                    return all(
+                        a.keyword is not None
+                        and a.keyword.value in HOSTING_SESSION_KWARGS
+                        and self.is_pure(a.value)
+                        for a in expr.args
+                    )
+                return all(self.is_pure(a.value, allow_configured_sessions) for a in expr.args)
+            if self.kind_of(expr.func) == GETTER:
+                return not expr.args
+            return False
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            if self.names.qualify(expr) in GETTERS:
+                return True
+            if self.kind_of(expr) is not None:
+                return isinstance(expr, cst.Name) or dotted(expr) in self.keys or self.is_pure(
+                    expr.value if isinstance(expr, cst.Attribute) else None, allow_configured_sessions
+                )
+            return False
+        if isinstance(expr, cst.Subscript):
+            return self.kind_of(expr) is not None and all(
+                _is_simple_index(s) for s in expr.slice
+            )
+        return False
+
+    # liveness --------------------------------------------------------------------
+    def plan_dead_carriers(self, allow_configured_sessions: bool = False) -> DeadPlan:
+        """Keys with no live use, and the statements / parameters / arguments to remove."""
+        keys = self.keys
+        c = self._c
+        # conditions: node id → the key whose death makes the subtree removable
+        cond_roots: dict[int, str | None] = {}
+        live: set[str] = set()
+        removable_bindings: list[_Binding] = []
+        for b in c.bindings:
+            if b.key not in keys:
+                continue
+            if b.ret is not None:
+                removable_bindings.append(b)
+                if b.target is not None:
+                    cond_roots[id(b.target)] = None
+                continue
+            if isinstance(b.owner, cst.For) or isinstance(b.owner, cst.WithItem):
+                live.add(b.key)  # loop variables / `as` names: their statement stays
+                continue
+            pure = self.is_pure(b.value, allow_configured_sessions)
+            if not pure:
+                live.add(b.key)
+                continue
+            removable_bindings.append(b)
+            if isinstance(b.owner, cst.Call):
+                cond_roots[id(b.owner)] = b.key  # `GRAPHS.append(g)`, receiver included
+            elif b.value is not None:
+                cond_roots[id(b.value)] = b.key
+            if b.target is not None:
+                cond_roots[id(b.target)] = None
+        for g in c.globals:
+            cond_roots[id(g)] = None
+        # parameters
+        removable_params: dict[str, set[str]] = {}
+        for name, defs in c.functions.items():
+            if len(defs) != 1:
+                continue
+            func = defs[0]
+            calls = [call for call in c.calls if call.func == name]
+            if not calls or not self._only_called(name, calls):
+                continue
+            for param in func.params.params:
+                p = param.name.value
+                if p not in keys or p in ("self", "cls"):
+                    continue
+                matched = []
+                for call in calls:
+                    args = [a for a, prm in _match_args(func, call) if prm is param]
+                    if len(args) > 1:
+                        break
+                    matched.extend(args)
+                else:
+                    if all(self.is_pure(a.value, allow_configured_sessions) for a in matched):
+                        removable_params.setdefault(name, set()).add(p)
+                        for a in matched:
+                            cond_roots[id(a)] = p
+                        cond_roots[id(param)] = None
+        # elements of returned tuples
+        ret_conditions: dict[str, list[str]] = {}
+        for b in c.bindings:
+            if b.ret is not None and b.key in keys:
+                ret_conditions.setdefault(f"<return {b.ret[0]} {b.ret[1]}>", []).append(b.key)
+        for func, rets in c.returns.items():
+            refs = c.function_refs.get(func, 0)
+            unpacks = [b for b in c.bindings if b.ret is not None and b.ret[0] == func]
+            # every reference to the function is a call whose result is unpacked (+ its def)
+            calls_unpacked = {id(b.owner) for b in unpacks}
+            if refs != len(calls_unpacked) + 1:
+                continue
+            for ret in rets:
+                if not isinstance(ret.value, cst.Tuple):
+                    continue
+                for i, element in enumerate(ret.value.elements):
+                    pseudo = f"<return {func} {i}>"
+                    targets_ok = all(
+                        any(b.unpack_index == i and b.key in keys for b in unpacks if id(b.owner) == owner)
+                        for owner in calls_unpacked
+                    )
+                    if targets_ok and self.is_pure(element.value, allow_configured_sessions):
+                        cond_roots[id(element)] = pseudo
+        # walk uses
+        deps: dict[str, set[str]] = {}
+        walker = _UseWalker(keys, cond_roots)
+        self.module.visit(walker)
+        live |= walker.live
+        for use_key, cond in walker.conditional:
+            deps.setdefault(cond, set()).add(use_key)
+        for pseudo, targets in ret_conditions.items():
+            for t in targets:
+                # the returned element dies only when every unpacked target dies
+                deps.setdefault(t, set()).add(pseudo)
+        # a pseudo key for a return element is live unless it was marked removable
+        all_nodes = set(keys) | set(ret_conditions)
+        marked_pseudo = {v for v in cond_roots.values() if v is not None and v.startswith("<return")}
+        for pseudo in ret_conditions:
+            if pseudo not in marked_pseudo:
+                live.add(pseudo)
+        frontier = list(live)
+        while frontier:
+            k = frontier.pop()
+            for dependent in deps.get(k, ()):
+                if dependent not in live:
+                    live.add(dependent)
+                    frontier.append(dependent)
+        dead = {k for k in all_nodes if k not in live}
+        plan = DeadPlan(dead_keys={k for k in dead if not k.startswith("<")})
+        # statements
+        for b in removable_bindings:
+            if b.key not in dead:
+                continue
+            if b.ret is not None:
+                pseudo = f"<return {b.ret[0]} {b.ret[1]}>"
+                if pseudo in dead and b.unpack_index is not None:
+                    plan.tuple_elements.setdefault(id(b.owner), set()).add(b.unpack_index)
+                continue
+            if b.unpack_index is not None:
+                plan.tuple_elements.setdefault(id(b.owner), set()).add(b.unpack_index)
+                continue
+            if isinstance(b.owner, cst.Call):
+                plan.small_statements.add(id(b.owner))  # resolved to its Expr by the pruner
+            elif b.owner is not None:
+                plan.small_statements.add(id(b.owner))
+        for func, rets in c.returns.items():
+            for ret in rets:
+                if isinstance(ret.value, cst.Tuple):
+                    for i in range(len(ret.value.elements)):
+                        if f"<return {func} {i}>" in dead:
+                            plan.tuple_elements.setdefault(id(ret), set()).add(i)
+        for g in c.globals:
+            names = {n.name.value for n in g.names if isinstance(n.name, cst.Name) and n.name.value in dead}
+            if names:
+                plan.global_names[id(g)] = names
+        for name, params in removable_params.items():
+            params = {p for p in params if p in dead}
+            if not params:
+                continue
+            func = c.functions[name][0]
+            plan.params[id(func)] = params
+            for call in c.calls:
+                if call.func != name:
+                    continue
+                drop = {
+                    i for i, (a, prm) in enumerate(_match_args(func, call)) if prm is not None and prm.name.value in params
+                }
+                if drop:
+                    plan.args[id(call.node)] = drop
+        return plan
+
+    def _only_called(self, name: str, calls: list[_Call]) -> bool:
+        # the def itself + each call; any other mention (a callback, a thread target) keeps it
+        return self._c.function_refs.get(name, 0) == 1 + len(calls)
+
+
+class _UseWalker(cst.CSTVisitor):
+    def __init__(self, keys: dict[str, str], cond_roots: dict[int, str | None]) -> None:
+        self.keys = keys
+        self.cond_roots = cond_roots
+        self.stack: list[str | None] = []
+        self.live: set[str] = set()
+        self.conditional: list[tuple[str, str]] = []
+        self.live_nodes: list[tuple[str, cst.CSTNode]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.cond_roots:
+            self.stack.append(self.cond_roots[id(node)])
+            if self.stack[-1] is None:
+                self.stack.pop()
+                return False
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            key = dotted(node)
+            if key is not None and key in self.keys:
+                self._use(key, node)
+                # `self.graph` is one use; its `self` is not another (on_leave still runs)
+                return not isinstance(node, cst.Attribute)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if id(original_node) in self.cond_roots and self.cond_roots[id(original_node)] is not None:
+            self.stack.pop()
+
+    def _use(self, key: str, node: cst.CSTNode) -> None:
+        if self.stack:
+            self.conditional.append((key, self.stack[-1]))  # type: ignore[arg-type]
+        else:
+            self.live.add(key)
+            self.live_nodes.append((key, node))
+
+
+def _match_args(func: cst.FunctionDef, call: _Call) -> list[tuple[cst.Arg, cst.Param | None]]:
+    """Each argument of `call` with the parameter of `func` it binds (None when unknown)."""
+    params = list(func.params.posonly_params) + list(func.params.params)
+    if call.method and params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    by_name = {p.name.value: p for p in params + list(func.params.kwonly_params)}
+    out: list[tuple[cst.Arg, cst.Param | None]] = []
+    position = 0
+    for arg in call.node.args:
+        if arg.star:
+            out.append((arg, None))
+            position = len(params) + 1
+            continue
+        if arg.keyword is not None:
+            out.append((arg, by_name.get(arg.keyword.value)))
+            continue
+        out.append((arg, params[position] if position < len(params) else None))
+        position += 1
+    return out
+
+
+def _is_literal(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, (cst.Integer, cst.SimpleString, cst.Float))
+
+
+def _is_simple_index(element: cst.SubscriptElement) -> bool:
+    s = element.slice
+    return isinstance(s, cst.Index) and (isinstance(s.value, (cst.Name, cst.Integer, cst.SimpleString)))
+
+
+class DeadCarrierPruner(BlockEditor):
+    """Removes what a `DeadPlan` lists; statements that become empty disappear."""
+
+    def __init__(self, plan: DeadPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def edit_statement(self, original, updated):
+        if not isinstance(original, cst.SimpleStatementLine):
+            return None
+        drop = set()
+        for orig_small, upd_small in zip(original.body, updated.body):
+            if id(orig_small) in self.plan.small_statements:
+                drop.add(id(upd_small))
+            elif isinstance(orig_small, cst.Expr) and id(orig_small.value) in self.plan.small_statements:
+                drop.add(id(upd_small))
+            elif isinstance(orig_small, cst.Global) and isinstance(upd_small, cst.Global) and not upd_small.names:
+                drop.add(id(upd_small))
+        if not drop:
+            return None
+        return drop_small_statements(updated, drop)
+
+    def leave_Global(self, original_node: cst.Global, updated_node: cst.Global) -> cst.Global:
+        names = self.plan.global_names.get(id(original_node))
+        if not names:
+            return updated_node
+        kept = [n for n in updated_node.names if not (isinstance(n.name, cst.Name) and n.name.value in names)]
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        names = self.plan.params.get(id(original_node))
+        if not names:
+            return updated_node
+        params = updated_node.params
+        kept = [p for p in params.params if p.name.value not in names]
+        changes: dict = {"params": _fix_commas(kept)}
+        if not kept and params.star_arg is cst.MaybeSentinel.DEFAULT and not params.kwonly_params:
+            pass
+        return updated_node.with_changes(params=params.with_changes(**changes))
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        drop = self.plan.args.get(id(original_node))
+        if not drop:
+            return updated_node
+        kept = [a for i, a in enumerate(updated_node.args) if i not in drop]
+        return updated_node.with_changes(args=_fix_commas(kept))
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        drop = self.plan.tuple_elements.get(id(original_node))
+        if not drop or not isinstance(updated_node.value, cst.Tuple):
+            return updated_node
+        return updated_node.with_changes(value=_shrink_tuple(updated_node.value, drop))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        drop = self.plan.tuple_elements.get(id(original_node))
+        if not drop:
+            return updated_node
+        target = updated_node.targets[0]
+        if len(updated_node.targets) != 1 or not isinstance(target.target, (cst.Tuple, cst.List)):
+            return updated_node
+        new_target = _shrink_tuple(target.target, drop)
+        value = updated_node.value
+        if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.target.elements):
+            value = _shrink_tuple(value, drop)
+        return updated_node.with_changes(targets=[target.with_changes(target=new_target)], value=value)
+
+
+def _fix_commas(items: list) -> list:
+    if items:
+        items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return items
+
+
+def _shrink_tuple(node: cst.Tuple | cst.List, drop: set[int]) -> cst.BaseExpression:
+    kept = [e for i, e in enumerate(node.elements) if i not in drop]
+    if len(kept) == 1 and isinstance(node, cst.Tuple):
+        return kept[0].value
+    return node.with_changes(elements=_fix_commas(kept))
+
+
+def prune_dead_carriers(module: cst.Module, names: ImportNames, allow_configured_sessions: bool = False) -> cst.Module:
+    """Remove dead carriers until none is left (removing one can kill another)."""
+    for _ in range(6):
+        carriers = Carriers(module, names)
+        if not carriers.keys:
+            return module
+        plan = carriers.plan_dead_carriers(allow_configured_sessions)
+        if not plan:
+            return module
+        new = module.visit(DeadCarrierPruner(plan))
+        if new.deep_equals(module):
+            return module
+        module = new
+    return module

@@ -1,0 +1,85 @@
+"""Raw TF1 graph code: what the Keras rewrites must not touch.
+
+Placeholders fed through `sess.run`, frozen GraphDefs, `saved_model.loader`, variable
+initialisers: these need graph mode and a session, which Keras 3 never has. A file with any
+of them cannot move to Keras 3 piecemeal (CONTEXT.md, "Notes for faithful rewrites"): it
+stays on the legacy path (runnable under the shim) and each site is reported as manual work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from migrate.analysis.carriers import GRAPH, SESSION, Carriers
+from migrate.analysis.names import ImportNames
+
+# canonical name → what to tell the user
+RAW_TF1_CALLS: dict[str, str] = {
+    "tensorflow.placeholder": "tf.placeholder (fed through a session)",
+    "tensorflow.placeholder_with_default": "tf.placeholder_with_default",
+    "tensorflow.GraphDef": "a frozen GraphDef",
+    "tensorflow.import_graph_def": "tf.import_graph_def",
+    "tensorflow.saved_model.loader.load": "tf.saved_model.loader.load (TF1 SavedModel in a session)",
+    "tensorflow.train.import_meta_graph": "tf.train.import_meta_graph",
+    "tensorflow.train.Saver": "tf.train.Saver",
+    "tensorflow.global_variables_initializer": "global_variables_initializer() (resets the weights)",
+    "tensorflow.local_variables_initializer": "local_variables_initializer()",
+    "tensorflow.variables_initializer": "variables_initializer()",
+    "tensorflow.initialize_all_variables": "initialize_all_variables() (resets the weights)",
+    "tensorflow.get_variable": "tf.get_variable",
+    "tensorflow.variable_scope": "tf.variable_scope",
+    "tensorflow.graph_util.convert_variables_to_constants": "convert_variables_to_constants",
+}
+# methods that only make sense on a graph / session object
+GRAPH_METHODS = frozenset({"get_tensor_by_name", "get_operation_by_name", "finalize", "as_graph_def"})
+SESSION_METHODS = frozenset({"run", "partial_run", "make_callable"})
+
+
+@dataclass(frozen=True)
+class RawSite:
+    """One piece of raw TF1 graph code."""
+
+    node: cst.CSTNode
+    what: str
+
+
+class _Finder(cst.CSTVisitor):
+    def __init__(self, names: ImportNames, carriers: Carriers) -> None:
+        self.names = names
+        self.carriers = carriers
+        self.sites: list[RawSite] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.names.qualify(node.func)
+        if qualified in RAW_TF1_CALLS:
+            self.sites.append(RawSite(node, RAW_TF1_CALLS[qualified]))
+            return
+        if qualified is not None and qualified.startswith("tensorflow.contrib."):
+            self.sites.append(RawSite(node, "tf.contrib (removed in TF 2)"))
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            kind = self.carriers.kind_of(func.value)
+            if kind == SESSION and func.attr.value in SESSION_METHODS:
+                self.sites.append(RawSite(node, f"session.{func.attr.value}(...)"))
+            elif kind == GRAPH and func.attr.value in GRAPH_METHODS:
+                self.sites.append(RawSite(node, f"graph.{func.attr.value}(...)"))
+
+
+def find_raw_tf1(module: cst.Module, names: ImportNames, carriers: Carriers) -> list[RawSite]:
+    """Every raw TF1 graph construct in `module`, in source order."""
+    finder = _Finder(names, carriers)
+    module.visit(finder)
+    return finder.sites
+
+
+def mentions_raw_tf1(code: str) -> bool:
+    """Cheap text test before parsing for `find_raw_tf1`."""
+    return any(
+        word in code
+        for word in ("placeholder", "GraphDef", "import_graph_def", "loader.load", ".run(", "initializer",
+                     "import_meta_graph", "Saver", "get_variable", "variable_scope", "contrib",
+                     "get_tensor_by_name", "get_operation_by_name", "make_callable", "initialize_all")
+    )

@@ -1,0 +1,468 @@
+"""Unwrap `with graph.as_default():` / `with sess.as_default():` and drop the captures.
+
+TF1 Keras apps captured the graph (and session) the model was loaded into and re-entered it
+in every request thread. Eager TF 2 has no per-thread default graph to get wrong: the
+re-entry is dead weight, and on Keras 3 or eager tf.keras a leftover `graph.as_default()`
+around `predict` fails. The captures (`graph = tf.get_default_graph()`, `self.graph = ...`,
+`GRAPHS.append(g)`), the `global` entries, helper parameters, arguments and returned tuple
+elements that only carried the graph or session go too. Comments stay.
+
+    -graph = tf.get_default_graph()
+     model = load_model("model.h5")
+
+     @app.route("/predict", methods=["POST"])
+     def predict():
+    -    with graph.as_default():
+    -        preds = model.predict(x)
+    -        return jsonify(preds.tolist())
+    +    preds = model.predict(x)
+    +    return jsonify(preds.tolist())
+
+Left alone and reported: files with raw TF1 graph code (placeholders, `sess.run`, GraphDef),
+and a re-entry whose body trains (`fit`) or runs initialisers, which needs a human.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.analysis.blocks import BlockEditor, unwrap_with
+from migrate.analysis.carriers import GRAPH, SESSION, Carriers, prune_dead_carriers
+from migrate.analysis.names import ImportNames, dotted
+from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
+from migrate.rules.base import Example, Rule
+
+# calls inside a re-entered graph that mean the graph is used for more than inference
+TRAINING_METHODS = frozenset(
+    {"fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch"}
+)
+
+
+class _Unwrapper(BlockEditor):
+    def __init__(self, rule: "GraphReentry", carriers: Carriers) -> None:
+        super().__init__()
+        self.rule = rule
+        self.carriers = carriers
+
+    def _reentry(self, item: cst.WithItem) -> bool:
+        call = item.item
+        return (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "as_default"
+            and not call.args
+            and self.carriers.kind_of(call) in (GRAPH, SESSION)
+        )
+
+    def edit_statement(self, original, updated):
+        if not isinstance(original, cst.With) or original.asynchronous is not None:
+            return None
+        drop = {i for i, item in enumerate(original.items) if self._reentry(item)}
+        if not drop:
+            return None
+        trains = _training_call(original.body)
+        if trains is not None:
+            self.rule.manual(
+                original,
+                f"graph/session re-entered around `{trains}`: training or initialising in a "
+                "captured graph is not inference, migrate it by hand",
+            )
+            return None
+        for i in sorted(drop):
+            asname = original.items[i].asname
+            if asname is not None and _mentions(original.body, dotted(asname.name)):
+                self.rule.manual(original, "`as` name of a graph/session re-entry is used in the body; left as is")
+                return None
+        if len(drop) == len(original.items):
+            return unwrap_with(updated)
+        kept = [item for i, item in enumerate(updated.items) if i not in drop]
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return [updated.with_changes(items=kept)]
+
+
+def _training_call(body: cst.CSTNode) -> str | None:
+    found: list[str] = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in TRAINING_METHODS:
+                found.append(func.attr.value)
+            elif isinstance(func, cst.Attribute) and "initializer" in func.attr.value:
+                found.append(func.attr.value)
+
+    body.visit(_Finder())
+    return found[0] if found else None
+
+
+def _mentions(body: cst.CSTNode, name: str | None) -> bool:
+    hits: list[bool] = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                hits.append(True)
+
+    body.visit(_Finder())
+    return bool(hits)
+
+
+class GraphReentry(Rule):
+    """Unwrap graph/session re-entry and remove what only carried the graph or session."""
+
+    NAME = "graph-reentry"
+    DESCRIPTION = (
+        "Unwrap `with graph.as_default()` / `with sess.as_default()` and drop the graph/session "
+        "captures, globals, parameters and arguments that only carried them."
+    )
+    SAFE = True
+    ORDER = 20
+    TRIGGERS = ("as_default", "get_default_graph", "get_session", ".graph")
+    FIXES = [
+        Example(
+            """
+            import tensorflow as tf
+            from keras.models import load_model
+
+            # keep the graph for the request threads
+            graph = tf.get_default_graph()
+            model = load_model("model.h5")
+
+
+            def predict(x):
+                # needed to avoid 'not an element of this graph'
+                with graph.as_default():
+                    preds = model.predict(x)
+                    return preds.tolist()  # all of it inside
+            """,
+            """
+            import tensorflow as tf
+            from keras.models import load_model
+
+            model = load_model("model.h5")
+
+
+            def predict(x):
+                # needed to avoid 'not an element of this graph'
+                preds = model.predict(x)
+                return preds.tolist()  # all of it inside
+            """,
+            id="module graph, whole response inside the with, comments kept",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            model = None
+            graph = None
+            session = None
+
+            def load():
+                global model, graph, session
+                session = K.get_session()
+                model = load_model("m.h5")
+                graph = tf.get_default_graph()
+
+            def predict(x):
+                with session.as_default():
+                    with graph.as_default():
+                        preds = model.predict(x)
+                return preds
+            """,
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            model = None
+
+            def load():
+                global model
+                model = load_model("m.h5")
+
+            def predict(x):
+                preds = model.predict(x)
+                return preds
+            """,
+            id="loader globals, session then graph nested",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            g = tf.compat.v1.get_default_graph()
+            sess = tf.compat.v1.Session()
+            def predict(x):
+                with g.as_default(), sess.as_default():
+                    return model.predict(x)
+            """,
+            """
+            import tensorflow as tf
+            def predict(x):
+                return model.predict(x)
+            """,
+            id="graph and session combined in one with, v1 spellings",
+        ),
+        Example(
+            """
+            from keras import backend as K
+            class Predictor(object):
+                def __init__(self, path):
+                    self.session = K.get_session()
+                    self.graph = self.session.graph
+                    self.model = load_model(path)
+
+                def predict(self, x):
+                    with self.graph.as_default():
+                        with self.session.as_default():
+                            probs = self.model.predict(x)
+                    return probs
+            """,
+            """
+            from keras import backend as K
+            class Predictor(object):
+                def __init__(self, path):
+                    self.model = load_model(path)
+
+                def predict(self, x):
+                    probs = self.model.predict(x)
+                    return probs
+            """,
+            id="graph reached through the session, all on self",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            GRAPHS = []
+            MODELS = []
+            for name in FILES:
+                g = tf.Graph()
+                with g.as_default():
+                    s = tf.Session(graph=g)
+                    with s.as_default():
+                        MODELS.append(load_model(name))
+                GRAPHS.append(g)
+
+            def run_model(i, x):
+                with GRAPHS[i].as_default():
+                    return MODELS[i].predict(x)
+            """,
+            """
+            import tensorflow as tf
+            MODELS = []
+            for name in FILES:
+                MODELS.append(load_model(name))
+
+            def run_model(i, x):
+                return MODELS[i].predict(x)
+            """,
+            id="a graph and session per model, looked up by index",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            import settings
+
+            settings.GRAPH = tf.get_default_graph()
+
+            def helper(x, model_graph):
+                with model_graph.as_default():
+                    return model.predict(x)
+
+            def handler(x):
+                return helper(x, settings.GRAPH)
+            """,
+            """
+            import tensorflow as tf
+            import settings
+
+            def helper(x):
+                return model.predict(x)
+
+            def handler(x):
+                return helper(x)
+            """,
+            id="graph on a settings module, passed through a helper parameter",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
+            def init():
+                loaded = load_model("m.h5")
+                graph = tf.get_default_graph()
+                return loaded, graph
+
+            global model, graph
+            model, graph = init()
+
+            def predict(x):
+                with graph.as_default():
+                    return model.predict(x)
+            """,
+            """
+            import tensorflow as tf
+
+            def init():
+                loaded = load_model("m.h5")
+                return loaded
+
+            global model
+            model = init()
+
+            def predict(x):
+                return model.predict(x)
+            """,
+            id="init returns (model, graph); module-level global",
+        ),
+        Example(
+            """
+            from keras import backend as K
+
+            def predict(items):
+                with K.get_session().graph.as_default() as g:
+                    for x in items:
+                        try:
+                            out = model.predict(x)
+                        except ValueError:
+                            break
+                    else:
+                        return None
+                return out
+            """,
+            """
+            from keras import backend as K
+
+            def predict(items):
+                for x in items:
+                    try:
+                        out = model.predict(x)
+                    except ValueError:
+                        break
+                else:
+                    return None
+                return out
+            """,
+            id="K.get_session().graph as g with loops, try and break inside",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            graph = tf.compat.v1.get_default_graph
+            def predict(x, path):
+                with graph().as_default(), open(path) as fh:
+                    return model.predict(x), fh.read()
+            """,
+            """
+            import tensorflow as tf
+            def predict(x, path):
+                with open(path) as fh:
+                    return model.predict(x), fh.read()
+            """,
+            id="getter without (), with also opening a file keeps that part",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            graph = tf.get_default_graph()
+            def predict(x):
+                with graph.as_default(): return model.predict(x)  # one-liner
+            """,
+            """
+            import tensorflow as tf
+            def predict(x):
+                return model.predict(x)  # one-liner
+            """,
+            id="with on one line",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            graph = tf.get_default_graph()
+            def predict(x):
+                with graph.as_default():
+                    return model.predict(x)
+            def debug():
+                print(graph)
+            """,
+            """
+            import tensorflow as tf
+            graph = tf.get_default_graph()
+            def predict(x):
+                return model.predict(x)
+            def debug():
+                print(graph)
+            """,
+            id="capture used for something else stays",
+        ),
+    ]
+    NOOPS = [
+        Example(
+            """
+            import tensorflow as tf
+            graph = tf.get_default_graph()
+            x = tf.placeholder(tf.float32, [None, 3])
+            y = x * 2
+            sess = tf.Session()
+            def handler(v):
+                with graph.as_default():
+                    return sess.run(y, feed_dict={x: v})
+            """,
+            id="raw TF1 graph code: reported, file left alone",
+            manual=(3, 8),
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            graph = tf.get_default_graph()
+            def retrain(x, y):
+                with graph.as_default():
+                    model.fit(x, y)
+            """,
+            id="graph used for training: reported",
+            manual=(4,),
+        ),
+        Example(
+            """
+            # with graph.as_default():
+            #     model.predict(x)
+            graph = build_graph()
+            with graph.as_default():
+                run()
+            """,
+            id="comments and a graph that is not TF's",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            with strategy.scope():
+                model = build()
+            """,
+            id="other context managers untouched",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            global model
+            model = load()
+            """,
+            id="module-level global of a model is not a carrier",
+        ),
+    ]
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._pending = []
+        names = ImportNames.from_module(tree)
+        carriers = Carriers(tree, names)
+        if mentions_raw_tf1(tree.code):
+            sites = find_raw_tf1(tree, names, carriers)
+            if sites:
+                for site in sites:
+                    self.manual(
+                        site.node,
+                        f"raw TF1 graph code ({site.what}): graph/session juggling in this file left "
+                        "in place; it runs under legacy_shim, migrate it to eager by hand",
+                    )
+                self._flush_manual(tree)
+                return tree
+        result = tree.visit(_Unwrapper(self, carriers))
+        if self._pending:
+            self._flush_manual(tree)
+        return prune_dead_carriers(result, names)
