@@ -24,7 +24,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
-from migrate.rules.base import MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, ManualItem, Options, Rule
+from migrate.rules.base import MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, STOP_KEY, ManualItem, Options, Rule
 
 # A file that mentions neither cannot use TF or Keras: skipped without parsing.
 _TF_OR_KERAS = re.compile(rb"keras|tensorflow")
@@ -128,7 +128,11 @@ def apply_rules(
             outcome.error = f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}"
             return outcome
         new_code = new_module.code
+        stop = context.scratch.get(STOP_KEY)
         if new_code == current:
+            if stop:
+                outcome.warnings.append(stop)
+                break
             continue
         if not allowed:
             outcome.manual.append(
@@ -144,6 +148,9 @@ def apply_rules(
             return outcome
         outcome.rules.append(rule.NAME)
         module, current = new_module, new_code
+        if stop:
+            outcome.warnings.append(stop)
+            break
     context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
     context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
     if current != code:
@@ -153,8 +160,13 @@ def apply_rules(
             outcome.error = f"migrated code does not parse ({exc}); file left untouched"
             return outcome
     outcome.code = current
-    outcome.manual.extend(_map_manual_items(code, context.scratch.get(MANUAL_KEY, [])))
-    outcome.manual.sort(key=lambda m: (m.line, m.rule))
+    seen: set[tuple[int, int]] = set()
+    for item in _map_manual_items(code, context.scratch.get(MANUAL_KEY, [])):
+        # two rules noticing the same site: the first (lowest ORDER) says it
+        if (item.line, item.column) not in seen:
+            seen.add((item.line, item.column))
+            outcome.manual.append(item)
+    outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     outcome.warnings.extend(context.warnings)
     return outcome
 

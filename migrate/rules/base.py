@@ -36,6 +36,8 @@ OPTIONS_KEY = "migrate.options"
 MANUAL_KEY = "migrate.manual"
 # the file's text before any rule ran (rules that clean up after others compare against it)
 ORIGINAL_KEY = "migrate.original"
+# set by Rule.stop_other_rules: the pipeline runs no later rule on this file
+STOP_KEY = "migrate.stop"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,10 @@ class Rule(VisitorBasedCodemodCommand):
     def manual(self, node: cst.CSTNode, message: str) -> None:
         """Record manual work at `node` (pass the ORIGINAL node: positions come from the input)."""
         self._pending.append(_PendingItem(node, message))
+
+    def stop_other_rules(self, reason: str) -> None:
+        """Keep this rule's result but run no later rule on this file (reason goes to the report)."""
+        self.context.scratch[STOP_KEY] = f"{self.NAME}: {reason}"
 
     @classmethod
     def triggered_by(cls, text: str) -> bool:
