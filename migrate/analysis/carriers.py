@@ -47,6 +47,7 @@ PRODUCERS: dict[str, str] = {
 GETTERS: dict[str, str] = {"tensorflow.get_default_graph": GETTER}
 # keyword arguments a Session may be created with and still only host Keras
 HOSTING_SESSION_KWARGS = frozenset({"graph"})
+CONFIG_CLASSES = frozenset({"tensorflow.ConfigProto"})
 SESSION_CLASSES = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
 
 _EMPTY_CONTAINER_CALLS = frozenset({"list", "dict", "tuple", "set"})
@@ -307,11 +308,14 @@ class Carriers:
                 return True
             qualified = self.names.qualify(expr.func)
             if qualified in PRODUCERS:
-                if qualified in SESSION_CLASSES and not allow_configured_sessions:
+                if qualified in SESSION_CLASSES:
                     return all(
                         a.keyword is not None
-                        and a.keyword.value in HOSTING_SESSION_KWARGS
-                        and self.is_pure(a.value)
+                        and (
+                            (a.keyword.value in HOSTING_SESSION_KWARGS and self.is_pure(a.value))
+                            or (allow_configured_sessions and a.keyword.value == "config"
+                                and self._is_config(a.value))
+                        )
                         for a in expr.args
                     )
                 return all(self.is_pure(a.value, allow_configured_sessions) for a in expr.args)
@@ -331,6 +335,12 @@ class Carriers:
                 _is_simple_index(s) for s in expr.slice
             )
         return False
+
+    def _is_config(self, expr: cst.BaseExpression) -> bool:
+        # a config handed to a Session: a name, or a ConfigProto built in place (no side effects)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return True
+        return isinstance(expr, cst.Call) and self.names.qualify(expr.func) in CONFIG_CLASSES
 
     # liveness --------------------------------------------------------------------
     def plan_dead_carriers(self, allow_configured_sessions: bool = False) -> DeadPlan:
@@ -557,6 +567,7 @@ class DeadCarrierPruner(BlockEditor):
     def __init__(self, plan: DeadPlan) -> None:
         super().__init__()
         self.plan = plan
+        self._emptied_globals: set[int] = set()
 
     def edit_statement(self, original, updated):
         if not isinstance(original, cst.SimpleStatementLine):
@@ -567,7 +578,7 @@ class DeadCarrierPruner(BlockEditor):
                 drop.add(id(upd_small))
             elif isinstance(orig_small, cst.Expr) and id(orig_small.value) in self.plan.small_statements:
                 drop.add(id(upd_small))
-            elif isinstance(orig_small, cst.Global) and isinstance(upd_small, cst.Global) and not upd_small.names:
+            elif isinstance(orig_small, cst.Global) and id(orig_small) in self._emptied_globals:
                 drop.add(id(upd_small))
         if not drop:
             return None
@@ -578,8 +589,10 @@ class DeadCarrierPruner(BlockEditor):
         if not names:
             return updated_node
         kept = [n for n in updated_node.names if not (isinstance(n.name, cst.Name) and n.name.value in names)]
-        if kept:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if not kept:
+            self._emptied_globals.add(id(original_node))  # its statement goes (a Global needs a name)
+            return updated_node
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(names=kept)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:

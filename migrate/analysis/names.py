@@ -147,3 +147,26 @@ class _ImportCollector(cst.CSTVisitor):
 
     def _bind(self, local: str, qualified: str) -> None:
         self.aliases[local] = qualified
+
+
+def from_imports_of(module: cst.Module, wanted: frozenset[str]) -> list[tuple[str, str, str | None]]:
+    """(module, name, asname) of each module-level `from X import name` whose canonical
+    qualified name is in `wanted`: candidates for RemoveImportsVisitor.remove_unused_import
+    once a rule removed their uses."""
+    found: list[tuple[str, str, str | None]] = []
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+                continue
+            if small.relative or small.module is None:
+                continue
+            base = dotted(small.module)
+            if base is None:
+                continue
+            for alias in small.names:
+                name = alias.evaluated_name
+                if canonical(f"{base}.{name}") in wanted:
+                    found.append((base, name, alias.evaluated_alias))
+    return found

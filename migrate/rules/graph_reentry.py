@@ -28,10 +28,17 @@ import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, unwrap_with
 from migrate.analysis.carriers import GRAPH, SESSION, Carriers, prune_dead_carriers
-from migrate.analysis.names import ImportNames, dotted
+from libcst.codemod.visitors import RemoveImportsVisitor
+
+from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
 
+# from-imports this rule can leave unused
+REMOVABLE_IMPORTS = frozenset(
+    {"tensorflow.get_default_graph", "keras.backend.get_session", "tensorflow.get_default_session",
+     "keras.backend.get_graph"}
+)
 # calls inside a re-entered graph that mean the graph is used for more than inference
 TRAINING_METHODS = frozenset(
     {"fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch"}
@@ -462,7 +469,10 @@ class GraphReentry(Rule):
                     )
                 self._flush_manual(tree)
                 return tree
-        result = tree.visit(_Unwrapper(self, carriers))
+        result = prune_dead_carriers(tree.visit(_Unwrapper(self, carriers)), names)
         if self._pending:
             self._flush_manual(tree)
-        return prune_dead_carriers(result, names)
+        if not result.deep_equals(tree):
+            for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):
+                RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
+        return result
