@@ -252,10 +252,10 @@ def _process_file(path: Path, config: Config, result: FileResult) -> None:
 
         if not _TF_OR_KERAS.search(data):
             return
-        new_data, outcome = notebooks.migrate_notebook(data, config, str(path))
+        new_data, outcome, cell_diff = notebooks.migrate_notebook(data, config, path.as_posix())
         old_text = data.decode("utf-8", errors="replace")
         new_text = new_data.decode("utf-8", errors="replace")
-        _finish(path, config, result, outcome, old_text, new_text, new_data)
+        _finish(path, config, result, outcome, old_text, new_text, new_data, diff=cell_diff)
         return
     if not _TF_OR_KERAS.search(data):
         if b"\x00" in data[:8192]:
@@ -271,7 +271,7 @@ def _process_file(path: Path, config: Config, result: FileResult) -> None:
 
 
 def _finish(path: Path, config: Config, result: FileResult, outcome: SourceOutcome,
-            old_text: str, new_text: str, new_data: bytes) -> None:
+            old_text: str, new_text: str, new_data: bytes, diff: str | None = None) -> None:
     result.rules = list(outcome.rules)
     result.manual = [m.as_dict() for m in outcome.manual]
     result.warnings = list(outcome.warnings)
@@ -284,7 +284,7 @@ def _finish(path: Path, config: Config, result: FileResult, outcome: SourceOutco
     if new_text == old_text:
         return
     result.status = "changed"
-    result.diff = unified_diff(old_text, new_text, path.as_posix())
+    result.diff = diff if diff is not None else unified_diff(old_text, new_text, path.as_posix())
     if config.write:
         atomic_write(path, new_data)
         result.written = True
