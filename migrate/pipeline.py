@@ -121,13 +121,13 @@ def apply_rules(
         context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
         try:
             new_module = rule(context).transform_module(module)
+            new_code = new_module.code
         except SkipFile as exc:
             outcome.warnings.append(f"{rule.NAME}: skipped: {exc}")
             continue
         except Exception as exc:  # a rule bug fails this file, never the run
-            outcome.error = f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}"
+            outcome.error = f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}; file left untouched"
             return outcome
-        new_code = new_module.code
         stop = context.scratch.get(STOP_KEY)
         if new_code == current:
             if stop:
