@@ -27,11 +27,18 @@ from migrate.analysis.names import ImportNames, dotted
 GRAPH = "graph"
 SESSION = "session"
 GETTER = "graph getter"
-GRAPHS = "graphs"
-SESSIONS = "sessions"
+GRAPHS = "graph[]"
+SESSIONS = "session[]"
 
-ELEMENT_OF = {GRAPHS: GRAPH, SESSIONS: SESSION}
-CONTAINER_OF = {GRAPH: GRAPHS, SESSION: SESSIONS}
+
+def element_of(kind: str | None) -> str | None:
+    """Kind of an element of a container of `kind` (None if `kind` is not a container)."""
+    return kind[:-2] if kind and kind.endswith("[]") else None
+
+
+def container_of(kind: str | None) -> str | None:
+    """Kind of a list/dict holding values of `kind` (containers of containers: None)."""
+    return f"{kind}[]" if kind and not kind.endswith("[]") and kind != GETTER else None
 
 # canonical callable (see names.canonical) → what its call returns
 PRODUCERS: dict[str, str] = {
@@ -195,9 +202,18 @@ class DeadPlan:
 class Carriers:
     """Graph/session keys of one module (see the module docstring)."""
 
-    def __init__(self, module: cst.Module, names: ImportNames) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        names: ImportNames,
+        producers: dict[str, str] | None = None,
+        getters: dict[str, str] | None = None,
+    ) -> None:
         self.module = module
         self.names = names
+        self.producers = PRODUCERS if producers is None else producers
+        self.getters = GETTERS if getters is None else getters
+        self._returning: set[str] = set()
         self._c = _Collector()
         module.visit(self._c)
         self.keys: dict[str, str] = {}
@@ -211,8 +227,12 @@ class Carriers:
             return None
         if isinstance(expr, cst.Call):
             qualified = self.names.qualify(expr.func)
-            if qualified in PRODUCERS:
-                return PRODUCERS[qualified]
+            if qualified in self.producers:
+                return self.producers[qualified]
+            if isinstance(expr.func, cst.Name) and qualified is None:
+                returned = self._plain_return_kind(expr.func.value)
+                if returned is not None:
+                    return returned
             func_kind = self.kind_of(expr.func) if isinstance(expr.func, (cst.Name, cst.Attribute)) else None
             if func_kind == GETTER:
                 return GRAPH
@@ -225,29 +245,29 @@ class Carriers:
             if key is not None and key in self.keys:
                 return self.keys[key]
             qualified = self.names.qualify(expr)
-            if qualified in GETTERS:
-                return GETTERS[qualified]
+            if qualified in self.getters:
+                return self.getters[qualified]
             if isinstance(expr, cst.Attribute) and expr.attr.value == "graph":
                 if self.kind_of(expr.value) == SESSION:
                     return GRAPH
             return None
         if isinstance(expr, cst.Subscript):
-            return ELEMENT_OF.get(self.kind_of(expr.value) or "")
+            return element_of(self.kind_of(expr.value))
         if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
             kinds = {self.kind_of(e.value) for e in expr.elements}
             if len(kinds) == 1:
                 (kind,) = kinds
-                return CONTAINER_OF.get(kind or "")
+                return container_of(kind)
         return None
 
     def _binding_kind(self, b: _Binding) -> str | None:
         if b.ret is not None:
             return self._return_kind(*b.ret)
         if b.element_of is not None:
-            return ELEMENT_OF.get(self.kind_of(b.element_of) or "")
+            return element_of(self.kind_of(b.element_of))
         kind = self.kind_of(b.value)
         if b.into_container:
-            return CONTAINER_OF.get(kind or "")
+            return container_of(kind)
         return kind
 
     def _return_kind(self, func: str, index: int) -> str | None:
@@ -257,6 +277,21 @@ class Carriers:
                 if kind is not None:
                     return kind
         return None
+
+    def _plain_return_kind(self, func: str) -> str | None:
+        # `model = init()` where init() ends in `return load_model(...)` / `return loaded`
+        if func in self._returning or len(self._c.functions.get(func, [])) != 1:
+            return None
+        self._returning.add(func)
+        try:
+            for ret in self._c.returns.get(func, []):
+                if ret.value is not None and not isinstance(ret.value, cst.Tuple):
+                    kind = self.kind_of(ret.value)
+                    if kind is not None:
+                        return kind
+            return None
+        finally:
+            self._returning.discard(func)
 
     def _bind_params(self) -> list[_Binding]:
         out = []
@@ -307,7 +342,7 @@ class Carriers:
             if isinstance(expr.func, cst.Name) and expr.func.value in _EMPTY_CONTAINER_CALLS and not expr.args:
                 return True
             qualified = self.names.qualify(expr.func)
-            if qualified in PRODUCERS:
+            if qualified in self.producers:
                 if qualified in SESSION_CLASSES:
                     return all(
                         a.keyword is not None
@@ -323,7 +358,7 @@ class Carriers:
                 return not expr.args
             return False
         if isinstance(expr, (cst.Name, cst.Attribute)):
-            if self.names.qualify(expr) in GETTERS:
+            if self.names.qualify(expr) in self.getters:
                 return True
             if self.kind_of(expr) is not None:
                 return isinstance(expr, cst.Name) or dotted(expr) in self.keys or self.is_pure(

@@ -1,0 +1,41 @@
+"""Which names hold a Keras model (and which calls load one).
+
+`predict` on an sklearn estimator or a home-made class must not be rewritten, so rules ask
+`keras_models(module, names)` whether a receiver holds a Keras model: a name, attribute
+(`self.model`) or container (`MODELS[i]`) bound to `load_model(...)`, `model_from_json(...)`,
+`Sequential(...)` / `Model(...)`, or to a local function that returns one. It is the same
+fixpoint over bindings as for graphs and sessions (`carriers.Carriers`), with other producers.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.analysis.carriers import Carriers
+from migrate.analysis.names import ImportNames
+
+MODEL = "keras model"
+
+# canonical callables that return a Keras model
+MODEL_PRODUCERS: dict[str, str] = {
+    "keras.models.load_model": MODEL,
+    "keras.models.model_from_json": MODEL,
+    "keras.models.model_from_yaml": MODEL,
+    "keras.models.model_from_config": MODEL,
+    "keras.models.clone_model": MODEL,
+    "keras.models.Sequential": MODEL,
+    "keras.models.Model": MODEL,
+    "keras.Sequential": MODEL,
+    "keras.Model": MODEL,
+    "keras.engine.sequential.Sequential": MODEL,
+    "keras.engine.training.Model": MODEL,
+}
+# loaders whose result is a fully usable model read from disk (candidates for load-once)
+LOADERS = frozenset(
+    {"keras.models.load_model", "keras.models.model_from_json", "keras.models.model_from_yaml"}
+)
+
+
+def keras_models(module: cst.Module, names: ImportNames) -> Carriers:
+    """Keys holding Keras models; `.kind_of(expr) == MODEL` for a model expression."""
+    return Carriers(module, names, producers=MODEL_PRODUCERS, getters={})
