@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 
-from legacy_shim import keras_aliases, load_once, tf1_surface, worklist
+from legacy_shim import keras_aliases, load_once, standalone_keras, tf1_surface, worklist
 from legacy_shim.registry import Patch, Patcher
 
 # --- when: conditions ----------------------------------------------------------------
@@ -245,6 +245,90 @@ PATCHES: tuple[Patch, ...] = (
         why="same names, changed meaning: tf.train.AdamOptimizer, tf.nn.moments(keep_dims=...), tf.losses.*",
         when=_always,
         apply=apply_tf1_changed_names,
+    ),
+    # --- standalone Keras 2.2.4 / 2.3.1 (a real Keras 2.x first on sys.path) ---
+    # Environment bridges first (Keras 2 needs them while it is imported), then the rows
+    # that import Keras eagerly and patch its own modules. All skip unless a real
+    # Keras 2.2/2.3 is what `import keras` gives, so tf_keras apps never see them.
+    Patch(
+        id="py310-collections-abcs",
+        target="collections.Iterable, Mapping, Sequence, Container, ... (the ABCs missing from collections)",
+        replacement="the same classes from collections.abc",
+        why="ImportError: cannot import name 'Iterable' from 'collections' (Keras 2 callbacks; removed in Python 3.10)",
+        when=standalone_keras.when_collections_abcs_missing,
+        apply=standalone_keras.apply_collections_abcs,
+    ),
+    Patch(
+        id="numpy1-aliases",
+        target="numpy.float, int, object, str, string_, unicode_, float_, Inf, NaN, ... (each one missing)",
+        replacement="what each alias meant in NumPy 1.x (float, numpy.bytes_, numpy.str_, numpy.inf, ...)",
+        why="AttributeError: `np.string_` was removed in the NumPy 2.0 release (Keras 2 saving, callbacks)",
+        when=standalone_keras.when_numpy_aliases_missing,
+        apply=standalone_keras.apply_numpy_aliases,
+    ),
+    Patch(
+        id="tf-tensorlike",
+        target="tensorflow.python.framework.ops._TensorLike / is_dense_tensor_like (when missing)",
+        replacement="a class whose isinstance() is tf.is_tensor(); TF < 2.4's is_dense_tensor_like",
+        why="AttributeError: module 'tensorflow.python.framework.ops' has no attribute '_TensorLike' (K.is_tensor)",
+        when=standalone_keras.when_tf_tensorlike_missing,
+        apply=standalone_keras.apply_tf_tensorlike,
+    ),
+    Patch(
+        id="h5py3-attr-strings",
+        target="h5py AttributeManager.__getitem__",
+        replacement="the same, str values returned as a str subclass that also has .decode()",
+        why="AttributeError: 'str' object has no attribute 'decode' (Keras 2 load_model on h5py 3)",
+        when=standalone_keras.when_h5py_returns_str,
+        apply=standalone_keras.apply_h5py_attr_strings,
+    ),
+    Patch(
+        id="tf-keras-h5-configs",
+        target="keras InputLayer.from_config, Optimizer.from_config, keras.initializers.GlorotUniform & co. "
+        "(keras imported here)",
+        replacement="the same, without the config keys tf.keras added (ragged=False, optional=False, optimizer "
+        "name; learning_rate as lr for Keras 2.2); tf.keras's initializer classes as VarianceScaling",
+        why="ValueError: Unknown initializer: GlorotUniform; TypeError: InputLayer.__init__() got an unexpected "
+        "keyword argument 'ragged' (a .h5 saved by tf.keras / tf_keras, loaded by Keras 2.2/2.3)",
+        when=standalone_keras.when_standalone,
+        apply=standalone_keras.apply_tf_keras_configs,
+    ),
+    Patch(
+        id="keras23-tf1-code-paths",
+        target="keras.backend.tensorflow_backend._is_tf_1 (Keras 2.3; keras imported here)",
+        replacement="True while TF is in graph mode (as the tf1-graph-mode row makes it)",
+        why="NotImplementedError: numpy() is only available when eager execution is enabled (K.get_value, "
+        "model.save), and get_session/set_session refusing 'when using TensorFlow 2.0'",
+        when=standalone_keras.when_standalone_23,
+        apply=standalone_keras.apply_tf1_code_paths,
+    ),
+    Patch(
+        id="keras23-symbolic-scope",
+        target="keras.backend.tensorflow_backend._SYMBOLIC_SCOPE (Keras 2.3; keras imported here)",
+        replacement="a thread-local whose value is True in every thread",
+        why="AttributeError: '_thread._local' object has no attribute 'value' (any @symbolic call off the importing thread)",
+        when=standalone_keras.when_standalone_23,
+        apply=standalone_keras.apply_symbolic_scope,
+    ),
+    Patch(
+        id="standalone-keras-sessions",
+        target="keras K.get_session / K.set_session (every re-export)",
+        replacement="Keras 2.3: TF's own v1 Keras session API; Keras 2.2: its own; both remembering each "
+        "graph's session for every thread",
+        why="RuntimeError: `set_session` is not available when using TensorFlow 2.0; fresh uninitialised "
+        "sessions in request threads",
+        when=standalone_keras.when_standalone,
+        apply=standalone_keras.apply_sessions,
+    ),
+    Patch(
+        id="standalone-keras-thread-context",
+        target="keras.engine.training.Model predict/predict_on_batch/evaluate/test_on_batch/*_generator/"
+        "_make_predict_function/compile, K.function calls, load_model",
+        replacement="the thread-context wrappers: capture graph+session at load/compile/first use, build the "
+        "predict function once, re-enter graph+session in the calling thread",
+        why="ValueError: Tensor ... is not an element of this graph; FailedPreconditionError ... uninitialized",
+        when=standalone_keras.when_standalone,
+        apply=standalone_keras.apply_thread_context,
     ),
     Patch(
         id="keras2-imports",

@@ -193,22 +193,29 @@ def backend_function_call(call, get_session):
     return wrapper
 
 
-def sharing_get_session(original):
+def sharing_get_session(original, backend=None):
     """``K.get_session`` that, in a thread with no session for the current graph, returns
-    the session already used for that graph elsewhere instead of a fresh uninitialised one."""
+    the session already used for that graph elsewhere instead of a fresh uninitialised one.
+
+    ``backend`` is the Keras backend module whose per-thread ``_SESSION`` and
+    ``_current_graph`` ``original`` uses: tf_keras's by default, TF's own
+    ``tensorflow.python.keras.backend`` for standalone Keras 2.3.
+    """
 
     @functools.wraps(original)
     def get_session(op_input_list=()):
         worklist.hit("K.get_session()")
         if tf.compat.v1.get_default_session() is None:
-            from tf_keras.src import backend
-
-            graph = backend._current_graph(op_input_list)  # noqa: SLF001 - same lookup Keras does
-            local = getattr(backend._SESSION, "session", None)  # noqa: SLF001
+            if backend is None:
+                from tf_keras.src import backend as keras_backend
+            else:
+                keras_backend = backend
+            graph = keras_backend._current_graph(op_input_list)  # noqa: SLF001 - same lookup Keras does
+            local = getattr(keras_backend._SESSION, "session", None)  # noqa: SLF001
             if local is None or local.graph is not graph:
                 shared = _registered(graph)
                 if shared is not None:
-                    backend._SESSION.session = shared  # noqa: SLF001
+                    keras_backend._SESSION.session = shared  # noqa: SLF001
         session = original(op_input_list)
         remember_session(session, override=False)
         return session
