@@ -1,0 +1,538 @@
+"""Hoist a model load out of a request handler to module level, so it runs once.
+
+`load_model(...)` (or `model_from_json(...)` + `load_weights(...)`) inside a handler reads and
+builds the model on every request; apps did it after `K.clear_session()` to dodge graph
+growth. When nothing the load reads comes from the request, the same statements run once
+at import instead, right before the handler, and the handler uses the module-level model.
+
+     MODEL_FILE = "model.h5"
+    +model = load_model(MODEL_FILE)
+
+     @app.route("/predict", methods=["POST"])
+     def predict():
+    -    model = load_model(MODEL_FILE)
+         x = np.array(request.get_json()["instances"])
+
+A load whose arguments depend on the request (a model name in the URL...) is reported, as is
+one nested in an `if`/`try` of the handler or reading names defined after the handler.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import libcst as cst
+
+from migrate.analysis.blocks import BlockEditor
+from migrate.analysis.handlers import request_functions
+from migrate.analysis.models import LOADERS
+from migrate.analysis.names import ImportNames, dotted
+from migrate.rules.base import Example, Rule
+
+# methods of the loaded model that belong to loading it (they follow it out of the handler)
+LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function", "summary"})
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _names_in(node: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """(names read, names bound) in a statement, ignoring attribute and keyword names."""
+    read: set[str] = set()
+    bound: set[str] = set()
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+            _bind(node.target)
+            return False
+
+        def visit_AsName(self, node: cst.AsName) -> bool:
+            _bind(node.name)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            read.add(node.value)
+
+    def _bind(target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            bound.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                _bind(element.value)
+        else:
+            target.visit(_Visitor())
+
+    node.visit(_Visitor())
+    return read, bound
+
+
+def _module_bindings(module: cst.Module) -> dict[str, int]:
+    """Each name bound at module level → index of the first top-level statement binding it."""
+    first: dict[str, int] = {}
+
+    def walk(stmt: cst.CSTNode, index: int) -> None:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            first.setdefault(stmt.name.value, index)
+            return
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        local = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+                        first.setdefault(local, index)
+                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        first.setdefault(alias.evaluated_alias or alias.evaluated_name, index)
+                else:
+                    _read, bound = _names_in(small)
+                    if isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(small.target, cst.Name):
+                        bound.add(small.target.value)
+                    for name in bound:
+                        first.setdefault(name, index)
+            return
+        if isinstance(stmt, (cst.For,)):
+            _read, bound = _names_in(stmt.target)
+            for name in _read | bound:
+                first.setdefault(name, index)
+        for child in stmt.children:
+            if isinstance(child, (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.Finally)):
+                walk(child, index)
+            elif isinstance(child, cst.WithItem) and child.asname is not None:
+                _r, bound = _names_in(child.asname)
+                for name in bound:
+                    first.setdefault(name, index)
+
+    for i, stmt in enumerate(module.body):
+        walk(stmt, i)
+    return first
+
+
+class _Hoist:
+    def __init__(
+        self, func: cst.FunctionDef, statements: list[cst.BaseStatement], bound: set[str], at: int, insert: bool
+    ) -> None:
+        self.func = func
+        self.statements = statements  # removed from the handler
+        self.bound = bound
+        self.at = at  # module statement index to insert before
+        self.insert = insert  # False when another handler's identical load is already hoisted
+
+
+class _Remover(BlockEditor):
+    def __init__(self, drop: set[int], globals_drop: dict[int, set[str]]) -> None:
+        super().__init__()
+        self.drop = drop
+        self.globals_drop = globals_drop
+
+    def edit_statement(self, original, updated):
+        if id(original) in self.drop:
+            return []
+        if isinstance(original, cst.SimpleStatementLine):
+            for small in original.body:
+                if isinstance(small, cst.Global) and id(small) in self.globals_drop:
+                    names = self.globals_drop[id(small)]
+                    kept = [n for n in small.names if n.name.value not in names]
+                    if not kept:
+                        return [] if len(original.body) == 1 else None
+                    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    return [updated.with_changes(body=[small.with_changes(names=kept)])] if len(original.body) == 1 else None
+        return None
+
+
+class LoadOnce(Rule):
+    """Hoist per-request model loads that do not depend on the request to module level."""
+
+    NAME = "load-once"
+    DESCRIPTION = (
+        "Move `load_model(...)` / `model_from_json(...)` + `load_weights(...)` out of request handlers "
+        "to module level when the request does not feed them; report the ones it does."
+    )
+    SAFE = True
+    ORDER = 50
+    TRIGGERS = ("load_model", "model_from_json", "model_from_yaml")
+    FIXES = [
+        Example(
+            """
+            from keras.models import load_model
+
+            MODEL_FILE = "m.h5"
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                model = load_model(MODEL_FILE)
+                x = np.array(request.get_json()["instances"])
+                return jsonify(model.predict(x).tolist())
+            """,
+            """
+            from keras.models import load_model
+
+            MODEL_FILE = "m.h5"
+
+
+            model = load_model(MODEL_FILE)
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.array(request.get_json()["instances"])
+                return jsonify(model.predict(x).tolist())
+            """,
+            id="load_model in a flask route",
+        ),
+        Example(
+            """
+            from keras.models import model_from_json
+
+            @app.route("/predict")
+            def predict():
+                global loaded_model
+                json_file = open("model.json", "r")
+                loaded_model_json = json_file.read()
+                json_file.close()
+                loaded_model = model_from_json(loaded_model_json)
+                loaded_model.load_weights("model.h5")
+                loaded_model.compile(loss="categorical_crossentropy", optimizer="adam")
+                x = np.array(request.json["x"])
+                return str(loaded_model.predict(x))
+            """,
+            """
+            from keras.models import model_from_json
+
+            json_file = open("model.json", "r")
+            loaded_model_json = json_file.read()
+            json_file.close()
+            loaded_model = model_from_json(loaded_model_json)
+            loaded_model.load_weights("model.h5")
+            loaded_model.compile(loss="categorical_crossentropy", optimizer="adam")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["x"])
+                return str(loaded_model.predict(x))
+            """,
+            id="the tutorial model_from_json + load_weights chain, global dropped",
+        ),
+        Example(
+            """
+            from tensorflow.keras.models import model_from_json
+            from flask_restful import Resource
+
+            class Score(Resource):
+                def post(self):
+                    with open("arch.json") as f:
+                        model = model_from_json(f.read())
+                    model.load_weights("w.h5")
+                    return model.predict(np.array(request.json["x"])).tolist()
+            """,
+            """
+            from tensorflow.keras.models import model_from_json
+            from flask_restful import Resource
+
+            with open("arch.json") as f:
+                model = model_from_json(f.read())
+            model.load_weights("w.h5")
+
+            class Score(Resource):
+                def post(self):
+                    return model.predict(np.array(request.json["x"])).tolist()
+            """,
+            id="flask_restful Resource method, with open(...) as f",
+        ),
+    ]
+    NOOPS = [
+        Example(
+            """
+            from keras.models import load_model
+
+            @app.route("/predict/<name>")
+            def predict(name):
+                model = load_model(name + ".h5")
+                return jsonify(model.predict(np.array(request.json["x"])).tolist())
+            """,
+            id="path depends on the request: reported",
+            manual=(5,),
+        ),
+        Example(
+            """
+            def load_model(path):
+                return open(path).read()
+
+            @app.route("/predict")
+            def predict():
+                model = load_model("m.txt")
+                return model
+            """,
+            id="local load_model shadowing Keras'",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            def retrain():
+                fresh = load_model("m.h5")
+                fresh.fit(x, y)
+            """,
+            id="load outside any request handler",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+
+            @app.route("/predict")
+            def predict():
+                # load_model("m.h5") each time was slow
+                return MODEL.predict(np.array(request.json["x"])).tolist()
+            """,
+            id="comment mention",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+
+            @app.route("/predict")
+            def predict():
+                if request.args.get("fresh"):
+                    model = load_model("m.h5")
+                return "ok"
+            """,
+            id="conditional load in a handler: reported",
+            manual=(6,),
+        ),
+    ]
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._pending = []
+        names = ImportNames.from_module(tree)
+        requests = request_functions(tree)
+        if not requests.per_request:
+            return tree
+        module_names = _module_bindings(tree)
+        top_index = _top_level_index(tree)
+        hoists: list[_Hoist] = []
+        hoisted_text: dict[str, str] = {}
+        for func in requests.per_request:
+            if id(func) not in top_index:
+                continue
+            for hoist in self._plan(func, names, module_names, top_index[id(func)], tree, hoisted_text):
+                hoists.append(hoist)
+        if self._pending:
+            self._flush_manual(tree)
+        if not hoists:
+            return tree
+        drop: set[int] = set()
+        globals_drop: dict[int, set[str]] = {}
+        inserts: dict[int, list[cst.BaseStatement]] = {}
+        for hoist in hoists:
+            for stmt in hoist.statements:
+                drop.add(id(stmt))
+            for stmt in hoist.func.body.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.Global):
+                            hit = {n.name.value for n in small.names} & hoist.bound
+                            if hit:
+                                globals_drop.setdefault(id(small), set()).update(hit)
+            if hoist.insert:
+                inserts.setdefault(hoist.at, []).extend(s.with_changes(leading_lines=()) for s in hoist.statements)
+        result = tree.visit(_Remover(drop, globals_drop))
+        body = list(result.body)
+        for at in sorted(inserts, reverse=True):
+            new = inserts[at]
+            if not new:
+                continue
+            anchor = body[at]
+            new[0] = new[0].with_changes(leading_lines=anchor.leading_lines)
+            body[at:at] = new
+        return result.with_changes(body=body)
+
+    def _plan(self, func, names, module_names, at, tree, hoisted_text):
+        body = func.body.body if isinstance(func.body, cst.IndentedBlock) else []
+        params = {p.name.value for p in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)}
+        for extra in (func.params.star_arg, func.params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                params.add(extra.name.value)
+        top_ids = {id(s) for s in body}
+        for load in _loads_in(func, names):
+            if id(load.statement) not in top_ids:
+                self.manual(load.node, "model loaded inside an `if`/`try`/loop of a request handler: "
+                                       "load it once at module level by hand")
+        plans = []
+        for j, stmt in enumerate(body):
+            model_name = _loaded_name(stmt, names)
+            if model_name is None:
+                continue
+            block = [j]
+            k = j + 1
+            while k < len(body) and _follows_load(body[k], model_name):
+                block.append(k)
+                k += 1
+            # statements before it that compute what it reads (json text, paths), and calls
+            # that only use those (`json_file.close()`), taken from the run of plain statements
+            start = j
+            while start > 0 and _hoistable(body[start - 1]):
+                start -= 1
+            chosen = set(block)
+            for i in range(j - 1, start - 1, -1):
+                read, bound = _block_names(body, sorted(chosen))
+                if _names_in(body[i])[1] & (read - bound):
+                    chosen.add(i)
+            _read, bound = _block_names(body, sorted(chosen))
+            for i in range(min(chosen), j):
+                r, b = _names_in(body[i])
+                if i not in chosen and not b and r & bound:
+                    chosen.add(i)
+            block = sorted(chosen)
+            read, bound = _block_names(body, block)
+            free = read - bound
+            outside_reads, outside_binds = _names_outside(body, block)
+            request_names = (params | outside_binds | {"request"}) & free
+            if request_names:
+                self.manual(stmt, f"model loaded on every request from request data ({', '.join(sorted(request_names))}): "
+                                  "cache loaded models by those arguments by hand")
+                continue
+            late = {n for n in free if n not in BUILTIN_NAMES and module_names.get(n, at) >= at}
+            if late:
+                self.manual(stmt, f"model loaded on every request; it reads {', '.join(sorted(late))} defined "
+                                  "after the handler: hoist it by hand")
+                continue
+            clash = {n for n in bound if n in module_names or n in params or n in outside_binds}
+            statements = [body[i] for i in block]
+            text = "".join(tree.code_for_node(s) for s in statements)
+            if clash:
+                if all(hoisted_text.get(n) == text for n in clash):
+                    plans.append(_Hoist(func, statements, bound, at, insert=False))
+                    continue
+                self.manual(stmt, f"model loaded on every request into {', '.join(sorted(clash))}, a name also "
+                                  "used elsewhere: hoist it by hand")
+                continue
+            for n in bound:
+                hoisted_text[n] = text
+                module_names[n] = at
+            plans.append(_Hoist(func, statements, bound, at, insert=True))
+        return plans
+
+
+class _Load:
+    def __init__(self, node: cst.Call, statement: cst.CSTNode) -> None:
+        self.node = node
+        self.statement = statement
+
+
+def _loads_in(func: cst.FunctionDef, names: ImportNames) -> list[_Load]:
+    found: list[_Load] = []
+    statements: list[cst.CSTNode] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is func
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            statements.append(node)
+
+        def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            statements.pop()
+
+        def visit_With(self, node: cst.With) -> None:
+            statements.append(node)
+
+        def leave_With(self, node: cst.With) -> None:
+            statements.pop()
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if names.qualify(node.func) in LOADERS and statements:
+                # a load inside `with open(...)` counts as the `with` statement's
+                outer = next((s for s in statements if isinstance(s, cst.With)), statements[-1])
+                found.append(_Load(node, outer))
+
+    func.visit(_Visitor())
+    return found
+
+
+def _loaded_name(stmt: cst.BaseStatement, names: ImportNames) -> str | None:
+    """Name a statement binds to a loaded model (`m = load_model(...)`, or inside `with open`)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+        assign = stmt.body[0]
+        if (
+            len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+            and isinstance(assign.value, cst.Call)
+            and names.qualify(assign.value.func) in LOADERS
+        ):
+            return assign.targets[0].target.value
+        return None
+    if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock) and _hoistable(stmt):
+        loaded = [_loaded_name(s, names) for s in stmt.body.body]
+        found = [n for n in loaded if n]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def _follows_load(stmt: cst.BaseStatement, model_name: str) -> bool:
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return False
+    small = stmt.body[0]
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and isinstance(small.value.func, cst.Attribute)
+        and dotted(small.value.func.value) == model_name
+        and small.value.func.attr.value in LOAD_FOLLOWERS
+    )
+
+
+def _hoistable(stmt: cst.BaseStatement) -> bool:
+    """Plain assignments / calls, or `with open(...)` around them: nothing that leaves the function."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return all(isinstance(s, (cst.Assign, cst.AnnAssign, cst.Expr)) for s in stmt.body)
+    if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
+        opens = all(
+            isinstance(item.item, cst.Call) and isinstance(item.item.func, cst.Name) and item.item.func.value == "open"
+            for item in stmt.items
+        )
+        return opens and all(_hoistable(s) for s in stmt.body.body)
+    return False
+
+
+def _block_names(body, block: list[int]) -> tuple[set[str], set[str]]:
+    read: set[str] = set()
+    bound: set[str] = set()
+    for i in block:
+        r, b = _names_in(body[i])
+        read |= r - bound
+        bound |= b
+    return read, bound
+
+
+def _names_outside(body, block: list[int]) -> tuple[set[str], set[str]]:
+    read: set[str] = set()
+    bound: set[str] = set()
+    for i, stmt in enumerate(body):
+        if i in block:
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, cst.Global) for s in stmt.body):
+            continue
+        r, b = _names_in(stmt)
+        read |= r
+        bound |= b
+    return read, bound
+
+
+def _top_level_index(tree: cst.Module) -> dict[int, int]:
+    """id(function) → index of the module statement holding it (the def, or its class)."""
+    out: dict[int, int] = {}
+    for i, stmt in enumerate(tree.body):
+        if isinstance(stmt, cst.FunctionDef):
+            out[id(stmt)] = i
+        elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            for inner in stmt.body.body:
+                if isinstance(inner, cst.FunctionDef):
+                    out[id(inner)] = i
+    return out
