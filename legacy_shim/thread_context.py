@@ -111,7 +111,8 @@ def capture(model, get_session):
         if graph is None:
             return None
         session = session_for(graph, get_session)
-        lock = threading.Lock() if settings.current.predict_lock else None
+        # RLock: predict() calls other wrapped methods (_make_predict_function) of the same model.
+        lock = threading.RLock() if settings.current.predict_lock else None
         ctx = ModelContext(graph, session, lock)
         build_predict_function(model, ctx)
         # object.__setattr__: Keras' own __setattr__ would try to track the context.
