@@ -1,0 +1,143 @@
+"""The model factory: deterministic, TF1-era files that tf_keras reads and Keras 3 does not.
+
+Every TensorFlow import happens in a child process: graph mode and the meaning of
+``import keras`` are process-wide, and the two halves here need opposite answers.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import h5py
+import numpy as np
+from fixtures import models
+
+FULL_MODELS = [m for m in models.CATALOGUE if m.save_as == "model"]
+GLOROT_DTYPE_ERROR = "GlorotUniform.__init__() got an unexpected keyword argument 'dtype'"
+
+
+def _run_python(code: str, *, legacy_keras: bool, cwd) -> list:
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_USE_LEGACY_KERAS", "LEGACY_SHIM_DISABLE")}
+    env["PYTHONPATH"] = str(models.REPO_ROOT)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if legacy_keras:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=str(cwd), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, f"child failed ({proc.returncode}):\n{proc.stderr[-5000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _weight_arrays(path) -> dict:
+    """Every dataset of an .h5 weights tree, by its path inside the file."""
+    arrays = {}
+    with h5py.File(path, "r") as f:
+        root = f["model_weights"] if "model_weights" in f else f
+        root.visititems(lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
+def _numpy_forward(spec, x):
+    """The catalogue MLP computed by hand from the factory's weights: the reference for loaded files."""
+    weights = models.deterministic_weights(spec)
+    h = x.astype(np.float64)
+    for i, (_, activation) in enumerate(spec.layers):
+        h = h @ weights[2 * i] + weights[2 * i + 1]
+        if activation == "relu":
+            h = np.maximum(h, 0.0)
+        elif activation == "sigmoid":
+            h = 1.0 / (1.0 + np.exp(-h))
+        elif activation == "softmax":
+            e = np.exp(h - h.max(axis=-1, keepdims=True))
+            h = e / e.sum(axis=-1, keepdims=True)
+    return h
+
+
+def test_two_builds_hold_identical_weights(fixture_models_dir, tmp_path):
+    fresh = models.build(tmp_path / "again")
+    for spec in models.CATALOGUE:
+        if spec.save_as == "architecture":
+            assert (fresh / spec.filename).read_text() == (fixture_models_dir / spec.filename).read_text()
+            continue
+        first, second = _weight_arrays(fixture_models_dir / spec.filename), _weight_arrays(fresh / spec.filename)
+        assert sorted(first) == sorted(second), spec.name
+        assert len(first) == 2 * len(spec.layers), spec.name
+        for name in first:
+            np.testing.assert_array_equal(first[name], second[name], err_msg=f"{spec.name}:{name}")
+
+
+def test_files_hold_the_factory_weights(fixture_models_dir):
+    # Keras names the layers of a fresh graph dense, dense_1, ...; the factory relies on that.
+    for spec in models.CATALOGUE:
+        if spec.save_as == "architecture":
+            continue
+        stored = _weight_arrays(fixture_models_dir / spec.filename)
+        expected = models.deterministic_weights(spec)
+        for i in range(len(spec.layers)):
+            layer = "dense" if i == 0 else f"dense_{i}"
+            kernel = next(v for k, v in stored.items() if k.startswith(layer + "/") and k.endswith("kernel:0"))
+            bias = next(v for k, v in stored.items() if k.startswith(layer + "/") and k.endswith("bias:0"))
+            np.testing.assert_array_equal(kernel, expected[2 * i], err_msg=f"{spec.name} {layer} kernel")
+            np.testing.assert_array_equal(bias, expected[2 * i + 1], err_msg=f"{spec.name} {layer} bias")
+
+
+def test_tf_keras_in_graph_mode_loads_every_file_and_predicts_the_reference(fixture_models_dir, tmp_path):
+    inputs = {spec.name: np.random.RandomState(7).uniform(-1, 1, (5, spec.input_dim)) for spec in models.CATALOGUE}
+    np.save(tmp_path / "inputs.npy", inputs, allow_pickle=True)
+    results = _run_python(
+        f"""
+        import json, numpy as np, tensorflow as tf
+        tf.compat.v1.disable_v2_behavior()
+        import tf_keras
+        inputs = np.load("inputs.npy", allow_pickle=True).item()
+        d = {str(fixture_models_dir)!r}
+        out = {{}}
+        for name in {[m.name for m in FULL_MODELS]!r}:
+            m = tf_keras.models.load_model(f"{{d}}/{{name}}.h5")
+            out[name] = dict(
+                graph_mode_class=hasattr(m, "_make_predict_function"),
+                compiled=m.optimizer is not None,
+                predictions=m.predict(inputs[name]).tolist(),
+            )
+        m = tf_keras.models.model_from_json(open(f"{{d}}/small_softmax_arch.json").read())
+        m.load_weights(f"{{d}}/small_softmax_weights.h5")
+        out["small_softmax_weights"] = dict(graph_mode_class=True, compiled=True,
+                                           predictions=m.predict(inputs["small_softmax_weights"]).tolist())
+        print(json.dumps(out))
+        """,
+        legacy_keras=True,
+        cwd=tmp_path,
+    )
+    assert sorted(results) == sorted([m.name for m in FULL_MODELS] + ["small_softmax_weights"])
+    for name, result in results.items():
+        spec = models.BY_NAME[name]
+        assert result["graph_mode_class"], f"{name} loaded as an eager-mode model, not a TF1-era one"
+        assert result["compiled"], f"{name} was saved without its compile config"
+        got = np.array(result["predictions"])
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, _numpy_forward(spec, inputs[name]), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_keras3_refuses_every_saved_model_with_the_real_error(fixture_models_dir, tmp_path):
+    results = _run_python(
+        f"""
+        import json, keras
+        out = {{}}
+        for name in {[m.name for m in FULL_MODELS]!r}:
+            try:
+                keras.models.load_model({str(fixture_models_dir)!r} + f"/{{name}}.h5")
+                out[name] = "loaded"
+            except Exception as e:
+                out[name] = f"{{type(e).__name__}}: {{e}}"
+        out["keras_version"] = keras.__version__
+        print(json.dumps(out))
+        """,
+        legacy_keras=False,
+        cwd=tmp_path,
+    )
+    assert results.pop("keras_version").startswith("3.")
+    for name, outcome in results.items():
+        assert outcome.startswith("TypeError") and GLOROT_DTYPE_ERROR in outcome, f"{name}: {outcome[:300]}"
