@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import h5py
 import numpy as np
@@ -141,3 +142,22 @@ def test_keras3_refuses_every_saved_model_with_the_real_error(fixture_models_dir
     assert results.pop("keras_version").startswith("3.")
     for name, outcome in results.items():
         assert outcome.startswith("TypeError") and GLOROT_DTYPE_ERROR in outcome, f"{name}: {outcome[:300]}"
+
+
+def test_concurrent_first_use_builds_once(tmp_path, monkeypatch):
+    # pytest-xdist workers all ask for the models at start-up; only one may build.
+    monkeypatch.setenv("LEGACY_FIXTURES_CACHE", str(tmp_path / "cache"))
+    builds = []
+    real_build = models.build
+
+    def counting_build(dest):
+        builds.append(dest)
+        return real_build(dest)
+
+    monkeypatch.setattr(models, "build", counting_build)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        dirs = list(pool.map(lambda _: models.built_models_dir(), range(3)))
+    assert len(builds) == 1
+    assert len(set(dirs)) == 1 and dirs[0].name == models.source_hash()
+    assert sorted(p.name for p in dirs[0].iterdir()) == sorted(m.filename for m in models.CATALOGUE)
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("building-")] == []
