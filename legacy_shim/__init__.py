@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import sys
+import types
 import warnings
 
 from legacy_shim import settings, worklist
@@ -30,18 +31,45 @@ _registry = Registry()
 _late_import_notes: list[str] = []
 
 
+_LIBRARY_ROOTS = frozenset({"keras", "tensorflow", "tf_keras", "legacy_shim", "tensorboard", "h5py", "numpy"})
+
+
+def _names_bound_to_keras3() -> list[str]:
+    """``module.name`` entries of app modules that already hold Keras 3 objects.
+
+    TensorFlow itself imports Keras 3 when it is imported, so Keras 3 being in
+    sys.modules is no problem; an app module that bound it (``import keras``,
+    ``from keras.models import load_model``) before the shim is.
+    """
+    keras = sys.modules.get("keras")
+    if keras is None or not str(vars(keras).get("__version__", "")).startswith("3"):
+        return []
+    bound = []
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".")[0] in _LIBRARY_ROOTS:
+            continue
+        for attr, value in list(getattr(module, "__dict__", {}).items()):
+            if isinstance(value, types.ModuleType):
+                origin = vars(value).get("__name__")  # vars(): never trigger a lazy loader
+            elif isinstance(value, (type, types.FunctionType)):
+                origin = getattr(value, "__module__", None)
+            else:
+                continue
+            if isinstance(origin, str) and (origin == "keras" or origin.startswith("keras.")):
+                bound.append(f"{module_name}.{attr}")
+    return bound
+
+
 def _check_import_order() -> list[str]:
     """Say clearly what an app that imported Keras 3 before the shim must change."""
-    notes = []
-    keras = sys.modules.get("keras")
-    version = getattr(keras, "__version__", "") if keras is not None else ""
-    if version.startswith("3"):
-        notes.append(
-            f"Keras {version} was imported before legacy_shim: names bound to it earlier (e.g. `import keras` "
-            "above this line) stay Keras 3, which has no sessions and cannot load TF1-era .h5 files. "
-            "Make `import legacy_shim` the first line of the app, or run it with `python -m legacy_shim app.py`."
-        )
-    return notes
+    bound = _names_bound_to_keras3()
+    if not bound:
+        return []
+    return [
+        f"legacy_shim was imported after Keras 3 was bound to {', '.join(bound[:5])}: those names stay Keras 3, "
+        "which has no sessions and cannot load TF1-era .h5 files. Make `import legacy_shim` the first line of "
+        "the app, or run it with `python -m legacy_shim app.py`."
+    ]
 
 
 def install() -> dict:

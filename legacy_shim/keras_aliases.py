@@ -69,11 +69,13 @@ class _AliasLoader(importlib.abc.Loader):
         self._module = module
 
     def create_module(self, spec):
+        self._own_spec = vars(self._module).get("__spec__")
         return self._module
 
     def exec_module(self, module):
         # The target module is already executed; re-running it would rebuild Keras.
-        return None
+        # The import system has just overwritten its __spec__ with the alias's: put it back.
+        module.__spec__ = self._own_spec
 
 
 class KerasAliasFinder(importlib.abc.MetaPathFinder):
@@ -95,6 +97,15 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder):
             return None
         spec = importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=hasattr(module, "__path__"))
         return spec
+
+
+def purge_aliases() -> None:
+    """Drop the sys.modules entries that this finder answered (tf_keras modules under legacy names)."""
+    for name, module in list(sys.modules.items()):
+        if split_alias(name) is not None and module is not None:
+            real = vars(module).get("__name__", "")
+            if real != name:
+                del sys.modules[name]
 
 
 def aliased_module_names() -> list[str]:

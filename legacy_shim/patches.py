@@ -123,7 +123,13 @@ def apply_keras2_imports(p: Patcher) -> None:
     finder = keras_aliases.KerasAliasFinder()
     sys.meta_path.insert(0, finder)
     p.on_undo(lambda: sys.meta_path.remove(finder) if finder in sys.meta_path else None)
-    p.set_attr(tf, "keras", keras_aliases.resolve(""))
+    p.on_undo(keras_aliases.purge_aliases)  # runs first on uninstall, so the originals above go back
+    keras2 = keras_aliases.resolve("")
+    p.set_attr(tf, "keras", keras2)
+    if "__version__" not in vars(keras2):  # apps log keras.__version__; the v1 API tree lacks it
+        import tf_keras
+
+        p.set_attr(keras2, "__version__", tf_keras.__version__)
 
 
 def apply_session_sharing(p: Patcher) -> None:
