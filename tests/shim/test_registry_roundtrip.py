@@ -11,8 +11,9 @@ def test_uninstall_restores_every_patched_object(run):
 
     def snapshot():
         # Every attribute of every TF/tf_keras module and of the classes the shim touches.
-        # (TF's eager context module is left out: TF itself creates its context object
-        # lazily on first use, whoever triggers it; nothing of the shim's lives there.)
+        # (TF's eager context module is left out: TF creates its context object lazily, and its
+        # own eager switch, ops.enable_eager_execution_internal, rebinds context.context; the shim
+        # sets nothing there.)
         owners = {name: m for name, m in list(sys.modules.items())
                   if m is not None and name.startswith(("tensorflow", "tf_keras"))
                   and name != "tensorflow.python.eager.context"}
