@@ -239,17 +239,27 @@ def registering_set_session(original):
 
 
 def guarded_clear_session(original):
-    """``K.clear_session()`` that is a no-op in a request thread while models are live.
+    """``K.clear_session()`` that leaves live models working.
 
     Legacy per-request handlers call it before ``load_model``; in a threaded server it
-    would reset Keras state under the feet of concurrent requests.
+    would reset Keras state under the feet of concurrent requests, so from a non-main
+    thread it is a no-op while captured models are alive. In the main thread it runs,
+    but does not close a session a live model still uses (tf_keras closes it; the Keras
+    2.x these apps were written for did not).
     """
 
     @functools.wraps(original)
     def clear_session():
         worklist.hit("K.clear_session()")
-        if threading.current_thread() is not threading.main_thread() and len(live_models):
+        models = list(live_models.values())
+        if models and threading.current_thread() is not threading.main_thread():
             return None
+        if models:
+            from tf_keras.src import backend
+
+            in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
+            if id(getattr(backend._SESSION, "session", None)) in in_use:  # noqa: SLF001
+                backend._SESSION.session = None  # noqa: SLF001 - detach, so clear_session does not close it
         return original()
 
     clear_session.__legacy_shim_original__ = original
