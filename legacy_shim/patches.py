@@ -357,7 +357,8 @@ PATCHES: tuple[Patch, ...] = (
         target="tf_keras training_v1.Model predict/predict_on_batch/evaluate/test_on_batch/__call__/"
         "_make_predict_function/compile, K.function calls, load_model",
         replacement="wrappers that capture the model's graph+session at load/compile/first use, build the predict "
-        "function once under a lock, and re-enter graph+session in the calling thread",
+        "function once under a lock, and re-enter graph+session in the calling thread; in a process forked "
+        "after sessions existed (gunicorn --preload) they raise ForkedSessionError saying what to do",
         why="Tensor ... not found in the Graph / not an element of this graph, from request threads; first-call races",
         when=_tf_keras_serves_keras,
         apply=apply_thread_context,

@@ -16,6 +16,8 @@ inside ``with graph.as_default(), session.as_default():`` in whatever thread cal
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import threading
 import weakref
 
@@ -30,6 +32,37 @@ _graph_sessions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # id(model) -> model, for every model whose context was captured (clear_session guard).
 live_models: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 _capture_lock = threading.RLock()
+
+
+FORK_MESSAGE = (
+    "legacy_shim: this process forked after TensorFlow sessions were created (gunicorn --preload, uWSGI "
+    "without lazy-apps, a prefork worker pool...). TF sessions are not fork-safe: models loaded before the "
+    "fork hang or crash in the child (tensorflow#2448, #8220, #51832). Load models in the worker instead: "
+    "drop --preload (or use uWSGI lazy-apps), or load them in gunicorn's post_fork hook or on first request."
+)
+_forked_with_sessions = False
+
+
+def _sessions_exist() -> bool:
+    return bool(len(live_models)) or any(_registered(g) is not None for g in list(_graph_sessions.keys()))
+
+
+def _before_fork() -> None:
+    if _sessions_exist():
+        print(FORK_MESSAGE, file=sys.stderr, flush=True)
+
+
+def _after_fork_in_child() -> None:
+    global _forked_with_sessions
+    _forked_with_sessions = _sessions_exist()
+
+
+class ForkedSessionError(RuntimeError):
+    """A model whose session was created before this process forked was used in the child."""
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def remember_session(session, *, override: bool) -> None:
@@ -143,6 +176,8 @@ def reentering(method, get_session, idiom: str | None = None):
     def wrapper(self, *args, **kwargs):
         if idiom is not None:
             worklist.hit(idiom)
+        if _forked_with_sessions:
+            raise ForkedSessionError(FORK_MESSAGE)
         ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
         if ctx is None or ctx.is_current():
             if ctx is not None and ctx.lock is not None:

@@ -153,3 +153,28 @@ def test_predict_lock_serialises_inference(run):
     assert locked["max_concurrent"] == 1
     _, free = run(code)
     assert free["max_concurrent"] > 1  # the measurement can see concurrency when there is no lock
+
+
+def test_forked_child_gets_a_clear_error_not_a_hang(run):
+    """gunicorn --preload forks after the model's session exists; TF sessions are not fork-safe."""
+    code = """
+    import legacy_shim, os, sys
+    import numpy as np
+    from keras.models import Sequential
+    from keras.layers import Dense
+    model = Sequential([Dense(2, input_shape=(2,))])
+    x = np.ones((1, 2), "float32")
+    ref = model.predict(x).tolist()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            model.predict(x)
+            os._exit(3)
+        except Exception as exc:
+            os._exit(7 if type(exc).__name__ == "ForkedSessionError" and "--preload" in str(exc) else 5)
+    _, status = os.waitpid(pid, 0)
+    emit({"child": os.waitstatus_to_exitcode(status), "parent_ok": model.predict(x).tolist() == ref})
+    """
+    proc, out = run(code, timeout=120)
+    assert out == {"child": 7, "parent_ok": True}
+    assert "not fork-safe" in proc.stderr
