@@ -50,6 +50,9 @@ class _Unwrapper(BlockEditor):
         super().__init__()
         self.rule = rule
         self.carriers = carriers
+        self.uses_tf = any(
+            q.split(".")[0] in ("tensorflow", "keras", "tf_keras") for q in carriers.names.aliases.values()
+        )
 
     def _reentry(self, item: cst.WithItem) -> bool:
         call = item.item
@@ -66,6 +69,9 @@ class _Unwrapper(BlockEditor):
             return None
         drop = {i for i, item in enumerate(original.items) if self._reentry(item)}
         if not drop:
+            if self.uses_tf and any(_unknown_as_default(item) for item in original.items):
+                self.rule.manual(original, "`.as_default()` on something not known to hold a graph or session "
+                                           "(passed in from elsewhere?): unwrap it by hand if it is one")
             return None
         trains = _training_call(original.body)
         if trains is not None:
@@ -85,6 +91,16 @@ class _Unwrapper(BlockEditor):
         kept = [item for i, item in enumerate(updated.items) if i not in drop]
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return [updated.with_changes(items=kept)]
+
+
+def _unknown_as_default(item: cst.WithItem) -> bool:
+    call = item.item
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "as_default"
+        and not call.args
+    )
 
 
 def _training_call(body: cst.CSTNode) -> str | None:
@@ -435,6 +451,7 @@ class GraphReentry(Rule):
                 run()
             """,
             id="comments and a graph that is not TF's",
+            manual=(),
         ),
         Example(
             """
