@@ -1,8 +1,9 @@
-"""Remove `K.clear_session()` calls inside functions (request handlers, per-request loaders).
+"""Remove `K.clear_session()` calls from request handlers and the functions they call.
 
 Legacy handlers cleared the Keras session before loading the model again on every request,
 to stop graphs piling up. Once the model is loaded once at module level, clearing the
-session in a handler would only throw away state the next request needs.
+session in a handler would only throw away state the next request needs. Elsewhere (a
+training or model-building script, module level) it still means something and stays.
 
      def predict():
     -    K.clear_session()
@@ -14,15 +15,16 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from migrate.analysis.handlers import request_functions
 from migrate.rules.base import Example, Rule, drop_small_statements
 from migrate.rules.keras_imports import KerasNames
 
 
 class ClearSession(KerasNames, Rule):
-    """Drop Keras `clear_session()` statements inside functions; module-level ones stay."""
+    """Drop Keras `clear_session()` statements in per-request functions; other uses stay."""
 
     NAME = "clear-session"
-    DESCRIPTION = "Remove `K.clear_session()` from handlers: with the model loaded once it would only discard state."
+    DESCRIPTION = "Remove `K.clear_session()` from request handlers: with the model loaded once it would only discard state."
     SAFE = True
     ORDER = 35
     TRIGGERS = ("clear_session",)
@@ -52,11 +54,14 @@ class ClearSession(KerasNames, Rule):
             import tensorflow as tf
             import keras
             from keras.backend import clear_session
+            @app.route("/a")
             def a():
                 tf.keras.backend.clear_session()
+            @app.route("/b")
             def b():
                 keras.backend.clear_session()
-            def c():
+                return helper()
+            def helper():
                 clear_session()  # free memory
                 return 1
             """,
@@ -64,19 +69,21 @@ class ClearSession(KerasNames, Rule):
             import tensorflow as tf
             import keras
             from keras.backend import clear_session
+            @app.route("/a")
             def a():
                 pass
+            @app.route("/b")
             def b():
-                pass
-            def c():
+                return helper()
+            def helper():
                 return 1
             """,
-            id="every import spelling",
+            id="every import spelling, and a helper the handler calls",
         ),
         Example(
             """
             from tensorflow.keras import backend as K
-            class Handler:
+            class Handler(RequestHandler):
                 def get(self):
                     try:
                         K.clear_session()
@@ -85,7 +92,7 @@ class ClearSession(KerasNames, Rule):
             """,
             """
             from tensorflow.keras import backend as K
-            class Handler:
+            class Handler(RequestHandler):
                 def get(self):
                     try:
                         pass
@@ -97,25 +104,41 @@ class ClearSession(KerasNames, Rule):
     ]
     NOOPS = [
         Example("from keras import backend as K\nK.clear_session()\n", id="module level runs once: harmless"),
-        Example("def f():\n    session.clear_session()\n", id="not the Keras backend"),
+        Example("@app.route('/')\ndef f():\n    session.clear_session()\n", id="not the Keras backend"),
+        Example(
+            """
+            import tf_keras
+            def build_all(specs):
+                for spec in specs:
+                    # a fresh graph per model keeps layer names stable
+                    tf_keras.backend.clear_session()
+                    build(spec)
+            """,
+            id="not a request handler (a build script): it still matters there",
+        ),
         Example("def f():\n    # K.clear_session()\n    return 1\n", id="commented out"),
         Example("from keras import backend as K\ndef f():\n    return K.clear_session\n", id="reference, not a call"),
     ]
 
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._requests = request_functions(tree)
+        return super().transform_module_impl(tree)
+
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
-        self._depth = 0
+        self._functions: list[cst.FunctionDef] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
+        self._functions.append(node)
 
     def leave_FunctionDef(self, original_node, updated_node):
-        self._depth -= 1
+        self._functions.pop()
         return updated_node
 
     def _is_clear(self, statement: cst.BaseSmallStatement) -> bool:
         return (
-            self._depth > 0
+            bool(self._functions)
+            and self._requests.is_per_request(self._functions[-1])
             and m.matches(statement, m.Expr(value=m.Call(args=[])))
             and self.keras_name(statement.value.func) == "keras.backend.clear_session"
         )
