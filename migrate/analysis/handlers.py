@@ -54,6 +54,7 @@ class RequestFunctions:
 class _Finder(cst.CSTVisitor):
     def __init__(self) -> None:
         self.functions: dict[str, list[cst.FunctionDef]] = {}
+        self.order: dict[int, int] = {}
         self.handlers: list[cst.FunctionDef] = []
         self.registered: set[str] = set()
         self.calls: dict[int, set[str]] = {}
@@ -68,6 +69,7 @@ class _Finder(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.setdefault(node.name.value, []).append(node)
+        self.order[id(node)] = len(self.order)
         if self._is_handler(node):
             self.handlers.append(node)
         self._func_stack.append(node)
@@ -141,4 +143,7 @@ def request_functions(module: cst.Module) -> RequestFunctions:
         reached.append(func)
         for callee in finder.calls.get(id(func), ()):
             frontier.extend(finder.functions.get(callee, []))
-    return RequestFunctions(handlers=handlers, per_request=reached)
+    def in_source_order(funcs: list[cst.FunctionDef]) -> list[cst.FunctionDef]:
+        return sorted(funcs, key=lambda f: finder.order[id(f)])
+
+    return RequestFunctions(handlers=in_source_order(handlers), per_request=in_source_order(reached))
