@@ -1,0 +1,173 @@
+"""Every fixture app, run under legacy_shim by real servers, hammered by concurrent clients.
+
+The legacy apps load their models on the main thread and predict from request threads
+(or forked workers); that is what broke them. Each test starts a real server on
+127.0.0.1, sends ``CLIENTS`` x ``per_client`` requests from concurrent clients whose first
+requests race, and demands zero errors and every body byte-identical to a reference
+computed single-threaded in another interpreter.
+
+Tests of one app share an xdist group, so its model files and reference are made once
+per worker; ports are picked per server, so groups run side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import requests
+
+from fixtures.catalog import FixtureApp, all_apps, payloads, prepare
+
+from . import harness
+from .conftest import CLIENTS
+
+APPS = all_apps()
+FLASK_APPS = [a for a in APPS if a.kind == "flask"]
+WORKER_APPS = [a for a in APPS if a.kind == "worker"]
+BY_NAME = {a.name: a for a in APPS}
+
+# Distinct request bodies per app; clients cycle through them from different offsets.
+N_PAYLOADS = 48
+
+# Production servers on a representative subset: they cost a TF import per worker, and
+# what they add (a thread pool not started by Flask, forked workers) does not depend on
+# the app's idiom as much as on having graphs/sessions at all. Chosen: the most common
+# idiom (module-level graph), the app that handles nothing itself, and two graphs.
+PRODUCTION_SUBSET: dict[str, tuple[str, ...]] = {
+    "waitress": ("global_graph", "make_predict_function", "two_graphs"),
+    "gunicorn-sync": ("global_graph", "two_graphs"),
+    "gunicorn-gthread": ("make_predict_function", "two_graphs"),
+}
+PRELOAD_APPS = ("global_graph",)
+
+# What the shim must say if it refuses --preload: the reason and the way out.
+PRELOAD_REFUSAL = re.compile(r"(?is)(?=.*preload)(?=.*fork)")
+
+pytestmark = pytest.mark.soak
+
+
+def _case(app: FixtureApp, server: str) -> pytest.param:
+    return pytest.param(app, server, id=f"{app.name}-{server}",
+                        marks=pytest.mark.xdist_group(app.name))
+
+
+def _own_run_cases() -> list:
+    cases = []
+    for app in FLASK_APPS:
+        # An app whose own __main__ says threaded=False would serve one request at a time:
+        # nothing concurrent to test, so it gets a threaded WSGI server instead.
+        servers = ("flask-import", "flask-runner") if app.threaded_ok else ("waitress",)
+        cases += [_case(app, s) for s in servers]
+    return cases
+
+
+def _production_cases() -> list:
+    return [_case(BY_NAME[name], server)
+            for server, names in PRODUCTION_SUBSET.items() for name in names
+            if name in BY_NAME and (server != "waitress" or BY_NAME[name].threaded_ok)]
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory):
+    """``prepared(app)``: the app laid out with its models, once per test process."""
+    dirs = {}
+
+    def get(app: FixtureApp):
+        if app.name not in dirs:
+            dirs[app.name] = prepare(app, tmp_path_factory.mktemp("served") / app.name)
+        return dirs[app.name]
+    return get
+
+
+@pytest.fixture(scope="session")
+def flask_reference(prepared):
+    """``flask_reference(app)``: single-threaded reference bodies for the app's payloads."""
+    cache = {}
+
+    def get(app: FixtureApp) -> list[bytes]:
+        if app.name not in cache:
+            cache[app.name] = harness.reference(prepared(app), payloads(app, N_PAYLOADS),
+                                                route=app.route, module=app.entry[:-3])
+        return cache[app.name]
+    return get
+
+
+def _hammer_and_check(server: harness.RunningServer, app: FixtureApp, expected: list[bytes],
+                      per_client: int) -> harness.HammerResult:
+    result = harness.hammer(server.base_url, app.route, payloads(app, N_PAYLOADS),
+                            clients=CLIENTS, per_client=per_client, expected=expected)
+    assert result.ok, (result.summary() + "\n--- server stderr ---\n"
+                       + harness.interesting_stderr(server.stderr()))
+    return result
+
+
+@pytest.mark.parametrize(("app", "server"), _own_run_cases())
+def test_app_served_by_its_own_run_under_shim(app, server, prepared, flask_reference, per_client):
+    """The two zero-effort adoptions: `import legacy_shim` first, or the runner."""
+    expected = flask_reference(app)
+    with harness.serve(prepared(app), server, entry=app.entry) as running:
+        _hammer_and_check(running, app, expected, per_client)
+
+
+@pytest.mark.parametrize(("app", "server"), _production_cases())
+def test_app_served_by_production_server_under_shim(app, server, prepared, flask_reference,
+                                                    per_client):
+    """waitress's thread pool and gunicorn's forked workers, started through the runner."""
+    expected = flask_reference(app)
+    with harness.serve(prepared(app), server, entry=app.entry) as running:
+        _hammer_and_check(running, app, expected, per_client)
+
+
+@pytest.mark.parametrize("app", [pytest.param(BY_NAME[n], id=n, marks=pytest.mark.xdist_group(n))
+                                 for n in PRELOAD_APPS if n in BY_NAME])
+def test_gunicorn_preload_serves_correctly_or_refuses_clearly(app, prepared, flask_reference,
+                                                              per_client):
+    """`--preload` imports the app, and so builds TF sessions, in the master before fork.
+
+    TF sessions are not fork-safe: a forked worker that inherits one hangs or crashes on
+    its first predict. The shim must either make this work (load in the worker) or stop
+    the server at start with a message naming --preload and fork. A hanging first
+    request, or a server that starts and then answers wrongly, fails here.
+    """
+    expected = flask_reference(app)
+    bodies = payloads(app, N_PAYLOADS)
+    try:
+        with harness.serve(prepared(app), "gunicorn-preload", entry=app.entry) as running:
+            # One request first: a worker hung on an inherited session would otherwise
+            # cost every client a full request timeout.
+            try:
+                first = requests.post(running.base_url + app.route, json=bodies[0], timeout=60)
+            except requests.RequestException as exc:
+                pytest.fail(f"gunicorn --preload under the shim: first request got no answer "
+                            f"({type(exc).__name__}); a worker forked after TF was set up in "
+                            f"the master hangs.\n--- server stderr ---\n"
+                            + harness.interesting_stderr(running.stderr()))
+            assert (first.status_code, first.content) == (200, expected[0]), (
+                f"{first.status_code}: {first.content[:300]!r}\n--- server stderr ---\n"
+                + harness.interesting_stderr(running.stderr()))
+            _hammer_and_check(running, app, expected, per_client)
+    except harness.ServerFailed as refused:
+        assert "exited with code" in str(refused), str(refused)
+        assert PRELOAD_REFUSAL.search(str(refused)), (
+            "the server stopped under --preload without saying it was because of preload/fork:\n"
+            + str(refused))
+
+
+@pytest.mark.parametrize("way", ["import", "runner"])
+@pytest.mark.parametrize("app", [pytest.param(a, id=a.name, marks=pytest.mark.xdist_group(a.name))
+                                 for a in WORKER_APPS])
+def test_worker_app_under_shim(app, way, prepared, per_client):
+    """A batch worker with its own thread pool prints what a serial run prints."""
+    bodies = payloads(app, CLIENTS * per_client)
+    app_dir = prepared(app)
+    expected = _result_line(harness.worker_reference(app_dir, bodies, entry=app.entry))
+    got = _result_line(harness.run_worker(app_dir, bodies, way, entry=app.entry))
+    assert len(json.loads(got)) == len(bodies)
+    assert got == expected
+
+
+def _result_line(stdout: str) -> str:
+    # Apps may print progress first; the result is the last line, as fixtures.drive assumes.
+    return stdout.strip().splitlines()[-1]
