@@ -1,0 +1,103 @@
+"""Tables the benchmarks print, and the Markdown file they make together."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Goal:
+    """One goal of the issue: the measured value against its target."""
+
+    name: str
+    value: float
+    target: str  # e.g. "<= 1.05"
+    met: bool
+    note: str = ""
+
+
+@dataclass
+class Section:
+    """One benchmark's result: a table, what it means, and the goals it checks."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    caption: list[str] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+
+
+def fmt(value: float, digits: int = 0) -> str:
+    """A number for a table cell (thousands separated; '-' for nan)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(value: float) -> str:
+    """A ratio for a table cell."""
+    return "-" if value is None or math.isnan(value) else f"{value:.2f}x"
+
+
+def check(name: str, value: float, op: str, bound: float, note: str = "") -> Goal:
+    """A goal ``value op bound`` (op is '<=' or '>=')."""
+    met = (value <= bound) if op == "<=" else (value >= bound)
+    if isinstance(value, float) and math.isnan(value):
+        met = False
+    return Goal(name, value, f"{op} {bound:g}", met, note)
+
+
+def machine() -> str:
+    """One line describing where the numbers were taken."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as fh:
+            mem_kb = int(fh.readline().split()[1])
+        mem = f", {mem_kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        mem = ""
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average at start {os.getloadavg()[0]:.1f}"
+    return f"{os.cpu_count()} cores ({cpu}){mem}, Linux {platform.release()}, Python {platform.python_version()}{load}"
+
+
+def _widths(section: Section) -> list[int]:
+    cols = [section.headers] + section.rows
+    return [max(len(str(row[i])) for row in cols) for i in range(len(section.headers))]
+
+
+def as_text(section: Section) -> str:
+    """A plain-text table for the terminal."""
+    widths = _widths(section)
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [section.title, "=" * len(section.title), line(section.headers), line("-" * w for w in widths)]
+    out += [line(row) for row in section.rows]
+    out += [f"  {c}" for c in section.caption]
+    out += [f"  goal {g.name}: {g.target}, measured {g.value:.3g}: {'MET' if g.met else 'NOT MET'}"
+            + (f" ({g.note})" if g.note else "") for g in section.goals]
+    return "\n".join(out) + "\n"
+
+
+def as_markdown(section: Section) -> str:
+    """A Markdown table with its caption and goals."""
+    out = [f"### {section.title}", "",
+           "| " + " | ".join(section.headers) + " |",
+           "|" + "|".join("---" for _ in section.headers) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in section.rows]
+    out.append("")
+    out += [f"{c}  " for c in section.caption]
+    if section.goals:
+        out.append("")
+        out += [f"- **{g.name}**: goal {g.target}, measured **{g.value:.3g}**: {'met' if g.met else '**not met**'}"
+                + (f" - {g.note}" if g.note else "") for g in section.goals]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,58 @@
+"""Keep benchmarks/ from rotting: the quick run of the smallest benchmark, and the
+generated trees the migrate-speed benchmark relies on. No timing is asserted."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import trees
+from benchmarks.report import Section, as_markdown, check
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
+    out = tmp_path / "bench.md"
+    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--only", "overhead", "--markdown", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "(a) legacy app under the shim" in text and "(b) no shim" in text
+    # both variants produced a figure for both methods, and the same predictions
+    assert len(re.findall(r"\| [\d,]+ µs \| [\d,]+ µs \|", text)) == 2, text
+    assert "are equal" in text, text
+
+
+def test_legacy_tree_files_parse_and_differ(tmp_path):
+    root = trees.legacy_tree(tmp_path / "legacy", 30)
+    files = sorted(root.rglob("*.py"))
+    assert len(files) == 30
+    texts = [f.read_text() for f in files]
+    assert len(set(texts)) == 30
+    for text in texts:
+        ast.parse(text)
+        assert re.search(r"keras|tensorflow", text)
+
+
+def test_mixed_tree_is_one_percent_tf_and_the_rest_escapes_the_prefilter(tmp_path):
+    root, tf_files = trees.mixed_tree(tmp_path / "mixed", 300)
+    files = list(root.rglob("*.py"))
+    assert (len(files), tf_files) == (300, 3)
+    tf = [f for f in files if re.search(r"keras|tensorflow", f.read_text())]
+    assert len(tf) == 3
+    modern = next(f for f in files if f not in tf).read_text()
+    tree = ast.parse(modern)
+    # the syntax tf_upgrade_v2's parser stops on must really be there
+    assert any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree))
+    assert any(isinstance(n, ast.Match) for n in ast.walk(tree))
+
+
+def test_goal_and_markdown_rendering():
+    goal = check("x", 1.2, "<=", 1.05)
+    assert not goal.met and check("y", 60, ">=", 50).met
+    md = as_markdown(Section("T", ["a", "b"], [["1", "2"]], ["cap"], [goal]))
+    assert "| a | b |" in md and "| 1 | 2 |" in md and "**not met**" in md
