@@ -18,7 +18,7 @@ import re
 import pytest
 import requests
 
-from fixtures.catalog import FixtureApp, all_apps, payloads, prepare
+from fixtures.catalog import FixtureApp, all_apps, meta, payloads, prepare
 
 from . import harness
 from .conftest import CLIENTS
@@ -42,8 +42,9 @@ PRODUCTION_SUBSET: dict[str, tuple[str, ...]] = {
 }
 PRELOAD_APPS = ("global_graph",)
 
-# What the shim must say if it refuses --preload: the reason and the way out.
-PRELOAD_REFUSAL = re.compile(r"(?is)(?=.*preload)(?=.*fork)")
+# What the shim must say if it refuses --preload: the reason (fork, with --preload named)
+# and a way out (load in the worker: no --preload, post_fork, first request).
+PRELOAD_ADVICE = re.compile(r"(?s)(?=.*--preload)(?=.*fork)(?=.*(post_fork|drop --preload|in the worker))")
 
 pytestmark = pytest.mark.soak
 
@@ -126,10 +127,11 @@ def test_gunicorn_preload_serves_correctly_or_refuses_clearly(app, prepared, fla
                                                               per_client):
     """`--preload` imports the app, and so builds TF sessions, in the master before fork.
 
-    TF sessions are not fork-safe: a forked worker that inherits one hangs or crashes on
-    its first predict. The shim must either make this work (load in the worker) or stop
-    the server at start with a message naming --preload and fork. A hanging first
-    request, or a server that starts and then answers wrongly, fails here.
+    TF sessions are not fork-safe: without the shim, a forked worker that inherited one
+    hangs on its first predict until gunicorn kills it. Acceptable under the shim: every
+    answer correct (it made preload work), or the server refusing at start, or every
+    request refused at once; a refusal must say why (fork, --preload) and what to do.
+    Not acceptable: a hang, a wrong answer, or some requests right and some refused.
     """
     expected = flask_reference(app)
     bodies = payloads(app, N_PAYLOADS)
@@ -138,21 +140,57 @@ def test_gunicorn_preload_serves_correctly_or_refuses_clearly(app, prepared, fla
             # One request first: a worker hung on an inherited session would otherwise
             # cost every client a full request timeout.
             try:
-                first = requests.post(running.base_url + app.route, json=bodies[0], timeout=60)
+                requests.post(running.base_url + app.route, json=bodies[0], timeout=60)
             except requests.RequestException as exc:
                 pytest.fail(f"gunicorn --preload under the shim: first request got no answer "
-                            f"({type(exc).__name__}); a worker forked after TF was set up in "
+                            f"({type(exc).__name__}): a worker forked after TF was set up in "
                             f"the master hangs.\n--- server stderr ---\n"
                             + harness.interesting_stderr(running.stderr()))
-            assert (first.status_code, first.content) == (200, expected[0]), (
-                f"{first.status_code}: {first.content[:300]!r}\n--- server stderr ---\n"
-                + harness.interesting_stderr(running.stderr()))
-            _hammer_and_check(running, app, expected, per_client)
-    except harness.ServerFailed as refused:
-        assert "exited with code" in str(refused), str(refused)
-        assert PRELOAD_REFUSAL.search(str(refused)), (
-            "the server stopped under --preload without saying it was because of preload/fork:\n"
-            + str(refused))
+            total = CLIENTS * per_client
+            # Refusals are expected answers here, so let every request through.
+            result = harness.hammer(running.base_url, app.route, bodies, clients=CLIENTS,
+                                    per_client=per_client, expected=expected, max_errors=total + 1)
+            stderr = running.stderr()
+    except harness.ServerFailed as refused_at_start:
+        assert "exited with code" in str(refused_at_start), str(refused_at_start)
+        assert PRELOAD_ADVICE.search(str(refused_at_start)), (
+            "the server stopped under --preload without saying why and what to do:\n"
+            + str(refused_at_start))
+        return
+    context = result.summary() + "\n--- server stderr ---\n" + harness.interesting_stderr(stderr)
+    assert len(result.responses) == total, context
+    assert not [r for r in result.errors if r.status is None], "requests hung:\n" + context
+    assert not result.mismatches, "wrong answers:\n" + context
+    if result.errors:
+        assert len(result.errors) == total, "some requests served, some refused:\n" + context
+        assert {r.status for r in result.errors} == {500}, context
+        assert PRELOAD_ADVICE.search(stderr), "refused without saying why:\n" + context
+
+
+# The patches that re-enter a model's graph and session in request threads; with them
+# off, the legacy failure must come back through a real server (the same ids as
+# tests/test_fixtures_fail_without_shim.py).
+REENTRY_PATCHES = ("thread-context", "load-once", "session-sharing")
+CONTROL_APPS = ("make_predict_function",)
+
+
+@pytest.mark.parametrize("app", [pytest.param(BY_NAME[n], id=n, marks=pytest.mark.xdist_group(n))
+                                 for n in CONTROL_APPS if n in BY_NAME])
+def test_hammer_sees_the_legacy_failure_with_reentry_patches_off(app, prepared):
+    """Control: the same server and clients, minus the shim's re-entry, must fail.
+
+    Shows that these tests can fail, that the clients really run outside the loading
+    thread, and which patches the passing runs owe their answers to.
+    """
+    failure = re.compile(meta(app)["fails_without_reentry_patches"])
+    env = {"LEGACY_SHIM_DISABLE": ",".join(REENTRY_PATCHES)}
+    with harness.serve(prepared(app), "waitress", env=env, entry=app.entry) as running:
+        result = harness.hammer(running.base_url, app.route, payloads(app, N_PAYLOADS),
+                                clients=CLIENTS, per_client=2)
+        stderr = running.stderr()
+    assert result.errors, result.summary()
+    assert {r.status for r in result.errors} == {500}, result.summary()
+    assert failure.search(stderr), harness.interesting_stderr(stderr)
 
 
 @pytest.mark.parametrize("way", ["import", "runner"])
