@@ -337,6 +337,14 @@ PATCHES: tuple[Patch, ...] = (
         apply=standalone_keras.apply_thread_context,
     ),
     Patch(
+        id="standalone-keras-load-once",
+        target="keras load_model (every re-export)",
+        replacement="the load-once cache (path, mtime, size, custom objects, arguments)",
+        why="load_model per request: a new copy of the model in each thread's graph, every request, never freed",
+        when=standalone_keras.when_standalone,
+        apply=standalone_keras.apply_load_once,
+    ),
+    Patch(
         id="keras2-imports",
         target="import keras / keras.* / tensorflow.keras.* / tensorflow.python.keras.*; tf.keras",
         replacement="tf_keras's v1 API modules (keras.backend.tensorflow_backend: legacy_shim.keras_legacy_backend)",

@@ -461,3 +461,13 @@ def apply_thread_context(p: Patcher) -> None:
 
     load_model.__legacy_shim_original__ = loader
     replace_everywhere(p, loader, load_model)
+
+
+def apply_load_once(p: Patcher) -> None:
+    from legacy_shim import load_once
+
+    import_keras()
+    from keras import models
+
+    current = models.load_model  # the thread-context wrapper when that row applied
+    replace_everywhere(p, current, load_once.caching_load_model(current, after_load=lambda model: None))

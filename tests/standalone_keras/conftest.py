@@ -20,9 +20,13 @@ from . import wheels
 REPO = Path(__file__).resolve().parents[2]
 MARK = "@@RESULT@@"
 
-# The rows that carry a model's graph and session into request threads; turning them
-# off leaves every import-time bridge on, so what fails is the threading of its era.
-THREAD_ROWS = ("keras23-symbolic-scope", "standalone-keras-sessions", "standalone-keras-thread-context")
+# The rows that carry a model's graph and session into request threads, and the cache
+# that would hide a per-request load_model; turning them off leaves every import-time
+# bridge on, so what fails is the threading of its era.
+THREAD_ROWS = (
+    "keras23-symbolic-scope", "standalone-keras-sessions", "standalone-keras-thread-context",
+    "standalone-keras-load-once",
+)
 
 # Variables that would change which stack a child gets.
 _STACK_VARIABLES = ("TF_USE_LEGACY_KERAS", "LEGACY_SHIM_DISABLE", "LEGACY_SHIM_PREDICT_LOCK", "LEGACY_SHIM_REPORT")

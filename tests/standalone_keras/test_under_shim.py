@@ -125,7 +125,7 @@ def test_report_and_uninstall(served_run, keras_version):
     result = run.result
     expected = {
         "py310-collections-abcs", "numpy1-aliases", "tf-tensorlike", "h5py3-attr-strings", "tf-keras-h5-configs",
-        "standalone-keras-sessions", "standalone-keras-thread-context",
+        "standalone-keras-sessions", "standalone-keras-thread-context", "standalone-keras-load-once",
     }
     if keras_version.startswith("2.3."):
         expected |= {"keras23-tf1-code-paths", "keras23-symbolic-scope"}
