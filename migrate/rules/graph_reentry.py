@@ -475,7 +475,8 @@ class GraphReentry(Rule):
         self._pending = []
         names = ImportNames.from_module(tree)
         carriers = Carriers(tree, names)
-        if mentions_raw_tf1(tree.code):
+        code = tree.code
+        if mentions_raw_tf1(code):
             sites = find_raw_tf1(tree, names, carriers)
             if sites:
                 for site in sites:
@@ -486,7 +487,10 @@ class GraphReentry(Rule):
                     )
                 self._flush_manual(tree)
                 return tree
-        result = prune_dead_carriers(tree.visit(_Unwrapper(self, carriers)), names)
+        if not carriers.keys and "as_default" not in code:
+            return tree
+        unwrapped = tree.visit(_Unwrapper(self, carriers)) if "as_default" in code else tree
+        result = prune_dead_carriers(unwrapped, names)
         if self._pending:
             self._flush_manual(tree)
         if not result.deep_equals(tree):

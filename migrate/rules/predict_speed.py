@@ -31,12 +31,14 @@ DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
 
 
 class _Rewriter(cst.CSTTransformer):
-    def __init__(self, rule: "PredictSpeed", names: ImportNames, module: cst.Module) -> None:
+    def __init__(self, rule: "PredictSpeed", names: ImportNames, module: cst.Module, requests) -> None:
         super().__init__()
         self.rule = rule
+        self.names = names
+        self.module = module
         self.models = keras_models(module, names)
-        self.requests = request_functions(module)
-        self.arrays = ArrayOracle(module, names)
+        self.requests = requests
+        self._arrays: ArrayOracle | None = None
         self.stack: list[cst.FunctionDef] = []
         self.rewrite: set[int] = set()
 
@@ -71,7 +73,9 @@ class _Rewriter(cst.CSTTransformer):
                 self.rule.manual(node, "model.predict(x, batch_size=...) per request is slow on Keras 3; "
                                        "predict_on_batch would change the batching, change it by hand")
                 return
-        if not self.arrays.is_array(x, self.stack[-1]):
+        if self._arrays is None:
+            self._arrays = ArrayOracle(self.module, self.names)  # only for files with a candidate
+        if not self._arrays.is_array(x, self.stack[-1]):
             self.rule.manual(node, "model.predict(x) per request is ~90x slower on Keras 3 than "
                                    "predict_on_batch(x); x is not visibly an array, so it was left as is")
             return
@@ -334,8 +338,11 @@ class PredictSpeed(Rule):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
+        requests = request_functions(tree)
+        if not requests.per_request:
+            return tree
         names = ImportNames.from_module(tree)
-        result = tree.visit(_Rewriter(self, names, tree))
+        result = tree.visit(_Rewriter(self, names, tree, requests))
         if self._pending:
             self._flush_manual(tree)
         return result
