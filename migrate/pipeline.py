@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace

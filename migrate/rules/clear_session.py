@@ -16,11 +16,11 @@ import libcst as cst
 import libcst.matchers as m
 
 from migrate.analysis.handlers import request_functions
+from migrate.analysis.names import ImportNames
 from migrate.rules.base import Example, Rule, drop_small_statements
-from migrate.rules.keras_imports import KerasNames
 
 
-class ClearSession(KerasNames, Rule):
+class ClearSession(Rule):
     """Drop Keras `clear_session()` statements in per-request functions; other uses stay."""
 
     NAME = "clear-session"
@@ -121,12 +121,10 @@ class ClearSession(KerasNames, Rule):
     ]
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._names = ImportNames.from_module(tree)
         self._requests = request_functions(tree)
-        return super().transform_module_impl(tree)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        super().visit_Module(node)
         self._functions: list[cst.FunctionDef] = []
+        return super().transform_module_impl(tree)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
@@ -140,7 +138,7 @@ class ClearSession(KerasNames, Rule):
             bool(self._functions)
             and self._requests.is_per_request(self._functions[-1])
             and m.matches(statement, m.Expr(value=m.Call(args=[])))
-            and self.keras_name(statement.value.func) == "keras.backend.clear_session"
+            and self._names.qualify(statement.value.func) == "keras.backend.clear_session"
         )
 
     def leave_SimpleStatementLine(self, original_node, updated_node):

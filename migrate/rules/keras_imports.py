@@ -12,10 +12,6 @@ other rules removed its uses.
     -from keras.layers.core import Dense
     +from tensorflow.keras.models import load_model
     +from tensorflow.keras.layers import Dense
-
-This module also hosts `KerasNames`, the cheap alias tracking that lets rules recognise
-`K.clear_session`, `keras.backend.clear_session` and `tf.keras.backend.clear_session` as
-the same function without resolving scope metadata.
 """
 
 from __future__ import annotations
@@ -99,57 +95,6 @@ def module_name(node: cst.BaseExpression | None) -> str | None:
     return None if node is None else dotted_name(node)
 
 
-class KerasNames:
-    """Mixin for rules: tracks import aliases while the tree is traversed.
-
-    Python executes imports before the code using them, and legacy files put them first,
-    so by the time a call is visited `self.qualify(call.func)` knows what `K` or `tb` is.
-    No scope analysis: a local rebinding of an alias is not seen (rare in this code).
-    """
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.aliases: dict[str, str] = {}
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            full = dotted_name(alias.name)
-            if full is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = full
-            else:
-                head = full.split(".")[0]
-                self.aliases[head] = head
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or isinstance(node.names, cst.ImportStar):
-            return
-        base = module_name(node.module)
-        if base is None:
-            return
-        for alias in node.names:
-            name = dotted_name(alias.name)
-            if name is None:
-                continue
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            self.aliases[local] = f"{base}.{name}"
-
-    def qualify(self, node: cst.BaseExpression) -> str | None:
-        """The imported dotted name an expression refers to ('K.clear_session' → 'keras.backend.clear_session')."""
-        dotted = dotted_name(node)
-        if dotted is None:
-            return None
-        head, _, rest = dotted.partition(".")
-        aliases = getattr(self, "aliases", {})
-        if head not in aliases:
-            return None
-        return aliases[head] + ("." + rest if rest else "")
-
-    def keras_name(self, node: cst.BaseExpression) -> str | None:
-        """Canonical 'keras.…' name of an expression, or None when it is not Keras."""
-        return canonical_keras(self.qualify(node))
-
-
 def _names_in(node: cst.CSTNode) -> set[str]:
     collector = _NameCollector()
     node.visit(collector)
@@ -177,7 +122,7 @@ def _used_in_text(name: str, code: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}\b", _IMPORT_LINE.sub("", code)) is not None
 
 
-class KerasImports(KerasNames, Rule):
+class KerasImports(Rule):
     """Keras 2.x import spellings → target spelling; imports the migration left unused removed."""
 
     NAME = "keras-imports"
