@@ -136,6 +136,13 @@ SERVERS: dict[str, ServerKind] = {s.name: s for s in (
 )}
 
 
+# What a refusal of gunicorn --preload must say: the reason (fork, --preload named) and a
+# way out (load in the worker: no --preload, post_fork, first request). TF sessions are
+# not fork-safe, so refusing clearly is a correct outcome for that server kind.
+PRELOAD_ADVICE = re.compile(
+    r"(?s)(?=.*--preload)(?=.*fork)(?=.*(post_fork|drop --preload|in the worker))")
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that was free a moment ago.
 

@@ -42,9 +42,7 @@ PRODUCTION_SUBSET: dict[str, tuple[str, ...]] = {
 }
 PRELOAD_APPS = ("global_graph",)
 
-# What the shim must say if it refuses --preload: the reason (fork, with --preload named)
-# and a way out (load in the worker: no --preload, post_fork, first request).
-PRELOAD_ADVICE = re.compile(r"(?s)(?=.*--preload)(?=.*fork)(?=.*(post_fork|drop --preload|in the worker))")
+PRELOAD_ADVICE = harness.PRELOAD_ADVICE
 
 pytestmark = pytest.mark.soak
 
