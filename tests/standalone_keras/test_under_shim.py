@@ -138,3 +138,47 @@ def test_report_and_uninstall(served_run, keras_version):
     # (TF's own graph-mode row may note that eager execution cannot come back; not ours).
     ours = [note for note in result["uninstall_notes"] if note.split(":")[0] in expected]
     assert ours == [], result["uninstall_notes"]
+
+
+CLEAR_AND_RELOAD_PER_REQUEST = """
+    import legacy_shim
+    import threading
+    import numpy as np
+    from keras import backend as K
+    from keras.models import load_model
+
+    startup_model = load_model("mlp_softmax.h5")
+    x = np.random.RandomState(0).rand(3, 64).astype("float32")
+    expected = startup_model.predict(x)
+    worst, errors = [], []
+
+    def handler():
+        # the per-request idiom: reset Keras, reload the file, predict, from request threads
+        try:
+            for _ in range(3):
+                K.clear_session()
+                fresh = load_model("mlp_softmax.h5")
+                worst.append(float(np.abs(fresh.predict(x) - expected).max()))
+                worst.append(float(np.abs(startup_model.predict(x) - expected).max()))
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=handler) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    K.clear_session()  # and once more in the main thread: the startup model must survive it
+    worst.append(float(np.abs(startup_model.predict(x) - expected).max()))
+    emit({"errors": errors, "worst": max(worst), "answers": len(worst)})
+"""
+
+
+def test_clear_session_and_load_model_per_request(keras_dir, tmp_path, fixture_models_dir):
+    import shutil
+
+    shutil.copyfile(fixture_models_dir / "mlp_softmax.h5", tmp_path / "mlp_softmax.h5")
+    # load-once off: every request really rebuilds the model in its thread's graph
+    run = run_scenario(CLEAR_AND_RELOAD_PER_REQUEST, tmp_path, keras_dir, disable=("standalone-keras-load-once",))
+    assert run.returncode == 0 and isinstance(run.result, dict), run.explain()
+    assert run.result == {"errors": [], "worst": 0.0, "answers": 25}, run.result
