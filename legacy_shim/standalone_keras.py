@@ -27,6 +27,7 @@ import importlib.metadata
 import importlib.util
 import sys
 import threading
+from typing import Callable
 
 from legacy_shim.registry import Patcher
 
@@ -83,7 +84,7 @@ def when_standalone_23() -> str | None:
     return reason
 
 
-def _and_missing(reason_if_present: str, missing) -> callable:
+def _and_missing(reason_if_present: str, missing: Callable[[], object]) -> Callable[[], str | None]:
     def when():
         reason = when_standalone()
         if reason is not None:
