@@ -652,15 +652,19 @@ class DeadCarrierPruner(BlockEditor):
         drop = self.plan.tuple_elements.get(id(original_node))
         if not drop or not isinstance(updated_node.value, cst.Tuple):
             return updated_node
+        if len(drop) >= len(updated_node.value.elements):
+            return updated_node.with_changes(value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(value=_shrink_tuple(updated_node.value, drop))
 
-    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.BaseSmallStatement:
         drop = self.plan.tuple_elements.get(id(original_node))
         if not drop:
             return updated_node
         target = updated_node.targets[0]
         if len(updated_node.targets) != 1 or not isinstance(target.target, (cst.Tuple, cst.List)):
             return updated_node
+        if len(drop) >= len(target.target.elements):
+            return cst.Expr(value=updated_node.value)  # `graph, sess = init()`: the call stays
         new_target = _shrink_tuple(target.target, drop)
         value = updated_node.value
         if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.target.elements):

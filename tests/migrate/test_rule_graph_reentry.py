@@ -112,3 +112,25 @@ def test_graph_passed_to_a_thread_stays_and_is_reported():
     outcome = apply_rules(source, Config(select=frozenset({GraphReentry.NAME})), rules=[GraphReentry])
     assert outcome.code == source
     assert [m.line for m in outcome.manual] == [5]
+
+
+def test_init_returning_only_graph_and_session_keeps_its_call():
+    source = (
+        "import tensorflow as tf\n"
+        "def init_tf():\n"
+        "    load_everything()\n"
+        "    return tf.get_default_graph(), tf.Session()\n"
+        "graph, sess = init_tf()\n"
+        "def predict(x):\n"
+        "    with graph.as_default(), sess.as_default():\n"
+        "        return model.predict(x)\n"
+    )
+    assert _only_graph_reentry(source) == (
+        "import tensorflow as tf\n"
+        "def init_tf():\n"
+        "    load_everything()\n"
+        "    return\n"
+        "init_tf()\n"
+        "def predict(x):\n"
+        "    return model.predict(x)\n"
+    )
