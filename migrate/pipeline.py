@@ -118,8 +118,8 @@ def apply_rules(
     context = CodemodContext(filename=filename, scratch={ORIGINAL_KEY: code})
     # libcst round-trips every file but a few whitespace oddities (a last line of only
     # spaces): compare rule output with the round-trip, so such a file is not "changed"
-    baseline = module.code
-    current = baseline
+    baseline: str | None = None  # codegen costs a pass: only when a rule changed something
+    current = code
     for rule in rules:
         if rule.TRIGGERS and not ignore_triggers and not rule.triggered_by(current):
             continue
@@ -137,6 +137,10 @@ def apply_rules(
             outcome.error = f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}; file left untouched"
             return outcome
         stop = context.scratch.get(STOP_KEY)
+        if new_code != current and current is code:
+            baseline = baseline if baseline is not None else module.code
+            if new_code == baseline:
+                new_code = current  # only libcst's round-trip differs: not a change
         if new_code == current:
             if stop:
                 outcome.warnings.append(stop)
@@ -163,9 +167,7 @@ def apply_rules(
             break
     context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
     context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
-    if current == baseline:
-        current = code
-    else:
+    if current is not code:
         try:
             cst.parse_module(current)
         except Exception as exc:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Generator, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 TARGETS = ("tf-keras", "keras3")
@@ -125,9 +125,46 @@ class Rule(VisitorBasedCodemodCommand):
     FIXES: ClassVar[Sequence[Example]] = ()
     NOOPS: ClassVar[Sequence[Example]] = ()
 
+    # per class: does it use libcst's matcher decorators (@m.visit, @m.call_if_inside...)?
+    _plain_classes: ClassVar[dict[type, bool]] = {}
+
     def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
+        cls = type(self)
+        if Rule._plain_classes.get(cls):
+            # libcst's matcher-decorator set-up walks every attribute of the instance (~35 ms
+            # for a class with libcst's thousands of visit_/leave_ names), and then checks
+            # matchers at every node: for a rule that uses no decorators, both are pure cost.
+            Codemod.__init__(self, context)
+            cst.CSTTransformer.__init__(self)
+            self._MatcherDecoratableTransformer__matchers = {}
+            self._extra_visit_funcs = {}
+            self._extra_leave_funcs = {}
+            self._plain = True
+        else:
+            super().__init__(context)
+            self._plain = not (self._extra_visit_funcs or self._extra_leave_funcs or self._matchers)
+            Rule._plain_classes[cls] = self._plain
         self._pending: list[_PendingItem] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._plain:
+            return cst.CSTTransformer.on_visit(self, node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node, updated_node):
+        if self._plain:
+            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        return super().on_leave(original_node, updated_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if self._plain:
+            return cst.CSTTransformer.on_visit_attribute(self, node, attribute)
+        return super().on_visit_attribute(node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if self._plain:
+            return cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
+        return super().on_leave_attribute(original_node, attribute)
 
     # -- what rules call -------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import libcst.matchers as m
 from migrate.analysis.carriers import Carriers
 from migrate.analysis.names import ImportNames
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
-from migrate.rules.base import Example, Rule
+from migrate.rules.base import ORIGINAL_KEY, Example, Rule
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
 
@@ -105,9 +105,17 @@ class RawTF1Report(Rule):
         Example("import tensorflow as tf\n# x = tf.placeholder(tf.float32)\n", id="comment"),
     ]
 
+    @classmethod
+    def triggered_by(cls, text: str) -> bool:
+        # `.run(` alone is every Flask app's `app.run(`: only a session makes it raw TF1
+        if any(t in text for t in cls.TRIGGERS if t != ".run("):
+            return True
+        return ".run(" in text and ("Session" in text or "session" in text or "sess" in text)
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
-        if not mentions_raw_tf1(tree.code):
+        code = self.context.scratch.get(ORIGINAL_KEY) or tree.code
+        if not mentions_raw_tf1(code):
             return tree
         names = ImportNames.from_module(tree)
         sites = find_raw_tf1(tree, names, Carriers(tree, names))

@@ -106,3 +106,39 @@ def test_modern_syntax_is_fine():
     )
     outcome = migrate_source(source, Config())
     assert outcome.error is None and outcome.code == source
+
+
+class _DecoratedRule(Rule):
+    """Uses libcst's matcher decorators: must not take the plain fast path."""
+
+    NAME = "test-decorated"
+    DESCRIPTION = "test rule"
+    TRIGGERS = ("old_name",)
+
+    @m.leave(m.Name("old_name"))
+    def _rename(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return updated_node.with_changes(value="new_name")
+
+    @m.call_if_inside(m.FunctionDef(name=m.Name("f")))
+    def leave_Integer(self, original_node, updated_node):
+        return updated_node.with_changes(value="2")
+
+
+class _PlainRule(Rule):
+    NAME = "test-plain"
+    DESCRIPTION = "test rule"
+    TRIGGERS = ("old_name",)
+
+    def leave_Name(self, original_node, updated_node):
+        return updated_node.with_changes(value="plain") if updated_node.value == "old_name" else updated_node
+
+
+def test_matcher_decorators_still_work_and_plain_rules_take_the_fast_path():
+    source = "import keras\nold_name = 1\ndef f():\n    return 1\n"
+    for _ in range(2):  # the second instance comes from the per-class cache
+        assert apply_rules(source, Config(), rules=[_DecoratedRule]).code == (
+            "import keras\nnew_name = 1\ndef f():\n    return 2\n"
+        )
+        assert apply_rules(source, Config(), rules=[_PlainRule]).code == source.replace("old_name", "plain")
+    assert Rule._plain_classes[_PlainRule] is True
+    assert Rule._plain_classes[_DecoratedRule] is False
