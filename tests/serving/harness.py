@@ -86,12 +86,29 @@ class ServerKind:
     why: str
 
 
+def _wsgi_target(entry: str) -> str:
+    return f"{Path(entry).stem}:app"
+
+
+def _gunicorn_private_flags() -> list[str]:
+    # gunicorn >= 24 opens a control socket at one fixed path in $HOME: two servers
+    # running side by side (xdist) would fight over it. Older versions have no such
+    # socket, and no flag to turn it off.
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:
+        return []
+    return ["--no-control-socket"] if any(
+        "--no-control-socket" in (s.cli or []) for s in KNOWN_SETTINGS) else []
+
+
 def _gunicorn(*extra: str) -> Callable[[int, str], list[str]]:
     # --timeout: a worker that spends more than gunicorn's default 30 s importing TF
     # and loading models on a busy box would be killed and respawned forever.
     def argv(port: int, entry: str) -> list[str]:
         return [sys.executable, "-m", "legacy_shim", "-m", "gunicorn", "-w", "2", *extra,
-                "--timeout", "300", "-b", f"127.0.0.1:{port}", "app:app"]
+                *_gunicorn_private_flags(), "--timeout", "300", "-b", f"127.0.0.1:{port}",
+                _wsgi_target(entry)]
     return argv
 
 
@@ -111,7 +128,8 @@ SERVERS: dict[str, ServerKind] = {s.name: s for s in (
     ServerKind(
         "waitress",
         lambda port, entry: [sys.executable, "-m", "legacy_shim", "-m", "waitress",
-                             f"--listen=127.0.0.1:{port}", "--threads=16", "app:app"],
+                             f"--listen=127.0.0.1:{port}", "--threads=16",
+                             _wsgi_target(entry)],
         runs_app_main=False,
         why="a production WSGI server with a 16-thread pool, none of them the loading thread",
     ),
