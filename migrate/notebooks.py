@@ -18,7 +18,8 @@ from migrate.rules.base import ManualItem
 
 _MARK = "_MIGRATE_CELL_MARK_"
 _MARK_LINE = re.compile(rf"^{_MARK}\((\d+)\)\n?", re.M)
-_MAGIC = re.compile(r"^(\s*)([%!?].*|.*\?)$")
+# %magic, !shell, ?help, obj? -- but not `!=` continuing an expression from the line above
+_MAGIC = re.compile(r"^(\s*)((?:%|!(?!=)|\?).*|.*\?)$")
 # a statement, not a comment: a comment rides along with a statement a rule removes
 _MAGIC_CALL = "_MIGRATE_MAGIC_"
 _MAGIC_BACK = re.compile(rf"^(\s*){_MAGIC_CALL}\((.*)\)$", re.M)
