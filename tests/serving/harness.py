@@ -227,24 +227,29 @@ def shim_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-_FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\b")
+_FUTURE_IMPORT = re.compile(rb"^from\s+__future__\s+import\b")
+# PEP 263: a coding declaration only counts on line 1 or 2.
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
 
 def write_shim_first_copy(app_dir: Path, entry: str = "app.py") -> Path:
     """Write ``app_dir/SHIM_FIRST_ENTRY``: ``entry`` with ``import legacy_shim`` first.
 
-    ``from __future__`` imports must stay first in a module, so the shim import goes
-    right after them when there are any; the rest of the file is byte-identical.
+    The import becomes the first statement: after a shebang / coding declaration
+    (which must stay on lines 1-2) and after ``from __future__`` imports (which must
+    precede all other statements). Every other byte is kept, line endings included.
     """
-    source = (app_dir / entry).read_text()
-    lines = source.splitlines(keepends=True)
+    lines = (app_dir / entry).read_bytes().splitlines(keepends=True)
     insert_at = 0
+    for i, line in enumerate(lines[:2]):
+        if _CODING_COOKIE.match(line) or (i == 0 and line.startswith(b"#!")):
+            insert_at = i + 1
     for i, line in enumerate(lines):
         if _FUTURE_IMPORT.match(line):
             insert_at = i + 1
-    lines.insert(insert_at, "import legacy_shim\n")
+    lines.insert(insert_at, b"import legacy_shim\n")
     target = app_dir / SHIM_FIRST_ENTRY
-    target.write_text("".join(lines))
+    target.write_bytes(b"".join(lines))
     return target
 
 
