@@ -172,6 +172,8 @@ def test_migrated_app_serves_legacy_answers_without_shim(migrated, references, a
     assert source != (app.path / app.entry).read_text(), "the tool changed nothing"
     leftovers = [line for line in source.splitlines() if JUGGLING.search(line) and not line.lstrip().startswith("#")]
     assert not leftovers, f"graph/session juggling left in {app.name}:\n" + "\n".join(leftovers)
+    slow = [line for line in source.splitlines() if re.search(r"(model|\])\.predict\(", line)]
+    assert not slow, "Keras predict() left per request (~90x slower on Keras 3):\n" + "\n".join(slow)
     compile(source, str(app_dir / app.entry), "exec")
     expected = _reference(migrated, references, app)
     assert "legacy_shim" not in source
