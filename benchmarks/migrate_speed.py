@@ -29,6 +29,8 @@ from benchmarks.report import Section, check, fmt, ratio
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # scaling runs projected to take longer than this (at the measured rate) are left out
 SCALING_BUDGET_S = 120.0
+# no new round of a head-to-head table starts after this long (the first round always runs)
+ROUNDS_BUDGET_S = 150.0
 
 
 def _env() -> dict:
@@ -108,7 +110,8 @@ def _head_to_head(tree: Path, scratch: Path, n_rounds: int, n_files: int) -> tup
             outcome[tool] = _tf_upgrade_outcome(code, out)
         return {"seconds": took}
 
-    res = rounds.interleave(["migrate", "tf_upgrade_v2"], n_rounds, measure)
+    res = rounds.interleave(["migrate", "tf_upgrade_v2"], n_rounds, measure, budget_s=ROUNDS_BUDGET_S)
+    n_rounds = rounds.rounds_done(res)
     lines = trees.count_lines(tree)
     m, t = res["migrate"]["seconds"], res["tf_upgrade_v2"]["seconds"]
     rel = rounds.paired_ratio(m, t)
@@ -146,7 +149,9 @@ def _mixed(workdir: Path, scratch: Path, n_files: int, n_rounds: int) -> Section
             outcome[what] = f"exit {code}: {_migrate_summary(out)}"
         return {"seconds": took}
 
-    res = rounds.interleave(["migrate", "tf_upgrade_v2", "tf-free", "empty"], n_rounds, measure)
+    res = rounds.interleave(["migrate", "tf_upgrade_v2", "tf-free", "empty"], n_rounds, measure,
+                            budget_s=ROUNDS_BUDGET_S)
+    n_rounds = rounds.rounds_done(res)
     skip_rate = n_free / rounds.Samples([a - b for a, b in zip(res["tf-free"]["seconds"].values,
                                                                  res["empty"]["seconds"].values)]).median
     m, t = res["migrate"]["seconds"].median, res["tf_upgrade_v2"]["seconds"].median

@@ -42,6 +42,13 @@ def ratio(value: float) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.2f}x"
 
 
+def shown(value: float) -> str:
+    """A measured goal value with enough digits that 1.051 does not read as 1.05."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
 def check(name: str, value: float, op: str, bound: float, note: str = "") -> Goal:
     """A goal ``value op bound`` (op is '<=' or '>=')."""
     met = (value <= bound) if op == "<=" else (value >= bound)
@@ -83,7 +90,7 @@ def as_text(section: Section) -> str:
     out = [section.title, "=" * len(section.title), line(section.headers), line("-" * w for w in widths)]
     out += [line(row) for row in section.rows]
     out += [f"  {c}" for c in section.caption]
-    out += [f"  goal {g.name}: {g.target}, measured {g.value:.3g}: {'MET' if g.met else 'NOT MET'}"
+    out += [f"  goal {g.name}: {g.target}, measured {shown(g.value)}: {'MET' if g.met else 'NOT MET'}"
             + (f" ({g.note})" if g.note else "") for g in section.goals]
     return "\n".join(out) + "\n"
 
@@ -98,6 +105,6 @@ def as_markdown(section: Section) -> str:
     out += [f"{c}  " for c in section.caption]
     if section.goals:
         out.append("")
-        out += [f"- **{g.name}**: goal {g.target}, measured **{g.value:.3g}**: {'met' if g.met else '**not met**'}"
+        out += [f"- **{g.name}**: goal {g.target}, measured **{shown(g.value)}**: {'met' if g.met else '**not met**'}"
                 + (f" - {g.note}" if g.note else "") for g in section.goals]
     return "\n".join(out) + "\n"
