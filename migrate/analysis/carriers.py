@@ -685,17 +685,22 @@ def _shrink_tuple(node: cst.Tuple | cst.List, drop: set[int]) -> cst.BaseExpress
     return node.with_changes(elements=_fix_commas(kept))
 
 
-def prune_dead_carriers(module: cst.Module, names: ImportNames, allow_configured_sessions: bool = False) -> cst.Module:
-    """Remove dead carriers until none is left (removing one can kill another)."""
-    for _ in range(6):
-        carriers = Carriers(module, names)
-        if not carriers.keys:
-            return module
-        plan = carriers.plan_dead_carriers(allow_configured_sessions)
-        if not plan:
-            return module
-        new = module.visit(DeadCarrierPruner(plan))
-        if new.deep_equals(module):
-            return module
-        module = new
-    return module
+def prune_dead_carriers(
+    module: cst.Module,
+    names: ImportNames,
+    allow_configured_sessions: bool = False,
+    carriers: "Carriers | None" = None,
+) -> tuple[cst.Module, bool]:
+    """(module without its dead carriers, whether anything was removed).
+
+    One pass is enough: liveness is solved transitively, so a chain (`sess` only feeding
+    `graph = sess.graph`, only passed to a helper parameter) dies in one plan. `carriers`
+    may be given when it was computed on this very module.
+    """
+    carriers = carriers if carriers is not None and carriers.module is module else Carriers(module, names)
+    if not carriers.keys:
+        return module, False
+    plan = carriers.plan_dead_carriers(allow_configured_sessions)
+    if not plan:
+        return module, False
+    return module.visit(DeadCarrierPruner(plan)), True

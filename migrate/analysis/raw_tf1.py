@@ -8,6 +8,7 @@ stays on the legacy path (runnable under the shim) and each site is reported as 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -75,11 +76,13 @@ def find_raw_tf1(module: cst.Module, names: ImportNames, carriers: Carriers) -> 
     return finder.sites
 
 
+_RAW_WORDS = ("placeholder", "GraphDef", "import_graph_def", "loader.load", "initializer", "import_meta_graph",
+              "Saver", "get_variable", "variable_scope", "contrib", "get_tensor_by_name",
+              "get_operation_by_name", "make_callable", "initialize_all")
+# `x.run(` but not Flask's `app.run(`
+_SESSION_RUN = re.compile(r"(?<!\bapp)\.(?:partial_)?run\(")
+
+
 def mentions_raw_tf1(code: str) -> bool:
-    """Cheap text test before parsing for `find_raw_tf1`."""
-    return any(
-        word in code
-        for word in ("placeholder", "GraphDef", "import_graph_def", "loader.load", ".run(", "initializer",
-                     "import_meta_graph", "Saver", "get_variable", "variable_scope", "contrib",
-                     "get_tensor_by_name", "get_operation_by_name", "make_callable", "initialize_all")
-    )
+    """Cheap text test before parsing for `find_raw_tf1` (false positives only cost time)."""
+    return any(word in code for word in _RAW_WORDS) or bool(_SESSION_RUN.search(code))

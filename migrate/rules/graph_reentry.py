@@ -50,6 +50,7 @@ class _Unwrapper(BlockEditor):
         super().__init__()
         self.rule = rule
         self.carriers = carriers
+        self.changed = False
         self.uses_tf = any(
             q.split(".")[0] in ("tensorflow", "keras", "tf_keras") for q in carriers.names.aliases.values()
         )
@@ -86,6 +87,7 @@ class _Unwrapper(BlockEditor):
             if asname is not None and _mentions(original.body, dotted(asname.name)):
                 self.rule.manual(original, "`as` name of a graph/session re-entry is used in the body; left as is")
                 return None
+        self.changed = True
         if len(drop) == len(original.items):
             return unwrap_with(updated)
         kept = [item for i, item in enumerate(updated.items) if i not in drop]
@@ -489,11 +491,13 @@ class GraphReentry(Rule):
                 return tree
         if not carriers.keys and "as_default" not in code:
             return tree
-        unwrapped = tree.visit(_Unwrapper(self, carriers)) if "as_default" in code else tree
-        result = prune_dead_carriers(unwrapped, names)
+        unwrapper = _Unwrapper(self, carriers)
+        unwrapped = tree.visit(unwrapper) if "as_default" in code else tree
+        result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers if unwrapped is tree else None)
         if self._pending:
             self._flush_manual(tree)
-        if not result.deep_equals(tree):
-            for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):
-                RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
+        if not (pruned or unwrapper.changed):
+            return tree
+        for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):
+            RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
         return result

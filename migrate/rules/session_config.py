@@ -121,6 +121,7 @@ class _SetSessionRemover(BlockEditor):
         self, rule: "SessionConfig", names: ImportNames, carriers: Carriers, tf: str, gpu: dict[str, cst.Call]
     ) -> None:
         super().__init__()
+        self.changed = False
         self.gpu = gpu
         self.rule = rule
         self.names = names
@@ -145,6 +146,7 @@ class _SetSessionRemover(BlockEditor):
                     or self.carriers.kind_of(arg) == SESSION):
                 self.rule.manual(original, "set_session(...) of a session built elsewhere: check and remove by hand")
                 return None
+            self.changed = True
             if inline is None:
                 return []
             options = _config_options(inline, self.names, self.gpu)
@@ -377,18 +379,23 @@ class SessionConfig(Rule):
         self._pending = []
         names = ImportNames.from_module(tree)
         carriers = Carriers(tree, names)
-        if mentions_raw_tf1(tree.code) and find_raw_tf1(tree, names, carriers):
+        code = tree.code
+        if mentions_raw_tf1(code) and find_raw_tf1(tree, names, carriers):
             return tree  # graph-reentry reports each site; the session is part of that graph code
         bound = [n for n in names.local_names_for("tensorflow") if "." not in n]
         self._tf_bound = bool(bound)
         tf = "tf" if "tf" in bound or not bound else bound[0]
         finder = _ConfigFinder(names)
         tree.visit(finder)
-        result = tree.visit(_SetSessionRemover(self, names, carriers, tf, finder.gpu_constructors_calls()))
-        result = prune_dead_carriers(result, names, allow_configured_sessions=True)
-        result = self._map_unused_configs(result, names, tf)
-        if not result.deep_equals(tree):
-            self._drop_unused_imports(tree)
+        remover = _SetSessionRemover(self, names, carriers, tf, finder.gpu_constructors_calls())
+        result = tree.visit(remover) if "set_session" in code else tree
+        result, pruned = prune_dead_carriers(
+            result, names, allow_configured_sessions=True, carriers=carriers if result is tree else None
+        )
+        result, mapped = self._map_unused_configs(result, names, tf, finder if result is tree else None)
+        if not (remover.changed or pruned or mapped):
+            return tree
+        self._drop_unused_imports(tree)
         if self._pending:
             self._flush_manual(tree)
         return result
@@ -398,9 +405,12 @@ class SessionConfig(Rule):
         for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):
             RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
 
-    def _map_unused_configs(self, tree: cst.Module, names: ImportNames, tf: str) -> cst.Module:
-        finder = _ConfigFinder(names)
-        tree.visit(finder)
+    def _map_unused_configs(
+        self, tree: cst.Module, names: ImportNames, tf: str, finder: "_ConfigFinder | None"
+    ) -> tuple[cst.Module, bool]:
+        if finder is None:
+            finder = _ConfigFinder(names)
+            tree.visit(finder)
         plans: dict[int, list[tuple[str, str]]] = {}
         drop: set[int] = set()
         module = cst.Module(body=[])
@@ -419,8 +429,8 @@ class SessionConfig(Rule):
             if finder.gpu_uses.get(gpu_key, 0) == 0:
                 drop.add(id(stmt))  # its ConfigProto went with an inline set_session(...)
         if not plans and not drop:
-            return tree
-        return tree.visit(_ConfigMapper(self, plans, drop, tf))
+            return tree, False
+        return tree.visit(_ConfigMapper(self, plans, drop, tf)), True
 
 
 class _ConfigFinder(cst.CSTVisitor):
