@@ -160,6 +160,10 @@ def apply_thread_context(p: Patcher) -> None:
         thread_context.reentering(Model._make_predict_function, session, idiom="model._make_predict_function()"),
     )
     p.set_attr(Model, "compile", thread_context.capturing_after(Model.compile, session))
+    # The predict loop sets model.stop_training on every call; Keras' __setattr__ deletes the
+    # attribute before setting it again, so a concurrent predict could find it missing. With a
+    # class attribute of that name, __setattr__ takes its plain path.
+    p.set_attr(Model, "stop_training", False)
     function_cls = backend.GraphExecutionFunction
     p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
 

@@ -147,22 +147,24 @@ def capture(model, get_session):
         # RLock: predict() calls other wrapped methods (_make_predict_function) of the same model.
         lock = threading.RLock() if settings.current.predict_lock else None
         ctx = ModelContext(graph, session, lock)
-        build_predict_function(model, ctx)
+        prepare_for_threads(model, ctx, get_session)
         # object.__setattr__: Keras' own __setattr__ would try to track the context.
         object.__setattr__(model, CTX_ATTR, ctx)
         live_models[id(model)] = model
         return ctx
 
 
-def build_predict_function(model, ctx) -> None:
-    """Build the lazily-built predict function now, under the capture lock: graph
-    construction is not thread-safe and two first requests would race to do it."""
+def prepare_for_threads(model, ctx, get_session) -> None:
+    """Do now, under the graph lock, the graph construction Keras would do lazily on the
+    first predicts: build the predict function, and let ``get_session`` initialise (and
+    mark) the model's variables — a freshly loaded model's metric variables are not yet
+    marked, and each first predict would add ``is_variable_initialized`` ops to the
+    shared graph, concurrently. Graph construction is not thread-safe."""
     make_predict = getattr(type(model), "_make_predict_function", None)
-    if make_predict is None or getattr(model, "predict_function", None) is not None:
-        return
     with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
-        if getattr(model, "predict_function", None) is None:
+        if make_predict is not None and getattr(model, "predict_function", None) is None:
             _original(make_predict)(model)
+        get_session()
 
 
 def _original(func):
@@ -201,8 +203,8 @@ def capturing_after(method, get_session):
     def wrapper(self, *args, **kwargs):
         result = method(self, *args, **kwargs)
         ctx = capture(self, get_session)
-        if ctx is not None:  # compile() drops the predict function; rebuild it here, not in a race
-            build_predict_function(self, ctx)
+        if ctx is not None:  # compile() drops the predict function and adds metric variables
+            prepare_for_threads(self, ctx, get_session)
         return result
 
     wrapper.__legacy_shim_original__ = method
@@ -252,7 +254,10 @@ def sharing_get_session(original, backend=None):
                 shared = _registered(graph)
                 if shared is not None:
                     keras_backend._SESSION.session = shared  # noqa: SLF001
-        session = original(op_input_list)
+        # Keras' get_session initialises unmarked variables by adding ops to the graph:
+        # one thread at a time (cheap when there is nothing left to initialise).
+        with _capture_lock:
+            session = original(op_input_list)
         remember_session(session, override=False)
         return session
 
