@@ -704,3 +704,25 @@ def prune_dead_carriers(
     if not plan:
         return module, False
     return module.visit(DeadCarrierPruner(plan)), True
+
+
+def leftover_statements(module: cst.Module, names: ImportNames, wanted: frozenset[str]) -> list[tuple[cst.CSTNode, str]]:
+    """(statement, canonical name) for each call to a `wanted` callable still in `module`:
+    what a rule could not remove and must report (e.g. `K.get_session()` inside a log call)."""
+    found: list[tuple[cst.CSTNode, str]] = []
+    stack: list[cst.CSTNode] = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            stack.append(node)
+
+        def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            stack.pop()
+
+        def visit_Call(self, node: cst.Call) -> None:
+            qualified = names.qualify(node.func)
+            if qualified in wanted:
+                found.append((stack[-1] if stack else node, qualified))
+
+    module.visit(_Finder())
+    return found

@@ -27,13 +27,15 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, unwrap_with
-from migrate.analysis.carriers import GRAPH, SESSION, Carriers, prune_dead_carriers
+from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers
 from libcst.codemod.visitors import RemoveImportsVisitor
 
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
 
+# calls that mean the TF1 default graph is still relied on after the rewrite (reported)
+LEFTOVERS = frozenset({"tensorflow.get_default_graph", "keras.backend.get_graph"})
 # from-imports this rule can leave unused
 REMOVABLE_IMPORTS = frozenset(
     {"tensorflow.get_default_graph", "keras.backend.get_session", "tensorflow.get_default_session",
@@ -415,7 +417,8 @@ class GraphReentry(Rule):
             def debug():
                 print(graph)
             """,
-            id="capture used for something else stays",
+            id="capture used for something else stays, reported",
+            manual=(2,),
         ),
     ]
     NOOPS = [
@@ -441,8 +444,8 @@ class GraphReentry(Rule):
                 with graph.as_default():
                     model.fit(x, y)
             """,
-            id="graph used for training: reported",
-            manual=(4,),
+            id="graph used for training: reported, with its capture",
+            manual=(2, 4),
         ),
         Example(
             """
@@ -494,6 +497,9 @@ class GraphReentry(Rule):
         unwrapper = _Unwrapper(self, carriers)
         unwrapped = tree.visit(unwrapper) if "as_default" in code else tree
         result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers if unwrapped is tree else None)
+        for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
+            self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "
+                                   "port this use by hand")
         if self._pending:
             self._flush_manual(tree)
         if not (pruned or unwrapper.changed):

@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.carriers import SESSION, Carriers, prune_dead_carriers
+from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, prune_dead_carriers
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
@@ -33,6 +33,9 @@ from migrate.rules.base import Example, Rule
 SET_SESSION = frozenset({"keras.backend.set_session"})
 CONFIG_PROTO = "tensorflow.ConfigProto"
 GPU_OPTIONS = "tensorflow.GPUOptions"
+# calls that mean a session is still around after the rewrite (reported)
+LEFTOVERS = frozenset({"keras.backend.get_session", "keras.backend.set_session", "tensorflow.Session",
+                       "tensorflow.InteractiveSession", "tensorflow.get_default_session"})
 # from-imports this rule can leave unused
 REMOVABLE_IMPORTS = frozenset(
     {"keras.backend.set_session", "keras.backend.get_session", CONFIG_PROTO, GPU_OPTIONS,
@@ -349,7 +352,8 @@ class SessionConfig(Rule):
             sess = tf.Session()
             K.set_session(sess)
             """,
-            id="set_session that is not Keras' (no import) stays",
+            id="set_session that is not Keras' (no import) stays; the session is reported",
+            manual=(2,),
         ),
         Example(
             """
@@ -393,7 +397,12 @@ class SessionConfig(Rule):
             result, names, allow_configured_sessions=True, carriers=carriers if result is tree else None
         )
         result, mapped = self._map_unused_configs(result, names, tf, finder if result is tree else None)
+        for statement, qualified in leftover_statements(result, names, LEFTOVERS):
+            self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session; "
+                                   "remove or port this use by hand")
         if not (remover.changed or pruned or mapped):
+            if self._pending:
+                self._flush_manual(tree)
             return tree
         self._drop_unused_imports(tree)
         if self._pending:
