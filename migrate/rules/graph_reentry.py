@@ -417,7 +417,7 @@ class GraphReentry(Rule):
             def debug():
                 print(graph)
             """,
-            id="capture used for something else stays, reported",
+            id="capture used for something else stays",
             manual=(2,),
         ),
     ]
@@ -444,7 +444,7 @@ class GraphReentry(Rule):
                 with graph.as_default():
                     model.fit(x, y)
             """,
-            id="graph used for training: reported, with its capture",
+            id="graph used for training: reported",
             manual=(2, 4),
         ),
         Example(

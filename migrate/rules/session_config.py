@@ -352,8 +352,7 @@ class SessionConfig(Rule):
             sess = tf.Session()
             K.set_session(sess)
             """,
-            id="set_session that is not Keras' (no import) stays; the session is reported",
-            manual=(2,),
+            id="set_session that is not Keras' (no import) stays",
         ),
         Example(
             """
