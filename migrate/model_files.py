@@ -1,18 +1,32 @@
-"""TF1-era .h5 model files → a form Keras 3 loads, verified before anything is replaced.
+"""TF1-era model files → a form Keras 3 loads, verified before anything is replaced.
 
-Keras 3 loads .h5 files saved by eager tf_keras, but not those saved in TF1 graph mode: their
-initializer configs carry a `dtype` argument (`GlorotUniform.__init__() got an unexpected
-keyword argument 'dtype'`). Finding them is cheap (h5py reads the config; no TensorFlow).
-Upgrading runs in subprocesses, because TF decides at import which Keras it is:
+Two kinds of file stop a migrated app on Keras 3:
 
-1. tf_keras (eager) loads the original, predicts on a fixed random batch, saves a copy;
-2. Keras 3 loads the copy and predicts on the same batch;
-3. only if the predictions are equal is the original kept as `<name>.tf1-orig` and the
-   copy moved into its place (os.replace: atomic).
+- full-model .h5 saved in TF1 graph mode: their initializer configs carry a `dtype` argument
+  (`GlorotUniform.__init__() got an unexpected keyword argument 'dtype'`);
+- architecture JSON from `model.to_json()` (the `model_from_json` + `load_weights` pair):
+  Keras 2 wrote it without `module` keys, and Keras 3's `model_from_json` stops on
+  `Could not locate class 'Sequential'`.
+
+Finding them is cheap (h5py / json read the config; no TensorFlow). Upgrading runs in two
+child processes per run, however many files, because TF decides at import which Keras it is
+and a TF import costs seconds:
+
+1. ONE tf_keras (eager) process loads every original (an architecture with the weights file
+   the same code loads), predicts on a fixed random batch and writes a copy: .h5 re-saved by
+   eager tf_keras; JSON re-serialised by tf_keras and made Keras-3-readable
+   (:func:`keras3_compatible`), checked there to rebuild the same model in tf_keras too;
+2. ONE Keras 3 process loads every copy (architecture + the same weights) and predicts on
+   the same batch;
+3. only a file whose predictions are equal is replaced: the original is kept as
+   `<name>.tf1-orig` and the copy moved into its place (os.replace: atomic).
+
+The upgraded files load in both tf_keras and Keras 3, so a migrated app runs on either.
 """
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import hashlib
 import json
@@ -21,47 +35,27 @@ import re
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 ORIGINAL_SUFFIX = ".tf1-orig"
-_MODEL_LITERAL = re.compile(r"""['"]([^'"\n]+\.(?:h5|hdf5))['"]""")
+_MODEL_LITERAL = re.compile(r"""['"]([^'"\n]+\.(?:h5|hdf5|json))['"]""")
+_H5_SUFFIXES = (".h5", ".hdf5")
+# an architecture is a few KB; a bigger .json is data, not worth parsing to find out
+_MAX_ARCHITECTURE_BYTES = 20 * 1024 * 1024
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
-# Child 1: the legacy loader. Argv: original, copy, npz for inputs and outputs.
-_SAVE_WITH_TF_KERAS = r"""
-import sys, numpy as np
-import tf_keras
-src, dst, npz = sys.argv[1:4]
-model = tf_keras.models.load_model(src, compile=False)
-rng = np.random.default_rng(0)
-shapes = [tuple(4 if d is None else d for d in t.shape) for t in model.inputs]
-xs = [rng.standard_normal(s).astype(t.dtype.name if hasattr(t.dtype, "name") else "float32") for s, t in zip(shapes, model.inputs)]
-ys = model.predict_on_batch(xs if len(xs) > 1 else xs[0])
-ys = ys if isinstance(ys, list) else [ys]
-model.save(dst, save_format="h5")
-np.savez(npz, **{f"x{i}": x for i, x in enumerate(xs)}, **{f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
-"""
-
-# Child 2: Keras 3 on the copy. Prints the largest absolute difference.
-_CHECK_WITH_KERAS3 = r"""
-import sys, numpy as np
-import keras
-dst, npz = sys.argv[1:3]
-data = np.load(npz)
-xs = [data[k] for k in sorted(k for k in data.files if k.startswith("x"))]
-expected = [data[k] for k in sorted(k for k in data.files if k.startswith("y"))]
-model = keras.models.load_model(dst, compile=False)
-ys = model.predict_on_batch(xs if len(xs) > 1 else xs[0])
-ys = ys if isinstance(ys, list) else [ys]
-worst = max(float(np.max(np.abs(np.asarray(y) - e))) if e.size else 0.0 for y, e in zip(ys, expected))
-print(worst)
-"""
-
-# float32 dense layers computed by two Keras implementations on the same kernels
+# float32 layers computed by two Keras implementations on the same kernels
 TOLERANCE = 1e-6
 
 
+# --- finding ---------------------------------------------------------------------------------
+
+
 def model_references(code: str) -> list[str]:
-    """String literals in `code` that name .h5 / .hdf5 files, in order, without repeats."""
+    """String literals in `code` that name .h5 / .hdf5 / .json files, in order, without repeats."""
     seen: dict[str, None] = {}
     for match in _MODEL_LITERAL.finditer(code):
         seen.setdefault(match.group(1))
@@ -69,7 +63,55 @@ def model_references(code: str) -> list[str]:
 
 
 def tf1_era_reason(path: Path) -> str | None:
-    """Why Keras 3 cannot load this .h5 (None if it can, or if it is not a full-model file)."""
+    """Why Keras 3 cannot load this model file (None if it can, or if it is not a model file).
+
+    .h5 / .hdf5: a full model saved in TF1 graph mode. .json: a Keras 2 architecture.
+    Weights-only .h5 files and JSON that is not a Keras architecture give None.
+    """
+    path = Path(path)
+    if path.suffix == ".json":
+        config = read_architecture(path)
+        if config is None:
+            return None
+        if "module" not in config:
+            return ("Keras 2 architecture JSON (no 'module' keys): Keras 3's model_from_json "
+                    f"cannot locate class {config['class_name']!r}")
+        if _initializer_with_dtype(config):
+            return "architecture saved in TF1 graph mode (initializer configs carry dtype): Keras 3 cannot load it"
+        return None
+    config = _h5_model_config(path)
+    if config is None:
+        return None  # weights only: loaded into a model built by code
+    if _initializer_with_dtype(config):
+        return "saved in TF1 graph mode (initializer configs carry dtype): Keras 3 cannot load it"
+    return None
+
+
+def read_architecture(path: Path) -> dict | None:
+    """The parsed `model.to_json()` document in `path`, or None if the file is not one."""
+    try:
+        if Path(path).stat().st_size > _MAX_ARCHITECTURE_BYTES:
+            return None
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(config, dict) and isinstance(config.get("class_name"), str) and isinstance(config.get("config"), dict):
+        return config
+    return None
+
+
+def is_weights_only(path: Path) -> bool:
+    """True for an HDF5 file of weights without a model config (`save_weights` output)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            return handle.attrs.get("model_config") is None and "layer_names" in handle.attrs
+    except OSError:
+        return False
+
+
+def _h5_model_config(path: Path) -> dict | None:
     import h5py
 
     try:
@@ -78,11 +120,8 @@ def tf1_era_reason(path: Path) -> str | None:
     except OSError:
         return None
     if raw is None:
-        return None  # weights only: loaded into a model built by code
-    config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    if _initializer_with_dtype(config):
-        return "saved in TF1 graph mode (initializer configs carry dtype): Keras 3 cannot load it"
-    return None
+        return None
+    return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
 
 
 def _initializer_with_dtype(node) -> bool:
@@ -97,71 +136,389 @@ def _initializer_with_dtype(node) -> bool:
     return False
 
 
-def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
-    """Report (and with write=True upgrade) the .h5 files `code` loads that Keras 3 cannot load.
+# --- Keras 2 architecture → one both Kerases read ----------------------------------------------
 
-    Paths are resolved against the source file's folder (where legacy apps are run from).
-    Returns entries {"path", "action": "upgrade" | "upgraded" | "error", "message"}.
+# Keras-2-only constructor arguments that Keras 3 rejects, dropped only at the value Keras 3
+# behaves as anyway (any other value means the model cannot move as it is: verification fails).
+# (layer classes, argument, droppable value, why)
+_KERAS2_ONLY_ARGUMENTS = (
+    (("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN"), "time_major", False,
+     "Keras 3 recurrent layers are batch-major only"),
+)
+# arguments Keras 3 spells as a scalar where Keras 2 saved a one-element list
+_SCALAR_ARGUMENTS = ((("BatchNormalization",), "axis", "Keras 3 BatchNormalization takes one int axis"),)
+# Keras 2 names a functional model 'Functional'; Keras 3 rebuilds it through 'Model'
+_MODEL_CLASSES = {"Functional": "Model", "Model": "Model", "Sequential": "Sequential"}
+# where Keras 2 puts a Sequential's input shape on its first layer; Keras 3 wants an InputLayer
+_SHAPE_ARGUMENTS = ("batch_input_shape", "input_shape", "input_dim", "batch_size")
+
+
+def keras3_compatible(config: dict) -> dict:
+    """An eager tf_keras `model.to_json()` document rewritten so Keras 3's model_from_json reads it.
+
+    The result still loads in tf_keras: models get the `module` key Keras 3 locates classes
+    by, a functional model is named `Model`, a Sequential's input shape moves from its first
+    layer into an InputLayer, and the few Keras-2-only arguments in the tables above are
+    dropped or reshaped. The input is not modified. Whether the result predicts the same in
+    both Kerases is checked by the upgrade, not assumed here.
     """
-    entries = []
-    folder = Path(source_path).resolve().parent
-    for name in model_references(code):
-        path = (folder / name) if not os.path.isabs(name) else Path(name)
-        if not path.is_file():
-            continue
-        reason = tf1_era_reason(path)
-        if reason is None:
-            continue
-        if not write:
-            entries.append({"path": str(path), "action": "upgrade", "message": f"{reason}; --write upgrades it"})
-            continue
-        try:
-            message = upgrade(path)
-            entries.append({"path": str(path), "action": "upgraded", "message": message})
-        except UpgradeError as exc:
-            entries.append({"path": str(path), "action": "error", "message": str(exc)})
-    return entries
+    config = copy.deepcopy(config)
+    _rewrite_node(config)
+    return config
+
+
+def _rewrite_node(node) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _rewrite_node(item)
+        return
+    if not isinstance(node, dict):
+        return
+    name, inner = node.get("class_name"), node.get("config")
+    if isinstance(name, str) and isinstance(inner, dict):
+        if name in _MODEL_CLASSES and node.get("module") in (None, "keras"):
+            node["class_name"] = _MODEL_CLASSES[name]
+            node.setdefault("module", "keras")
+            node.setdefault("registered_name", None)
+            if name == "Sequential":
+                _sequential_input_layer(inner)
+        for classes, argument, droppable, _why in _KERAS2_ONLY_ARGUMENTS:
+            if name in classes and argument in inner and inner[argument] == droppable:
+                del inner[argument]
+        for classes, argument, _why in _SCALAR_ARGUMENTS:
+            value = inner.get(argument)
+            if name in classes and isinstance(value, list) and len(value) == 1:
+                inner[argument] = value[0]
+    for value in node.values():
+        _rewrite_node(value)
+
+
+def _sequential_input_layer(inner: dict) -> None:
+    layers = inner.get("layers")
+    if not isinstance(layers, list) or not layers or not all(isinstance(layer, dict) for layer in layers):
+        return
+    first_config = layers[0].get("config") or {}
+    if layers[0].get("class_name") != "InputLayer" and "batch_input_shape" in first_config:
+        layers.insert(0, {
+            "module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+            "config": {"batch_input_shape": first_config["batch_input_shape"],
+                       "dtype": first_config.get("dtype") if isinstance(first_config.get("dtype"), str) else "float32",
+                       "sparse": False, "ragged": False, "name": f"{first_config.get('name', 'input')}_input"},
+        })
+    if layers[0].get("class_name") == "InputLayer":
+        for layer in layers[1:]:
+            for argument in _SHAPE_ARGUMENTS:
+                (layer.get("config") or {}).pop(argument, None)
+
+
+# --- reporting and upgrading -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpgradeJob:
+    """One model file to upgrade; `weights` are the weights-only files the same code loads."""
+
+    path: Path
+    weights: tuple[Path, ...] = ()
+
+    @property
+    def is_architecture(self) -> bool:
+        """True for a JSON architecture (verified together with its weights)."""
+        return self.path.suffix == ".json"
 
 
 class UpgradeError(Exception):
     """The model file could not be upgraded; the original is untouched."""
 
 
-def upgrade(path: Path) -> str:
-    """Re-save a TF1-era .h5 so Keras 3 loads it; keep the original as <name>.tf1-orig."""
-    path = Path(path)
-    lock_name = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"migrate-h5-{lock_name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two source files may load the same model
-        if tf1_era_reason(path) is None:
-            return "already upgraded"
-        with tempfile.TemporaryDirectory(prefix="migrate-h5-") as work:
-            copy = Path(work) / path.name
-            npz = Path(work) / "check.npz"
-            _child(_SAVE_WITH_TF_KERAS, [str(path), str(copy), str(npz)], "load with tf_keras and re-save")
-            worst = float(_child(_CHECK_WITH_KERAS3, [str(copy), str(npz)], "load the copy with Keras 3").strip().splitlines()[-1])
-            if not worst <= TOLERANCE:
-                raise UpgradeError(f"Keras 3 predictions differ from tf_keras by {worst:g}; original left in place")
-            original = path.with_name(path.name + ORIGINAL_SUFFIX)
-            if not original.exists():
-                original.write_bytes(path.read_bytes())
-            staged = path.with_name(f".{path.name}.migrate-new")
-            staged.write_bytes(copy.read_bytes())
-            os.chmod(staged, path.stat().st_mode & 0o7777)
-            os.replace(staged, path)
-    return (f"upgraded for Keras 3 (predictions equal: largest difference {worst:g}); "
-            f"original kept as {original.name}")
+def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
+    """(job, reason) for every model file `code` loads that Keras 3 cannot load.
+
+    Paths are resolved against the source file's folder (where legacy apps are run from).
+    An architecture's job lists the weights-only .h5 files the same code names.
+    """
+    folder = Path(source_path).resolve().parent
+    found: list[tuple[Path, str]] = []
+    weights: list[Path] = []
+    for name in model_references(code):
+        path = Path(name) if os.path.isabs(name) else folder / name
+        if not path.is_file():
+            continue
+        reason = tf1_era_reason(path)
+        if reason is not None:
+            found.append((path, reason))
+        elif path.suffix in _H5_SUFFIXES and is_weights_only(path):
+            weights.append(path)
+    return [(UpgradeJob(path, tuple(weights) if path.suffix == ".json" else ()), reason) for path, reason in found]
 
 
+def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
+    """Report (and with write=True upgrade) the model files `code` loads that Keras 3 cannot load.
+
+    Returns entries {"path", "action": "upgrade" | "upgraded" | "error", "message"}, plus
+    "weights" (the files an architecture is verified with) for JSON architectures.
+    """
+    entries = []
+    for job, reason in find_upgrades(source_path, code):
+        entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}
+        if job.is_architecture:
+            entry["weights"] = [str(w) for w in job.weights]
+        entries.append(entry)
+    if write:
+        upgrade_entries(entries)
+    return entries
 
 
-def _child(script: str, args: list[str], what: str) -> str:
+def upgrade_entries(entries: Iterable[dict]) -> None:
+    """Upgrade, in one batch, every entry whose action is "upgrade"; each becomes "upgraded" or "error".
+
+    Entries may come from many source files (a whole run): a file named by several is
+    upgraded once, verified with every weights file any of them names.
+    """
+    pending = [e for e in entries if e.get("action") == "upgrade"]
+    weights: dict[Path, dict[Path, None]] = {}
+    for entry in pending:
+        seen = weights.setdefault(Path(entry["path"]).resolve(), {})
+        for w in entry.get("weights", ()):
+            seen.setdefault(Path(w).resolve())
+    outcomes = upgrade_many([UpgradeJob(path, tuple(ws)) for path, ws in weights.items()])
+    for entry in pending:
+        action, message = outcomes[Path(entry["path"]).resolve()]
+        entry["action"], entry["message"] = action, message
+
+
+def upgrade(path: Path, weights: Iterable[Path] = ()) -> str:
+    """Upgrade one model file so Keras 3 loads it; keep the original as <name>.tf1-orig.
+
+    Raises UpgradeError (original untouched) when it cannot be done or verified.
+    """
+    path = Path(path).resolve()
+    action, message = upgrade_many([UpgradeJob(path, tuple(Path(w) for w in weights))])[path]
+    if action == "error":
+        raise UpgradeError(message)
+    return message
+
+
+@dataclass
+class _Work:
+    job: UpgradeJob
+    copy: Path
+    data: Path
+    outcome: tuple[str, str] | None = None
+    legacy: dict = field(default_factory=dict)
+
+
+def upgrade_many(jobs: Iterable[UpgradeJob]) -> dict[Path, tuple[str, str]]:
+    """Upgrade model files with one tf_keras and one Keras 3 process; {resolved path: (action, message)}.
+
+    action is "upgraded" or "error"; a file whose upgrade fails or does not verify is left
+    exactly as it was. Never raises for a bad model file.
+    """
+    jobs = {Path(j.path).resolve(): j for j in jobs}
+    results: dict[Path, tuple[str, str]] = {}
+    if not jobs:
+        return results
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="migrate-models-") as temp:
+        for path in sorted(jobs):  # sorted: two runs never wait on each other's locks in a cycle
+            stack.enter_context(_file_lock(path))
+        work: dict[Path, _Work] = {}
+        for index, (path, job) in enumerate(sorted(jobs.items())):
+            if tf1_era_reason(path) is None:
+                results[path] = ("upgraded", "already upgraded")
+                continue
+            work[path] = _Work(job, Path(temp) / f"{index}{path.suffix}", Path(temp) / f"{index}.npz")
+        _run_children(work, Path(temp))
+        for path, item in work.items():
+            results[path] = item.outcome or _replace(path, item)
+    return results
+
+
+@contextmanager
+def _file_lock(path: Path):
+    # two runs (or two processes of one) may upgrade the same model file
+    name = hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"migrate-h5-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+def _run_children(work: dict[Path, _Work], temp: Path) -> None:
+    if not work:
+        return
+    manifest = [
+        {"key": str(path), "kind": "architecture" if item.job.is_architecture else "h5", "src": str(path),
+         "weights": [str(w) for w in item.job.weights], "copy": str(item.copy), "data": str(item.data),
+         "tolerance": TOLERANCE}
+        for path, item in work.items()
+    ]
+    legacy = _child("legacy", manifest, temp, "load with tf_keras and re-save")
+    for path, item in work.items():
+        answer = legacy.get(str(path)) if isinstance(legacy, dict) else None
+        if not isinstance(answer, dict):
+            item.outcome = ("error", f"could not load with tf_keras and re-save: {legacy}; original left in place")
+        elif "error" in answer:
+            item.outcome = ("error", f"could not load with tf_keras and re-save: {answer['error']}; original left in place")
+        else:
+            item.legacy = answer
+    ready = [entry for entry in manifest if work[Path(entry["key"])].outcome is None]
+    if not ready:
+        return
+    for entry in ready:
+        entry["weights_used"] = work[Path(entry["key"])].legacy.get("weights_used")
+    checked = _child("keras3", ready, temp, "load the copy with Keras 3")
+    for entry in ready:
+        item = work[Path(entry["key"])]
+        answer = checked.get(entry["key"]) if isinstance(checked, dict) else None
+        if not isinstance(answer, dict):
+            item.outcome = ("error", f"could not load the copy with Keras 3: {checked}; original left in place")
+        elif "error" in answer:
+            item.outcome = ("error", f"Keras 3 cannot load the upgraded copy: {answer['error']}; original left in place")
+        elif not answer["worst"] <= TOLERANCE:
+            item.outcome = ("error", f"Keras 3 predictions differ from tf_keras by {answer['worst']:g}; "
+                                     "original left in place")
+        else:
+            item.legacy["worst"] = answer["worst"]
+
+
+def _replace(path: Path, item: _Work) -> tuple[str, str]:
+    original = path.with_name(path.name + ORIGINAL_SUFFIX)
+    if not original.exists():
+        original.write_bytes(path.read_bytes())
+    staged = path.with_name(f".{path.name}.migrate-new")
+    staged.write_bytes(item.copy.read_bytes())
+    os.chmod(staged, path.stat().st_mode & 0o7777)
+    os.replace(staged, path)
+    worst = item.legacy["worst"]
+    if item.job.is_architecture:
+        used = item.legacy.get("weights_used")
+        with_what = f"with {Path(used).name}" if used else "with weights copied across (no weights file found in the code)"
+        return ("upgraded", f"architecture re-serialised for Keras 3 (loads in tf_keras too); predictions "
+                            f"{with_what} equal: largest difference {worst:g}; original kept as {original.name}")
+    return ("upgraded", f"upgraded for Keras 3 (predictions equal: largest difference {worst:g}); "
+                        f"original kept as {original.name}")
+
+
+def _child(role: str, manifest: list[dict], temp: Path, what: str):
+    """Run `_child_main(role)` in a fresh interpreter; its answers by key, or a message on a crash."""
+    manifest_file, answers_file = temp / f"{role}-jobs.json", temp / f"{role}-answers.json"
+    manifest_file.write_text(json.dumps(manifest))
     env = dict(os.environ)
-    env.pop("TF_USE_LEGACY_KERAS", None)
+    env.pop("TF_USE_LEGACY_KERAS", None)  # the child picks its Keras by import, not by tf.keras
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["CUDA_VISIBLE_DEVICES"] = ""
-    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
+    script = (f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
+              f"from migrate.model_files import _child_main; _child_main({role!r}, sys.argv[1], sys.argv[2])")
+    proc = subprocess.run([sys.executable, "-c", script, str(manifest_file), str(answers_file)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0 or not answers_file.exists():
         tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise UpgradeError(f"could not {what}: {tail[0]}; original left in place")
-    return proc.stdout
+        return f"could not {what}: {tail[0]}"
+    return json.loads(answers_file.read_text())
+
+
+# --- the child processes -----------------------------------------------------------------------
+# Run only through _child: each imports exactly one Keras. A failure of one model is that
+# model's answer; the others go on.
+
+
+def _child_main(role: str, manifest_file: str, answers_file: str) -> None:
+    import numpy as np
+
+    if role == "legacy":
+        import tf_keras as keras_module
+
+        handle = _legacy_one
+    else:
+        import keras as keras_module
+
+        handle = _keras3_one
+    answers = {}
+    for job in json.loads(Path(manifest_file).read_text()):
+        try:
+            answers[job["key"]] = handle(job, keras_module, np)
+        except Exception as exc:  # this model's answer, not the batch's
+            message = str(exc).strip().splitlines()
+            answers[job["key"]] = {"error": f"{type(exc).__name__}: {message[0] if message else ''}"[:500]}
+        finally:
+            keras_module.backend.clear_session()
+    Path(answers_file).write_text(json.dumps(answers))
+
+
+def _fixed_inputs(model, np) -> list:
+    rng = np.random.default_rng(0)
+    inputs = []
+    for tensor in model.inputs:
+        shape = tuple(4 if d is None else d for d in tensor.shape)
+        dtype = getattr(tensor.dtype, "name", tensor.dtype) or "float32"
+        if np.issubdtype(np.dtype(dtype), np.integer):
+            inputs.append(rng.integers(0, 2, size=shape).astype(dtype))  # valid ids for any Embedding
+        else:
+            inputs.append(rng.standard_normal(shape).astype(dtype))
+    return inputs
+
+
+def _predict(model, xs, np) -> list:
+    ys = model.predict_on_batch(xs if len(xs) > 1 else xs[0])
+    return [np.asarray(y) for y in (ys if isinstance(ys, (list, tuple)) else [ys])]
+
+
+def _worst(ys, expected, np) -> float:
+    if len(ys) != len(expected):
+        return float("inf")
+    return max((float(np.max(np.abs(y - e))) if e.size else 0.0 for y, e in zip(ys, expected)), default=0.0)
+
+
+def _legacy_one(job: dict, tf_keras, np) -> dict:
+    weights_used = None
+    if job["kind"] == "h5":
+        model = tf_keras.models.load_model(job["src"], compile=False)
+    else:
+        text = Path(job["src"]).read_text(encoding="utf-8")
+        model = tf_keras.models.model_from_json(text)
+        for candidate in job["weights"]:  # the first weights file the architecture accepts
+            try:
+                model.load_weights(candidate)
+            except Exception:
+                continue
+            weights_used = candidate
+            break
+    if not model.inputs:
+        raise ValueError("the model has no input shape (never built), nothing to verify with")
+    xs = _fixed_inputs(model, np)
+    ys = _predict(model, xs, np)
+    arrays = {f"x{i}": x for i, x in enumerate(xs)}
+    arrays.update({f"y{i}": y for i, y in enumerate(ys)})
+    if job["kind"] == "h5":
+        model.save(job["copy"], save_format="h5")
+    else:
+        new_config = keras3_compatible(json.loads(model.to_json()))
+        new_text = json.dumps(new_config, indent=2 if "\n" in text.strip() else None)
+        # the migrated app may run on tf_keras too: the new architecture must rebuild there
+        rebuilt = tf_keras.models.model_from_json(new_text)
+        if weights_used:
+            rebuilt.load_weights(weights_used)
+        else:
+            rebuilt.set_weights(model.get_weights())
+            arrays.update({f"w{i}": w for i, w in enumerate(model.get_weights())})
+        worst = _worst(_predict(rebuilt, xs, np), ys, np)
+        if not worst <= job["tolerance"]:
+            raise ValueError(f"the rewritten architecture predicts differently in tf_keras (by {worst:g})")
+        Path(job["copy"]).write_text(new_text + ("\n" if text.endswith("\n") else ""), encoding="utf-8")
+    np.savez(job["data"], **arrays)
+    return {"weights_used": weights_used}
+
+
+def _keras3_one(job: dict, keras, np) -> dict:
+    data = np.load(job["data"])
+    ordered = lambda prefix: [data[k] for k in sorted((k for k in data.files if k.startswith(prefix)),
+                                                      key=lambda k: int(k[1:]))]
+    xs, expected = ordered("x"), ordered("y")
+    if job["kind"] == "h5":
+        model = keras.models.load_model(job["copy"], compile=False)
+    else:
+        model = keras.models.model_from_json(Path(job["copy"]).read_text(encoding="utf-8"))
+        if job.get("weights_used"):
+            model.load_weights(job["weights_used"])  # as the migrated app will
+        else:
+            model.set_weights(ordered("w"))
+    return {"worst": _worst(_predict(model, xs, np), expected, np)}

@@ -47,6 +47,8 @@ class Config:
     write: bool = False
     check: bool = False
     model_files: bool = True
+    # set by run(): workers only report model files; run() upgrades them all in one batch
+    defer_model_upgrades: bool = False
 
     def rules(self) -> tuple[type[Rule], ...]:
         """The rules this run applies, in ORDER."""
@@ -291,10 +293,11 @@ def _finish(path: Path, config: Config, result: FileResult, outcome: SourceOutco
     result.warnings = list(outcome.warnings)
     if outcome.error:
         raise MigrationError(outcome.error)
-    if config.model_files and (".h5" in new_text or ".hdf5" in new_text):
+    if config.model_files and (".h5" in new_text or ".hdf5" in new_text or ".json" in new_text):
         from migrate import model_files
 
-        result.model_files = model_files.check_model_files(path, new_text, write=config.write)
+        upgrade_now = config.write and not config.defer_model_upgrades
+        result.model_files = model_files.check_model_files(path, new_text, write=upgrade_now)
     if new_text == old_text:
         return
     result.status = "changed"
@@ -367,6 +370,8 @@ def run(
 ) -> Report:
     """Process every file under `paths`; results are reported in input order."""
     report = Report(check=config.check, write=config.write)
+    if config.write and config.model_files:
+        config = replace(config, defer_model_upgrades=True)
     files: list[str] = []
     for path, problem in discover(paths):
         if problem:
@@ -392,6 +397,7 @@ def run(
             done += 1
             if progress:
                 progress(done, total)
+        _upgrade_model_files(report, config)
         return report
     size = max(1, min(64, len(candidates) // (jobs * 4) or 1))
     chunks = [candidates[i:i + size] for i in range(0, len(candidates), size)]
@@ -402,7 +408,16 @@ def run(
                 done += 1
             if progress:
                 progress(done, total)
+    _upgrade_model_files(report, config)
     return report
+
+
+def _upgrade_model_files(report: Report, config: Config) -> None:
+    # one tf_keras and one Keras 3 process for the whole run, not two per model file
+    if config.defer_model_upgrades and any(f.model_files for f in report.files):
+        from migrate import model_files
+
+        model_files.upgrade_entries(m for f in report.files for m in f.model_files)
 
 
 def _emit(report: Report, result: FileResult, on_result: Callable[[FileResult], None] | None) -> None:
