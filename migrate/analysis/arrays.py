@@ -14,6 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate.analysis.names import ImportNames
+from migrate.analysis.walk import walk
 
 NUMPY_ARRAY_FUNCTIONS = frozenset(
     {"array", "asarray", "asanyarray", "ascontiguousarray", "expand_dims", "stack", "vstack", "hstack",
@@ -85,7 +86,7 @@ class ArrayOracle:
                 if name is not None and self.stack:
                     oracle._callers.setdefault(name, []).append((self.stack[-1], node))
 
-        self.module.visit(_Visitor())
+        walk(self.module, _Visitor())
 
     def is_array(self, expr: cst.BaseExpression | None, inside: cst.FunctionDef | None) -> bool:
         """True when `expr`, evaluated in `inside`, is visibly an ndarray or a tensor."""
@@ -170,7 +171,7 @@ class ArrayOracle:
                 def visit_Return(self, node: cst.Return) -> None:
                     returns.append(node)
 
-            func.visit(_Returns())
+            walk(func, _Returns())
             return bool(returns) and all(self.is_array(r.value, func) for r in returns)
         finally:
             self._busy.discard(key)

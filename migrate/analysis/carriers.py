@@ -23,6 +23,7 @@ import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements
 from migrate.analysis.names import ImportNames, dotted
+from migrate.analysis.walk import walk
 
 GRAPH = "graph"
 SESSION = "session"
@@ -215,7 +216,7 @@ class Carriers:
         self.getters = GETTERS if getters is None else getters
         self._returning: set[str] = set()
         self._c = _Collector()
-        module.visit(self._c)
+        walk(module, self._c)
         self.keys: dict[str, str] = {}
         self._param_bindings: list[_Binding] = self._bind_params()
         self._solve()
@@ -461,7 +462,7 @@ class Carriers:
         # walk uses
         deps: dict[str, set[str]] = {}
         walker = _UseWalker(keys, cond_roots)
-        self.module.visit(walker)
+        walk(self.module, walker)
         live |= walker.live
         for use_key, cond in walker.conditional:
             deps.setdefault(cond, set()).add(use_key)
@@ -724,5 +725,5 @@ def leftover_statements(module: cst.Module, names: ImportNames, wanted: frozense
             if qualified in wanted:
                 found.append((stack[-1] if stack else node, qualified))
 
-    module.visit(_Finder())
+    walk(module, _Finder())
     return found

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.analysis.names import dotted
+from migrate.analysis.walk import walk
 
 ROUTE_DECORATOR_ATTRS = frozenset(
     {"route", "get", "post", "put", "delete", "patch", "head", "options", "websocket", "api_route"}
@@ -126,7 +127,7 @@ def _function_ref(expr: cst.BaseExpression) -> str | None:
 def request_functions(module: cst.Module) -> RequestFunctions:
     """Handlers of `module` and every local function they call (see the module docstring)."""
     finder = _Finder()
-    module.visit(finder)
+    walk(module, finder)
     handlers = list(finder.handlers)
     for name in finder.registered:
         for func in finder.functions.get(name, []):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
+from migrate.analysis.walk import walk
 
 # (prefix, canonical prefix), first match wins: the Keras 2 / tf.keras / tf_keras spellings of
 # one API become "keras...", the v1 compat spellings of TF become "tensorflow...".
@@ -67,7 +68,7 @@ class ImportNames:
     def from_module(cls, module: cst.Module) -> "ImportNames":
         """Collect every import (at any depth), then let module-level definitions shadow them."""
         collector = _ImportCollector()
-        module.visit(collector)
+        walk(module, collector)
         names = cls(dict(collector.aliases))
         for stmt in module.body:
             for bound in _module_level_definitions(stmt):

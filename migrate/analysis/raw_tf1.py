@@ -15,6 +15,7 @@ import libcst as cst
 
 from migrate.analysis.carriers import GRAPH, SESSION, Carriers
 from migrate.analysis.names import ImportNames
+from migrate.analysis.walk import walk
 
 # canonical name → what to tell the user
 RAW_TF1_CALLS: dict[str, str] = {
@@ -72,7 +73,7 @@ class _Finder(cst.CSTVisitor):
 def find_raw_tf1(module: cst.Module, names: ImportNames, carriers: Carriers) -> list[RawSite]:
     """Every raw TF1 graph construct in `module`, in source order."""
     finder = _Finder(names, carriers)
-    module.visit(finder)
+    walk(module, finder)
     return finder.sites
 
 

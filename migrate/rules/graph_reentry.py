@@ -33,6 +33,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
+from migrate.analysis.walk import walk
 
 # calls that mean the TF1 default graph is still relied on after the rewrite (reported)
 LEFTOVERS = frozenset({"tensorflow.get_default_graph", "keras.backend.get_graph"})
@@ -118,7 +119,7 @@ def _training_call(body: cst.CSTNode) -> str | None:
             elif isinstance(func, cst.Attribute) and "initializer" in func.attr.value:
                 found.append(func.attr.value)
 
-    body.visit(_Finder())
+    walk(body, _Finder())
     return found[0] if found else None
 
 
@@ -130,7 +131,7 @@ def _mentions(body: cst.CSTNode, name: str | None) -> bool:
             if node.value == name:
                 hits.append(True)
 
-    body.visit(_Finder())
+    walk(body, _Finder())
     return bool(hits)
 
 

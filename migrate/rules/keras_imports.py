@@ -21,6 +21,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from migrate.rules.base import ORIGINAL_KEY, Example, Rule
+from migrate.analysis.walk import walk
 
 # Keras 2 submodules that moved: old suffix (after "keras.") → public module in tf.keras / Keras 3
 MOVED_MODULES = {
@@ -97,7 +98,7 @@ def module_name(node: cst.BaseExpression | None) -> str | None:
 
 def _names_in(node: cst.CSTNode) -> set[str]:
     collector = _NameCollector()
-    node.visit(collector)
+    walk(node, collector)
     return collector.names
 
 

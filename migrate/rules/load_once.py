@@ -28,6 +28,7 @@ from migrate.analysis.handlers import request_functions
 from migrate.analysis.models import LOADERS
 from migrate.analysis.names import ImportNames, dotted
 from migrate.rules.base import Example, Rule
+from migrate.analysis.walk import walk
 
 # methods of the loaded model that belong to loading it (they follow it out of the handler)
 LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function", "summary"})
@@ -41,11 +42,11 @@ def _names_in(node: cst.CSTNode) -> tuple[set[str], set[str]]:
 
     class _Visitor(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            walk(node.value, self)
             return False
 
         def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
+            walk(node.value, self)
             return False
 
         def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
@@ -66,9 +67,9 @@ def _names_in(node: cst.CSTNode) -> tuple[set[str], set[str]]:
             for element in target.elements:
                 _bind(element.value)
         else:
-            target.visit(_Visitor())
+            walk(target, _Visitor())
 
-    node.visit(_Visitor())
+    walk(node, _Visitor())
     return read, bound
 
 
@@ -452,7 +453,7 @@ def _loads_in(func: cst.FunctionDef, names: ImportNames) -> list[_Load]:
                 outer = next((s for s in statements if isinstance(s, cst.With)), statements[-1])
                 found.append(_Load(node, outer))
 
-    func.visit(_Visitor())
+    walk(func, _Visitor())
     return found
 
 

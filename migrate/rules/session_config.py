@@ -29,6 +29,7 @@ from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, pr
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
+from migrate.analysis.walk import walk
 
 SET_SESSION = frozenset({"keras.backend.set_session"})
 CONFIG_PROTO = "tensorflow.ConfigProto"
@@ -389,7 +390,7 @@ class SessionConfig(Rule):
         self._tf_bound = bool(bound)
         tf = "tf" if "tf" in bound or not bound else bound[0]
         finder = _ConfigFinder(names)
-        tree.visit(finder)
+        walk(tree, finder)
         remover = _SetSessionRemover(self, names, carriers, tf, finder.gpu_constructors_calls())
         result = tree.visit(remover) if "set_session" in code else tree
         result, pruned = prune_dead_carriers(
@@ -418,7 +419,7 @@ class SessionConfig(Rule):
     ) -> tuple[cst.Module, bool]:
         if finder is None:
             finder = _ConfigFinder(names)
-            tree.visit(finder)
+            walk(tree, finder)
         plans: dict[int, list[tuple[str, str]]] = {}
         drop: set[int] = set()
         module = cst.Module(body=[])
