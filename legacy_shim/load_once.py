@@ -15,7 +15,7 @@ import threading
 from legacy_shim import worklist
 
 _cache: dict[tuple, object] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # RLock: a custom object's loader may load another file
 stats = {"loads": 0, "hits": 0}
 
 
@@ -43,24 +43,30 @@ def caching_load_model(original, after_load):
     @functools.wraps(original)
     def load_model(filepath, custom_objects=None, *args, **kwargs):
         key = cache_key(filepath, custom_objects, args, kwargs)
-        if key is not None:
-            with _lock:
-                model = _cache.get(key)
+        if key is None:
+            worklist.hit("load_model()")
+            return _load(original, after_load, filepath, custom_objects, args, kwargs)
+        # Loads of files run one at a time: the first request loads, the concurrent ones wait
+        # for it instead of building the same model several times into Keras' shared state.
+        with _lock:
+            model = _cache.get(key)
             if model is not None:
                 worklist.hit("load_model() of an already-loaded file")
                 stats["hits"] += 1
                 return model
-        worklist.hit("load_model()")
-        model = original(filepath, custom_objects, *args, **kwargs)
-        stats["loads"] += 1
-        after_load(model)
-        if key is not None:
-            with _lock:
-                model = _cache.setdefault(key, model)
-        return model
+            worklist.hit("load_model()")
+            model = _cache[key] = _load(original, after_load, filepath, custom_objects, args, kwargs)
+            return model
 
     load_model.__legacy_shim_original__ = original
     return load_model
+
+
+def _load(original, after_load, filepath, custom_objects, args, kwargs):
+    model = original(filepath, custom_objects, *args, **kwargs)
+    stats["loads"] += 1
+    after_load(model)
+    return model
 
 
 def clear() -> None:

@@ -341,6 +341,15 @@ PATCHES: tuple[Patch, ...] = (
         apply=standalone_keras.apply_thread_context,
     ),
     Patch(
+        id="standalone-keras-clear-session-guard",
+        target="keras K.clear_session (every re-export)",
+        replacement="a no-op from non-main threads while captured models are alive; never closes their sessions",
+        why="per-request K.clear_session() resets Keras 2.2's global session under a concurrent request's load "
+        "(FailedPreconditionError: Attempting to use uninitialized value ...)",
+        when=standalone_keras.when_standalone,
+        apply=standalone_keras.apply_clear_session_guard,
+    ),
+    Patch(
         id="standalone-keras-load-once",
         target="keras load_model (every re-export)",
         replacement="the load-once cache (path, mtime, size, custom objects, arguments)",

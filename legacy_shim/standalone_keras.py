@@ -382,6 +382,11 @@ def _graph_aware_get_session(backend):
     @functools.wraps(original)
     def get_session():
         worklist.hit("K.get_session()")
+        # Keras initialises unmarked variables by adding ops to the graph: one thread at a time.
+        with thread_context._capture_lock:  # noqa: SLF001
+            return _get_session()
+
+    def _get_session():
         import tensorflow as tf
 
         if tf.compat.v1.get_default_session() is None:
@@ -462,6 +467,16 @@ def apply_thread_context(p: Patcher) -> None:
 
     load_model.__legacy_shim_original__ = loader
     replace_everywhere(p, loader, load_model)
+
+
+def apply_clear_session_guard(p: Patcher) -> None:
+    from legacy_shim import thread_context
+
+    _, backend = import_keras()
+    # Keras 2.3 on TF 2 clears TF's internal tf.keras backend, whose per-thread session it closes.
+    session_owner = _tf_side_backend() if keras_version().startswith("2.3.") else backend
+    original = backend.clear_session
+    replace_everywhere(p, original, thread_context.guarded_clear_session(original, backend=session_owner))
 
 
 def apply_load_once(p: Patcher) -> None:

@@ -278,14 +278,15 @@ def registering_set_session(original):
     return set_session
 
 
-def guarded_clear_session(original):
+def guarded_clear_session(original, backend=None):
     """``K.clear_session()`` that leaves live models working.
 
     Legacy per-request handlers call it before ``load_model``; in a threaded server it
     would reset Keras state under the feet of concurrent requests, so from a non-main
     thread it is a no-op while captured models are alive. In the main thread it runs,
     but does not close a session a live model still uses (tf_keras closes it; the Keras
-    2.x these apps were written for did not).
+    2.x these apps were written for did not). ``backend`` is the module holding the
+    per-thread ``_SESSION`` that ``original`` closes: tf_keras's by default.
     """
 
     @functools.wraps(original)
@@ -295,11 +296,14 @@ def guarded_clear_session(original):
         if models and threading.current_thread() is not threading.main_thread():
             return None
         if models:
-            from tf_keras.src import backend
-
+            if backend is None:
+                from tf_keras.src import backend as keras_backend
+            else:
+                keras_backend = backend
+            slot = keras_backend._SESSION  # noqa: SLF001
             in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
-            if id(getattr(backend._SESSION, "session", None)) in in_use:  # noqa: SLF001
-                backend._SESSION.session = None  # noqa: SLF001 - detach, so clear_session does not close it
+            if id(getattr(slot, "session", None)) in in_use:
+                slot.session = None  # detach, so clear_session does not close it
         return original()
 
     clear_session.__legacy_shim_original__ = original
