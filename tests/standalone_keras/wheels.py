@@ -10,14 +10,12 @@ directory per version, made complete before it gets its final name.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from fixtures import build_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,37 +45,22 @@ def _complete(directory: Path, version: str) -> bool:
 def keras_dir(version: str) -> Path:
     """A directory whose ``keras`` package is the real Keras ``version``; installs it once.
 
-    Safe under pytest-xdist: a file lock lets one worker install while others wait.
-    Raises with pip's output if the install fails (a test must not silently skip).
+    Safe under pytest-xdist (see fixtures/build_cache.py). Raises with pip's output if
+    the install fails (a test must not silently skip).
     """
     if version not in REQUIREMENTS:
         raise KeyError(f"unsupported Keras {version}; supported: {sorted(REQUIREMENTS)}")
-    root = cache_root()
-    final = root / f"keras-{version}"
-    if _complete(final, version):
-        return final
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _complete(final, version):
-            return final
-        staging = Path(tempfile.mkdtemp(prefix=f"installing-{version}-", dir=root))
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-compile",
-                 "--target", str(staging), *REQUIREMENTS[version]],
-                capture_output=True, text=True, timeout=600,
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f"pip could not install Keras {version}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-            staging.chmod(0o755)
-            if final.exists():  # a partial directory from a killed run
-                shutil.rmtree(final)
-            staging.rename(final)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(staging)
-    return final
+
+    def install(staging: Path) -> None:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-compile",
+             "--target", str(staging), *REQUIREMENTS[version]],
+            capture_output=True, text=True, timeout=600,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"pip could not install Keras {version}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+
+    return build_cache.build_once(cache_root() / f"keras-{version}", lambda d: _complete(d, version), install)
 
 
 def main(argv: list[str] | None = None) -> int:
