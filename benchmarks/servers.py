@@ -83,6 +83,18 @@ class Server:
         except OSError:
             return "<no stderr>"
 
+    def last_exception(self) -> str:
+        """The last exception line the server logged (its traceback's final line), or ''."""
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        start = text.rfind("Traceback (most recent call last)")
+        if start < 0:
+            return ""
+        lines = [line for line in text[start:].splitlines()[1:] if line and not line.startswith((" ", "127.0.0.1"))]
+        return lines[0][:300] if lines else ""
+
     def pids(self) -> list[int]:
         """The server process and its children (gunicorn workers)."""
         pids = [self.proc.pid]
