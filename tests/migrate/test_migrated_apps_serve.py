@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,35 +71,20 @@ def migrated(tmp_path_factory) -> dict:
         prepare(app, migrated_root / app.name)
     report_file = root / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "migrate", "--write", "--quiet", "--no-model-files", "--report", str(report_file),
-         str(migrated_root)],
+        [sys.executable, "-m", "migrate", "--write", "--quiet", "--report", str(report_file), str(migrated_root)],
         cwd=REPO, env=harness.shim_env(), capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode in (0, 1), proc.stderr[-4000:]
     report = json.loads(report_file.read_text())
-    _upgrade_model_files(migrated_root)
-    return {"original": originals, "migrated": migrated_root, "report": report, "stderr": proc.stderr}
-
-
-def _upgrade_model_files(migrated_root: Path) -> None:
-    # The tool's own upgrade (migrate.model_files: re-save with tf_keras, verify Keras 3
-    # predicts the same, then replace), run once per distinct catalogue model: the apps
-    # share a handful of models and each upgrade starts two TF interpreters.
-    upgraded: dict[str, Path] = {}
+    # the tool's own model file upgrade (one tf_keras + one Keras 3 process for the run)
+    # must have left no file Keras 3 cannot load, each original kept beside it
     for app in APPS:
-        if _is_raw_tf1(app):
-            continue
-        for filename, model_name in app.models.items():
+        for filename in app.models:
             path = migrated_root / app.name / filename
-            if path.suffix not in (".h5", ".hdf5") or model_files.tf1_era_reason(path) is None:
-                continue
-            if model_name in upgraded:
-                shutil.copyfile(path, path.with_name(path.name + model_files.ORIGINAL_SUFFIX))
-                shutil.copyfile(upgraded[model_name], path)
-            else:
-                model_files.upgrade(path)
-                upgraded[model_name] = path
-            assert model_files.tf1_era_reason(path) is None
+            assert model_files.tf1_era_reason(path) is None, (path, model_files.tf1_era_reason(path))
+            if model_files.tf1_era_reason(originals / app.name / filename) is not None:
+                assert path.with_name(path.name + model_files.ORIGINAL_SUFFIX).is_file(), path
+    return {"original": originals, "migrated": migrated_root, "report": report, "stderr": proc.stderr}
 
 
 def _report_entry(report: dict, app_dir: Path) -> dict:
@@ -154,15 +138,7 @@ def _serve_cases():
         if _is_raw_tf1(app):
             continue
         for flavour in sorted(FLAVOURS):
-            marks = []
-            if flavour == "keras3" and any(f.endswith(".json") for f in app.models):
-                # a known gap, kept visible: fails loudly (strict) once it is fixed
-                marks.append(pytest.mark.xfail(
-                    strict=True,
-                    reason="TF1-era model_from_json architecture files: Keras 3 cannot locate "
-                           "'Sequential'; migrate/model_files.py upgrades .h5 files only",
-                ))
-            yield pytest.param(app, flavour, id=f"{app.name}-{flavour}", marks=marks)
+            yield pytest.param(app, flavour, id=f"{app.name}-{flavour}")
 
 
 @pytest.mark.parametrize("app, flavour", list(_serve_cases()))
