@@ -24,7 +24,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
-from migrate.rules.base import MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, STOP_KEY, ManualItem, Options, Rule
+from migrate.rules.base import CODE_KEY, MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, STOP_KEY, ManualItem, Options, Rule
 
 # A file that mentions neither cannot use TF or Keras: skipped without parsing.
 _TF_OR_KERAS = re.compile(rb"keras|tensorflow")
@@ -131,7 +131,8 @@ def apply_rules(
         context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
         try:
             new_module = rule(context).transform_module(module)
-            new_code = new_module.code
+            # a rule that changed nothing hands back the very tree it got: no codegen needed
+            new_code = current if new_module is module else new_module.code
         except SkipFile as exc:
             outcome.warnings.append(f"{rule.NAME}: skipped: {exc}")
             continue
@@ -164,6 +165,7 @@ def apply_rules(
             return outcome
         outcome.rules.append(rule.NAME)
         module, current = new_module, new_code
+        context.scratch[CODE_KEY] = (module, current)
         if stop:
             outcome.warnings.append(stop)
             break

@@ -38,6 +38,9 @@ MANUAL_KEY = "migrate.manual"
 ORIGINAL_KEY = "migrate.original"
 # set by Rule.stop_other_rules: the pipeline runs no later rule on this file
 STOP_KEY = "migrate.stop"
+# (tree, tree.code) for the last tree whose text is known: codegen is a full pass, and
+# several rules in a row read the text of the same tree
+CODE_KEY = "migrate.code"
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,15 @@ class Rule(VisitorBasedCodemodCommand):
     def stop_other_rules(self, reason: str) -> None:
         """Keep this rule's result but run no later rule on this file (reason goes to the report)."""
         self.context.scratch[STOP_KEY] = f"{self.NAME}: {reason}"
+
+    def code_of(self, tree: cst.Module) -> str:
+        """`tree.code`, generated at most once per tree for all the rules of one file."""
+        known = self.context.scratch.get(CODE_KEY)
+        if known is not None and known[0] is tree:
+            return known[1]
+        text = tree.code
+        self.context.scratch[CODE_KEY] = (tree, text)
+        return text
 
     @classmethod
     def triggered_by(cls, text: str) -> bool:

@@ -480,8 +480,8 @@ class GraphReentry(Rule):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
         names = ImportNames.from_module(tree)
-        carriers = Carriers(tree, names)
-        code = tree.code
+        carriers = Carriers.of(tree, names)
+        code = self.code_of(tree)
         if mentions_raw_tf1(code):
             sites = find_raw_tf1(tree, names, carriers)
             if sites:

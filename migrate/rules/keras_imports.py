@@ -227,7 +227,7 @@ class KerasImports(Rule):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._used_now = _names_in(tree)
-        self._original = self.context.scratch.get(ORIGINAL_KEY) or tree.code
+        self._original = self.context.scratch.get(ORIGINAL_KEY) or self.code_of(tree)
         return super().transform_module_impl(tree)
 
     # -- decisions ------------------------------------------------------------------

@@ -114,11 +114,11 @@ class RawTF1Report(Rule):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
-        code = self.context.scratch.get(ORIGINAL_KEY) or tree.code
+        code = self.context.scratch.get(ORIGINAL_KEY) or self.code_of(tree)
         if not mentions_raw_tf1(code):
             return tree
         names = ImportNames.from_module(tree)
-        sites = find_raw_tf1(tree, names, Carriers(tree, names))
+        sites = find_raw_tf1(tree, names, Carriers.of(tree, names))
         if not sites:
             return tree
         uses_keras = any(q == "keras" or q.startswith("keras.") for q in names.aliases.values()) or any(

@@ -382,8 +382,8 @@ class SessionConfig(Rule):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
         names = ImportNames.from_module(tree)
-        carriers = Carriers(tree, names)
-        code = tree.code
+        carriers = Carriers.of(tree, names)
+        code = self.code_of(tree)
         if mentions_raw_tf1(code) and find_raw_tf1(tree, names, carriers):
             return tree  # graph-reentry reports each site; the session is part of that graph code
         bound = [n for n in names.local_names_for("tensorflow") if "." not in n]
