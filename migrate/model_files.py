@@ -178,7 +178,10 @@ def _rewrite_node(node) -> None:
     if isinstance(name, str) and isinstance(inner, dict):
         if name in _MODEL_CLASSES and node.get("module") in (None, "keras"):
             node["class_name"] = _MODEL_CLASSES[name]
-            node.setdefault("module", "keras")
+            rest = {k: v for k, v in node.items() if k != "module"}
+            module = node.get("module") or "keras"
+            node.clear()
+            node.update({"module": module, **rest})  # first, where Keras 3 writes it
             node.setdefault("registered_name", None)
             if name == "Sequential":
                 _sequential_input_layer(inner)
@@ -354,8 +357,10 @@ def _run_children(work: dict[Path, _Work], temp: Path) -> None:
     legacy = _child("legacy", manifest, temp, "load with tf_keras and re-save")
     for path, item in work.items():
         answer = legacy.get(str(path)) if isinstance(legacy, dict) else None
-        if not isinstance(answer, dict):
-            item.outcome = ("error", f"could not load with tf_keras and re-save: {legacy}; original left in place")
+        if isinstance(legacy, str):  # the whole child failed
+            item.outcome = ("error", f"{legacy}; original left in place")
+        elif not isinstance(answer, dict):
+            item.outcome = ("error", "tf_keras gave no answer for it; original left in place")
         elif "error" in answer:
             item.outcome = ("error", f"could not load with tf_keras and re-save: {answer['error']}; original left in place")
         else:
@@ -369,8 +374,10 @@ def _run_children(work: dict[Path, _Work], temp: Path) -> None:
     for entry in ready:
         item = work[Path(entry["key"])]
         answer = checked.get(entry["key"]) if isinstance(checked, dict) else None
-        if not isinstance(answer, dict):
-            item.outcome = ("error", f"could not load the copy with Keras 3: {checked}; original left in place")
+        if isinstance(checked, str):
+            item.outcome = ("error", f"{checked}; original left in place")
+        elif not isinstance(answer, dict):
+            item.outcome = ("error", "Keras 3 gave no answer for it; original left in place")
         elif "error" in answer:
             item.outcome = ("error", f"Keras 3 cannot load the upgraded copy: {answer['error']}; original left in place")
         elif not answer["worst"] <= TOLERANCE:

@@ -1,4 +1,5 @@
-"""TF1-era .h5 files: found cheaply, upgraded only after Keras 3 is shown to predict the same."""
+"""TF1-era model files (.h5, model_from_json architectures): found cheaply, upgraded only after
+Keras 3 is shown to predict what tf_keras predicted on the original, all in one batch per run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from fixtures import models as model_factory
-from migrate import model_files
+from migrate import model_files, pipeline
 
 pytestmark = pytest.mark.xdist_group("model-files")
 
@@ -31,8 +32,26 @@ print(json.dumps(np.asarray(model.predict_on_batch(x)).tolist()))
 """
 
 
-def _predict(flavour: str, path: Path):
-    proc = subprocess.run([sys.executable, "-c", _PREDICT, flavour, str(path)], capture_output=True, text=True,
+# The model_from_json + load_weights pair, as the threadpool_worker fixture app loads it.
+_PREDICT_ARCHITECTURE = r"""
+import json, sys
+import numpy as np
+flavour, path, weights = sys.argv[1:4]
+if flavour == "tf_keras":
+    import tf_keras as K
+else:
+    import keras as K
+with open(path) as f:
+    model = K.models.model_from_json(f.read())
+model.load_weights(weights)
+x = np.random.default_rng(7).standard_normal((5, model.inputs[0].shape[-1])).astype("float32")
+print(json.dumps(np.asarray(model.predict_on_batch(x)).tolist()))
+"""
+
+
+def _predict(flavour: str, path: Path, weights: Path | None = None):
+    script, extra = (_PREDICT, []) if weights is None else (_PREDICT_ARCHITECTURE, [str(weights)])
+    proc = subprocess.run([sys.executable, "-c", script, flavour, str(path), *extra], capture_output=True, text=True,
                           env={**_clean_env(), "TF_CPP_MIN_LOG_LEVEL": "3"})
     return proc.returncode, proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:]
 
@@ -52,9 +71,71 @@ def tf1_model(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def architecture_pair(tmp_path_factory) -> tuple[Path, Path]:
+    """The TF1-era (architecture JSON, weights-only .h5) pair of the threadpool_worker app."""
+    folder = tmp_path_factory.mktemp("json")
+    built = model_factory.built_models_dir()
+    pair = []
+    for name, target in (("small_softmax_arch", "model_architecture.json"), ("small_softmax_weights", "model_weights.h5")):
+        shutil.copyfile(built / model_factory.BY_NAME[name].filename, folder / target)
+        pair.append(folder / target)
+    return pair[0], pair[1]
+
+
+JSON_APP = (
+    "from keras.models import model_from_json\n"
+    "with open('model_architecture.json') as f:\n"
+    "    model = model_from_json(f.read())\n"
+    "model.load_weights('model_weights.h5')\n"
+)
+
+
+def _json_app(folder: Path, pair: tuple[Path, Path]) -> Path:
+    for source in pair:
+        shutil.copyfile(source, folder / source.name)
+    app = folder / "app.py"
+    app.write_text(JSON_APP)
+    return app
+
+
 def test_references_found_in_code():
-    code = "m = load_model('models/a.h5')\nw = 'b.hdf5'\nx = load_model(\"models/a.h5\")\n# 'c.txt'\n"
-    assert model_files.model_references(code) == ["models/a.h5", "b.hdf5"]
+    code = ("m = load_model('models/a.h5')\nw = 'b.hdf5'\nx = load_model(\"models/a.h5\")\n# 'c.txt'\n"
+            "arch = open('arch.json').read()\n")
+    assert model_files.model_references(code) == ["models/a.h5", "b.hdf5", "arch.json"]
+
+
+def test_architecture_json_is_detected_and_keras3_really_cannot_load_it(architecture_pair):
+    architecture, weights = architecture_pair
+    assert "locate class" in model_files.tf1_era_reason(architecture)
+    assert model_files.tf1_era_reason(weights) is None and model_files.is_weights_only(weights)
+    code, out = _predict("keras3", architecture, weights)
+    assert code != 0 and "Could not locate class 'Sequential'" in out  # the failure the detection names
+    code, out = _predict("tf_keras", architecture, weights)
+    assert code == 0, out  # the legacy loader reads it: the reference the upgrade is checked against
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param('{"labels": ["cat", "dog"]}', id="a data file the app also reads"),
+    pytest.param('["class_name", "config"]', id="a list, not a model"),
+    pytest.param('{"class_name": "Sequential"', id="truncated json"),
+    pytest.param('{"module": "keras", "class_name": "Sequential", "config": {"layers": []}}', id="already Keras 3"),
+])
+def test_json_that_keras3_can_load_or_that_is_no_model_is_left_alone(tmp_path, content):
+    (tmp_path / "other.json").write_text(content)
+    app = tmp_path / "app.py"
+    app.write_text("import json\nfrom keras.models import model_from_json\nx = json.load(open('other.json'))\n")
+    assert model_files.tf1_era_reason(tmp_path / "other.json") is None
+    assert model_files.check_model_files(app, app.read_text(), write=True) == []
+
+
+def test_report_without_write_names_the_architecture_and_its_weights(architecture_pair, tmp_path):
+    app = _json_app(tmp_path, architecture_pair)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    [entry] = model_files.check_model_files(app, app.read_text(), write=False)
+    assert entry["action"] == "upgrade" and entry["path"].endswith("model_architecture.json")
+    assert entry["weights"] == [str(tmp_path / "model_weights.h5")]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_tf1_era_file_is_detected_and_keras3_really_cannot_load_it(tf1_model):
@@ -103,3 +184,132 @@ def test_failed_verification_leaves_the_original_in_place(tf1_model, tmp_path, m
         model_files.upgrade(target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5"]
+
+
+def _layer(class_name: str, **config) -> dict:
+    return {"module": "keras.layers", "class_name": class_name, "config": config, "registered_name": None}
+
+
+@pytest.mark.parametrize("before, after", [
+    pytest.param(
+        {"class_name": "Sequential", "config": {"name": "s", "layers": [_layer("Dense", units=2)]}},
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": [_layer("Dense", units=2)]},
+         "registered_name": None},
+        id="Keras 3 locates a model class by its module key",
+    ),
+    pytest.param(
+        {"class_name": "Functional", "config": {"layers": []}},
+        {"module": "keras", "class_name": "Model", "config": {"layers": []}, "registered_name": None},
+        id="a functional model is rebuilt through Model in Keras 3",
+    ),
+    pytest.param(
+        {"class_name": "Sequential", "config": {"layers": [
+            _layer("InputLayer", batch_input_shape=[None, 4], name="in"),
+            _layer("Dense", units=2, batch_input_shape=[None, 4])]}},
+        {"module": "keras", "class_name": "Sequential", "config": {"layers": [
+            _layer("InputLayer", batch_input_shape=[None, 4], name="in"), _layer("Dense", units=2)]},
+         "registered_name": None},
+        id="Keras 3 layers take no input shape: the InputLayer carries it",
+    ),
+    pytest.param(
+        {"class_name": "Sequential", "config": {"layers": [_layer("Dense", name="d", units=2, dtype="float32",
+                                                                   batch_input_shape=[None, 4])]}},
+        {"module": "keras", "class_name": "Sequential", "config": {"layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+             "config": {"batch_input_shape": [None, 4], "dtype": "float32", "sparse": False, "ragged": False,
+                        "name": "d_input"}},
+            _layer("Dense", name="d", units=2, dtype="float32")]}, "registered_name": None},
+        id="a Sequential whose first layer holds the input shape gets an InputLayer",
+    ),
+    pytest.param(
+        {"class_name": "LSTM", "config": {"units": 3, "time_major": False}},
+        {"class_name": "LSTM", "config": {"units": 3}},
+        id="time_major=False is what Keras 3 does anyway",
+    ),
+    pytest.param(
+        {"class_name": "GRU", "config": {"units": 3, "time_major": True}},
+        {"class_name": "GRU", "config": {"units": 3, "time_major": True}},
+        id="time_major=True kept: Keras 3 cannot do it, verification must fail loudly",
+    ),
+    pytest.param(
+        {"class_name": "BatchNormalization", "config": {"axis": [3]}},
+        {"class_name": "BatchNormalization", "config": {"axis": 3}},
+        id="one-element axis list becomes the int Keras 3 takes",
+    ),
+    pytest.param(
+        {"class_name": "BatchNormalization", "config": {"axis": [1, 2]}},
+        {"class_name": "BatchNormalization", "config": {"axis": [1, 2]}},
+        id="several axes kept as they are",
+    ),
+    pytest.param(
+        {"module": "keras", "class_name": "Sequential", "config": {"layers": []}, "registered_name": None},
+        {"module": "keras", "class_name": "Sequential", "config": {"layers": []}, "registered_name": None},
+        id="already Keras 3: unchanged",
+    ),
+])
+def test_keras3_compatible(before, after):
+    original = json.loads(json.dumps(before))
+    assert model_files.keras3_compatible(before) == after
+    assert before == original  # the caller's config is not modified
+
+
+@pytest.mark.slow
+def test_architecture_upgrade_keeps_original_and_both_kerases_predict_what_the_legacy_loader_did(
+        architecture_pair, tmp_path):
+    app = _json_app(tmp_path, architecture_pair)
+    architecture, weights = tmp_path / "model_architecture.json", tmp_path / "model_weights.h5"
+    original, weights_before = architecture.read_bytes(), weights.read_bytes()
+    [entry] = model_files.check_model_files(app, app.read_text(), write=True)
+    assert entry["action"] == "upgraded", entry
+    assert "model_weights.h5" in entry["message"]  # verified with the app's own weights file
+    kept = tmp_path / ("model_architecture.json" + model_files.ORIGINAL_SUFFIX)
+    assert kept.read_bytes() == original
+    assert weights.read_bytes() == weights_before  # weights-only files load in Keras 3 as they are
+    assert model_files.tf1_era_reason(architecture) is None
+    legacy_code, legacy = _predict("tf_keras", kept, weights)
+    assert legacy_code == 0, legacy
+    for flavour in ("keras3", "tf_keras"):  # a migrated app may run on either
+        code, new = _predict(flavour, architecture, weights)
+        assert code == 0, (flavour, new)
+        np.testing.assert_allclose(np.array(json.loads(new)), np.array(json.loads(legacy)), rtol=0, atol=1e-6)
+    assert model_files.check_model_files(app, app.read_text(), write=True) == []
+
+
+@pytest.mark.slow
+def test_a_run_upgrades_every_model_file_with_one_process_per_keras(tf1_model, architecture_pair, tmp_path,
+                                                                    monkeypatch):
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copyfile(tf1_model, folder / "model.h5")
+        (folder / "app.py").write_text("from keras.models import load_model\nmodel = load_model('model.h5')\n")
+    json_app = _json_app(tmp_path / "a", architecture_pair)
+    (tmp_path / "a" / "worker.py").write_text(json_app.read_text())
+    json_app.write_text(json_app.read_text() + "other = load_model('model.h5')\n")
+    roles = []
+    real_child = model_files._child
+
+    def counting_child(role, *args, **kwargs):
+        roles.append(role)
+        return real_child(role, *args, **kwargs)
+
+    monkeypatch.setattr(model_files, "_child", counting_child)
+    report = pipeline.run([str(tmp_path)], pipeline.Config(write=True), jobs=1)
+    entries = [m for f in report.files for m in f.model_files]
+    upgraded = sorted({Path(m["path"]).relative_to(tmp_path).as_posix() for m in entries})
+    assert upgraded == ["a/model.h5", "a/model_architecture.json", "b/model.h5"]
+    assert all(m["action"] == "upgraded" for m in entries), entries
+    assert sorted(roles) == ["keras3", "legacy"]  # one batch for three files named by three sources
+    for path in upgraded:
+        assert model_files.tf1_era_reason(tmp_path / path) is None
+        assert (tmp_path / (path + model_files.ORIGINAL_SUFFIX)).is_file()
+
+
+@pytest.mark.slow
+def test_failed_architecture_verification_leaves_everything_in_place(architecture_pair, tmp_path, monkeypatch):
+    app = _json_app(tmp_path, architecture_pair)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    monkeypatch.setattr(model_files, "TOLERANCE", -1.0)  # no difference can pass
+    [entry] = model_files.check_model_files(app, app.read_text(), write=True)
+    assert entry["action"] == "error" and "original left in place" in entry["message"], entry
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
