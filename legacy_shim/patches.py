@@ -152,14 +152,8 @@ def apply_thread_context(p: Patcher) -> None:
     # Resolved at call time through the module, so it is the session-sharing get_session.
     session = lambda: backend.get_session()  # noqa: E731
     Model = training_v1.Model
-    for method in ("predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator", "__call__"):
-        p.set_attr(Model, method, thread_context.reentering(getattr(Model, method), session))
-    p.set_attr(
-        Model,
-        "_make_predict_function",
-        thread_context.reentering(Model._make_predict_function, session, idiom="model._make_predict_function()"),
-    )
-    p.set_attr(Model, "compile", thread_context.capturing_after(Model.compile, session))
+    methods = ("predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator")
+    thread_context.patch_model_class(p, Model, session, methods + ("__call__",))
     # The predict loop sets model.stop_training on every call; Keras' __setattr__ deletes the
     # attribute before setting it again, so a concurrent predict could find it missing. With a
     # class attribute of that name, __setattr__ takes its plain path.
@@ -167,19 +161,8 @@ def apply_thread_context(p: Patcher) -> None:
     function_cls = backend.GraphExecutionFunction
     p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
 
-    def capture_loaded(model):
-        thread_context.capture(model, session)
-
     loader = saving_api.load_model
-
-    def load_model(filepath, custom_objects=None, *args, **kwargs):
-        model = loader(filepath, custom_objects, *args, **kwargs)
-        capture_loaded(model)
-        return model
-
-    load_model.__wrapped__ = loader
-    load_model.__legacy_shim_original__ = loader
-    _replace_function(p, loader, load_model)
+    _replace_function(p, loader, thread_context.capturing_load(loader, session))
 
 
 def apply_clear_session_guard(p: Patcher) -> None:

@@ -440,15 +440,7 @@ def apply_thread_context(p: Patcher) -> None:
 
     # Resolved at call time, so it is the session row's get_session when that applied.
     session = lambda: backend.get_session()  # noqa: E731
-    Model = training.Model
-    for method in MODEL_INFERENCE_METHODS:
-        p.set_attr(Model, method, thread_context.reentering(getattr(Model, method), session))
-    p.set_attr(
-        Model,
-        "_make_predict_function",
-        thread_context.reentering(Model._make_predict_function, session, idiom="model._make_predict_function()"),
-    )
-    p.set_attr(Model, "compile", thread_context.capturing_after(Model.compile, session))
+    thread_context.patch_model_class(p, training.Model, session, MODEL_INFERENCE_METHODS)
 
     # K.function results, called from a request thread by apps that build their own.
     if keras_version().startswith("2.3."):
@@ -458,15 +450,7 @@ def apply_thread_context(p: Patcher) -> None:
     p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
 
     loader = saving.load_model
-
-    @functools.wraps(loader)
-    def load_model(filepath, custom_objects=None, compile=True, *args, **kwargs):  # noqa: A002 - Keras's name
-        model = loader(filepath, custom_objects, compile, *args, **kwargs)
-        thread_context.capture(model, session)
-        return model
-
-    load_model.__legacy_shim_original__ = loader
-    replace_everywhere(p, loader, load_model)
+    replace_everywhere(p, loader, thread_context.capturing_load(loader, session))
 
 
 def apply_clear_session_guard(p: Patcher) -> None:

@@ -196,6 +196,33 @@ def reentering(method, get_session, idiom: str | None = None):
     return wrapper
 
 
+def patch_model_class(patcher, model_class, get_session, inference_methods) -> None:
+    """Wrap a Keras 2 Model class: its inference methods and ``_make_predict_function``
+    re-enter the model's graph and session; ``compile`` captures the model right after."""
+    for method in inference_methods:
+        patcher.set_attr(model_class, method, reentering(getattr(model_class, method), get_session))
+    make_predict = model_class._make_predict_function  # noqa: SLF001
+    patcher.set_attr(
+        model_class,
+        "_make_predict_function",
+        reentering(make_predict, get_session, idiom="model._make_predict_function()"),
+    )
+    patcher.set_attr(model_class, "compile", capturing_after(model_class.compile, get_session))
+
+
+def capturing_load(loader, get_session):
+    """Wrap ``load_model`` so each loaded model is captured (and made thread-ready) at once."""
+
+    @functools.wraps(loader)
+    def load_model(filepath, *args, **kwargs):
+        model = loader(filepath, *args, **kwargs)
+        capture(model, get_session)
+        return model
+
+    load_model.__legacy_shim_original__ = loader
+    return load_model
+
+
 def capturing_after(method, get_session):
     """Wrap a method (compile, _make_predict_function) so the model is captured right after."""
 
