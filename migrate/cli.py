@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tf-keras: tensorflow.keras imports (default); keras3: plain keras")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--progress", action="store_true", help="progress on stderr even when it is not a terminal")
-    parser.add_argument("--no-model-files", action="store_true", help="do not look at the .h5 files the code loads")
+    parser.add_argument("--no-model-files", action="store_true", help="do not look at the .h5 and architecture .json files the code loads")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary on stderr")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
