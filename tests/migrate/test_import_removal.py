@@ -1,0 +1,76 @@
+"""The metadata-free import removal (rules.base) must remove exactly what libcst's
+RemoveImportsVisitor removes, whenever it answers at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import RemoveImportsVisitor
+
+from migrate.rules.base import _TextuallyUnusedImports
+
+REPO = Path(__file__).resolve().parents[2]
+
+CASES = [
+    pytest.param("from keras.backend import set_session\nimport tensorflow as tf\nx = 1\n", True, id="lone import"),
+    pytest.param("from keras.backend import set_session, clear_session\nclear_session()\n", True, id="one of two"),
+    pytest.param("from keras.backend import (\n    clear_session,  # c1\n    set_session,  # c2\n)\nclear_session()\n",
+                 True, id="last in parentheses, comments"),
+    pytest.param("from keras.backend import (\n    set_session,  # c2\n    clear_session,\n)\nclear_session()\n",
+                 True, id="first in parentheses, its comment moves"),
+    pytest.param("from keras.backend import set_session as ss\nimport os\n", True, id="alias"),
+    pytest.param("def f():\n    from keras.backend import set_session\n    return 1\n", True, id="inside a function"),
+    pytest.param("try:\n    from keras.backend import set_session\nexcept ImportError:\n"
+                 "    from tensorflow.keras.backend import set_session\n", True, id="try/except spellings"),
+    pytest.param("from keras.backend import set_session\n__all__ = ['set_session']\n", False, id="exported: libcst"),
+    pytest.param("from keras.backend import set_session\nset_session(1)\n", False, id="used: libcst"),
+    pytest.param("from keras.backend import set_session\n# set_session(sess)\n", False, id="in a comment: libcst"),
+    pytest.param("match x:\n    case 1:\n        from keras.backend import set_session\n", False,
+                 id="import where the search does not look: libcst"),
+]
+REQUESTS = [("keras.backend", "set_session", None), ("keras.backend", "set_session", "ss"),
+            ("tensorflow.keras.backend", "set_session", None)]
+
+
+def _both(source: str, requests) -> tuple[str, cst.Module | None]:
+    ctx = CodemodContext()
+    for request in requests:
+        RemoveImportsVisitor.remove_unused_import(ctx, *request)
+    reference = RemoveImportsVisitor(ctx).transform_module(cst.parse_module(source)).code
+    ctx = CodemodContext()
+    for request in requests:
+        RemoveImportsVisitor.remove_unused_import(ctx, *request)
+    return reference, _TextuallyUnusedImports.remove(ctx, cst.parse_module(source))
+
+
+@pytest.mark.parametrize("source,fast", CASES)
+def test_same_removal_as_libcst(source: str, fast: bool) -> None:
+    reference, result = _both(source, REQUESTS)
+    assert (result is not None) == fast
+    if result is not None:
+        assert result.code == reference
+
+
+def _from_imports(module: cst.Module):
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) \
+                        and small.module is not None and not small.relative:
+                    for alias in small.names:
+                        yield cst.Module(body=[]).code_for_node(small.module), alias.evaluated_name, alias.evaluated_alias
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "fixtures" / "apps").glob("*/app.py")), ids=lambda p: str(p.relative_to(REPO)))
+def test_fixture_imports_removed_as_libcst_does(path: Path) -> None:
+    try:
+        module = cst.parse_module(path.read_text(encoding="utf-8"))
+    except Exception:
+        pytest.skip("not parseable")
+    for request in _from_imports(module):
+        reference, result = _both(module.code, [request])
+        if result is not None:
+            assert result.code == reference, request
