@@ -24,6 +24,8 @@ _DEFAULT = cst.MaybeSentinel.DEFAULT
 
 # node type → its child fields, in the order libcst's _visit_and_replace_children visits them
 _ORDERS: dict[type, tuple[str, ...]] = {}
+# order unknown for this type: use libcst's own `node.children` (slower, same order)
+ASK_NODE: tuple[str, ...] = ("<ask the node>",)
 _VISIT_HELPERS = frozenset({"visit_required", "visit_optional", "visit_sequence", "visit_sentinel",
                             "visit_body_sequence", "visit_iterable", "visit_body_iterable"})
 
@@ -32,7 +34,11 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     # libcst visits fields in an order fixed per node type but not the dataclass order
     # (a Call's lpar before its func): read it from the node's own visiting code, where
     # each child field is one `visit_*(self, "field", ...)` call, in visiting order
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls._visit_and_replace_children)))
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls._visit_and_replace_children)))
+    except (OSError, TypeError, SyntaxError):  # libcst installed without sources: ask each node
+        _ORDERS[cls] = ASK_NODE
+        return ASK_NODE
     order: list[str] = []
 
     class _Calls(ast.NodeVisitor):
@@ -78,36 +84,46 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         _walk_hooks(node, visitor, hooks, {})
 
 
-def _children(node: cst.CSTNode) -> list:
-    cls = type(node)
-    order = _ORDERS.get(cls)
-    if order is None:
-        order = _child_fields(cls)
-    out: list = []
-    for name in order:
-        value = getattr(node, name)
-        if value.__class__ is list or value.__class__ is tuple:
-            out.extend(value)
-        elif value is not None and value is not _DEFAULT:
-            out.append(value)
-    return out
-
-
 def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type: dict) -> None:
-    cls = type(node)
+    # the hot loop of every analysis: no helper calls per node
+    cls = node.__class__
     pair = by_type.get(cls)
     if pair is None:
-        pair = by_type[cls] = (hooks.get(f"visit_{cls.__name__}"), hooks.get(f"leave_{cls.__name__}"))
-    enter, leave = pair
+        order = _ORDERS.get(cls)
+        if order is None:
+            order = _child_fields(cls)
+        pair = by_type[cls] = (hooks.get(f"visit_{cls.__name__}"), hooks.get(f"leave_{cls.__name__}"), order)
+    enter, leave, order = pair
     if enter is None or enter(visitor, node) is not False:
-        for child in _children(node):
-            _walk_hooks(child, visitor, hooks, by_type)
+        if order is ASK_NODE:
+            for child in node.children:
+                _walk_hooks(child, visitor, hooks, by_type)
+            order = ()
+        for name in order:
+            value = getattr(node, name)
+            if value.__class__ is list or value.__class__ is tuple:
+                for child in value:
+                    _walk_hooks(child, visitor, hooks, by_type)
+            elif value is not None and value is not _DEFAULT:
+                _walk_hooks(value, visitor, hooks, by_type)
     if leave is not None:
         leave(visitor, node)
 
 
 def _walk_generic(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visitor.on_visit(node):
-        for child in _children(node):
-            _walk_generic(child, visitor)
+        order = _ORDERS.get(node.__class__)
+        if order is None:
+            order = _child_fields(node.__class__)
+        if order is ASK_NODE:
+            for child in node.children:
+                _walk_generic(child, visitor)
+            order = ()
+        for name in order:
+            value = getattr(node, name)
+            if value.__class__ is list or value.__class__ is tuple:
+                for child in value:
+                    _walk_generic(child, visitor)
+            elif value is not None and value is not _DEFAULT:
+                _walk_generic(value, visitor)
     visitor.on_leave(node)

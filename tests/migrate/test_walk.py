@@ -73,3 +73,20 @@ def test_attribute_hooks_are_refused_not_ignored() -> None:
 
     with pytest.raises(TypeError, match="attribute hook"):
         walk(cst.parse_module("f(x)\n"), _AttrHook())
+
+
+def test_without_libcst_sources_the_nodes_are_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate.analysis import walk as walk_module
+
+    def no_source(_obj):
+        raise OSError("no source")
+
+    module = cst.parse_module("def f(a, *, b=1):\n    return g(a)[b] if a else (lambda: b)()\n")
+    monkeypatch.setattr(walk_module, "_ORDERS", {})
+    monkeypatch.setattr(walk_module.inspect, "getsource", no_source)
+    for visitor in (_Everything(), _Hooks()):
+        reference = type(visitor)()
+        module.visit(reference)
+        walk(module, visitor)
+        assert visitor.log == reference.log
+    assert set(walk_module._ORDERS.values()) == {walk_module.ASK_NODE}
