@@ -2,7 +2,8 @@
 
 fixtures/apps/load_per_request is served by its own threaded ``app.run`` under the
 shim's runner twice at once: with the shim's load-once cache, and with it disabled
-(``LEGACY_SHIM_DISABLE=load-once``). Rounds alternate between the two servers, each
+(``LEGACY_SHIM_DISABLE=load-once,clear-session-guard``: the app as written, each request
+really clearing the session and reloading). Rounds alternate between the two servers, each
 round a fixed time of closed-loop load from concurrent clients; req/s is the median.
 """
 
@@ -18,7 +19,11 @@ from fixtures import catalog
 APP = "load_per_request"
 VARIANTS = {
     "load-once": ("shim, load-once on (default)", {}),
-    "no-load-once": ("shim, LEGACY_SHIM_DISABLE=load-once", {"LEGACY_SHIM_DISABLE": "load-once"}),
+    # The app as written: each request really clears the session and reloads the model.
+    "no-load-once": (
+        "shim, LEGACY_SHIM_DISABLE=load-once,clear-session-guard",
+        {"LEGACY_SHIM_DISABLE": "load-once,clear-session-guard"},
+    ),
 }
 
 

@@ -56,17 +56,19 @@ GAP_NOTES = {
         "call ~490 µs; `model(x)` is slower, ~2.5 ms)."),
     "load-once": (
         "Load-once: the cached server's ceiling is the Flask development server and the client threads "
-        "sharing the 2 cores (~340-450 req/s); the uncached one spends ~100-600 ms per request in `load_model`, "
-        "so the ratio moves with machine load (46x-67x in runs while building this)."),
+        "sharing the 2 cores (~450-600 req/s); the uncached baseline (the app as written: clear_session + "
+        "load_model of the small mlp_softmax per request) spends ~75-600 ms per request, depending on machine "
+        "load, so the ratio moved between 42x and 97x in today's runs (45x with the machine quiet). The cache "
+        "turns a model rebuild into a dict lookup; the ratio grows with the model's size."),
     "migrate / tf_upgrade_v2": (
-        "migrate vs tf_upgrade_v2: migrate runs each triggered rule as its own libcst transformer pass over the "
-        "file (~5 passes per legacy serving file) and renders the module back to code after every rule to see "
-        "whether it changed it. A cProfile of 100 generated legacy files at 07:35 UTC (1 job, ~90 ms per file "
-        "under the profiler) put ~55% in those tree visits, ~17% in codegen (~5.5 `Module.code` per file) and "
-        "~25% in the graph-reentry, keras-imports and predict-speed rules' own analysis. Earlier in the day "
-        "libcst's per-instance matcher-decorator scan cost ~25% more; migrate now skips it for plain rules "
-        "(1,000 files went from 311 s to ~28-34 s in these runs). Fewer passes (one visitor dispatching to the "
-        "rules) and one codegen per file are the remaining levers; that work belongs to migrate/."),
+        "migrate vs tf_upgrade_v2: a profile at 08:00 UTC left ~30 ms of CPU per legacy serving file (from "
+        "~70 ms at 07:35, after the analyses moved to one read-only walk shared between rules and import "
+        "removal stopped resolving scopes where a name only occurs in imports; output byte-identical). What "
+        "remains: about half in transformer passes (each rule that changes a file rebuilds the whole tree: "
+        "graph-reentry, carrier pruning, predict-speed, keras-imports, ...), ~15% codegen, ~10% parsing "
+        "(including the re-parse behind the 'every written file parses' guarantee), the rest in analysis walks. "
+        "The 0.33x goal (~3 ms CPU per file) needs one transform pass dispatching to every rule, or "
+        "transformers that skip subtrees without targets: a redesign of how rules are written, not attempted."),
     "whole tree": (
         "10,000-file tree: tf_upgrade_v2 never finishes it - it aborts at the first walrus (`NameError: name "
         "'target' is not defined` in google-pasta's visit_NamedExpr) having converted nothing. The ratio compares "
