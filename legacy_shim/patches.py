@@ -69,25 +69,8 @@ def _thread_context():
     return thread_context
 
 
-def _replace_function(patcher: Patcher, original, replacement, prefixes=("tf_keras",)) -> int:
-    """Point every module-level reference to ``original`` under ``prefixes`` at ``replacement``.
-
-    tf_keras re-exports one function under many API modules (``keras.backend``,
-    ``keras.models``, v1 and v2 trees); an app may reach it through any of them.
-    """
-    count = 0
-    for name, module in list(sys.modules.items()):
-        if module is None or not name.startswith(prefixes):
-            continue
-        for attr, value in list(vars(module).items()):
-            if value is original:
-                patcher.set_attr(module, attr, replacement)
-                count += 1
-    return count
-
-
 def _import_keras2_api() -> None:
-    # Import the public API trees so _replace_function sees every re-export.
+    # Import the public API trees so replace_everywhere sees every re-export.
     import tf_keras  # noqa: F401
     import tf_keras.api._v1.keras  # noqa: F401
     from tf_keras.src.engine import sequential, training_v1  # noqa: F401
@@ -137,8 +120,8 @@ def apply_session_sharing(p: Patcher) -> None:
     _import_keras2_api()
     backend = _backend()
     get_session = thread_context.sharing_get_session(backend.get_session)
-    _replace_function(p, backend.get_session, get_session)
-    _replace_function(p, backend.set_session, thread_context.registering_set_session(backend.set_session))
+    p.replace_everywhere(backend.get_session, get_session, ("tf_keras",))
+    p.replace_everywhere(backend.set_session, thread_context.registering_set_session(backend.set_session), ("tf_keras",))
     # tf.compat.v1.keras resolves lazily to the same tf_keras functions, covered above.
 
 
@@ -162,14 +145,14 @@ def apply_thread_context(p: Patcher) -> None:
     p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
 
     loader = saving_api.load_model
-    _replace_function(p, loader, thread_context.capturing_load(loader, session))
+    p.replace_everywhere(loader, thread_context.capturing_load(loader, session), ("tf_keras",))
 
 
 def apply_clear_session_guard(p: Patcher) -> None:
     thread_context = _thread_context()
     _import_keras2_api()
     backend = _backend()
-    _replace_function(p, backend.clear_session, thread_context.guarded_clear_session(backend.clear_session))
+    p.replace_everywhere(backend.clear_session, thread_context.guarded_clear_session(backend.clear_session), ("tf_keras",))
 
 
 def apply_load_once(p: Patcher) -> None:
@@ -177,7 +160,7 @@ def apply_load_once(p: Patcher) -> None:
     from tf_keras.src import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    _replace_function(p, current, load_once.caching_load_model(current, after_load=lambda model: None))
+    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("tf_keras",))
 
 
 def apply_predict_classes(p: Patcher) -> None:

@@ -10,6 +10,7 @@ original object, newest change first, and only where the value is still ours.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, Callable
 
 _MISSING = object()
@@ -71,6 +72,23 @@ class Patcher:
             original = mapping[key]
             self._registry._changes.append(_Change(self.patch_id, "item", mapping, key, original, _MISSING))
             del mapping[key]
+
+    def replace_everywhere(self, original: Any, replacement: Any, packages: tuple[str, ...]) -> int:
+        """Point every module-level reference to ``original`` in the (imported) modules of
+        ``packages`` at ``replacement``; returns how many were replaced.
+
+        Keras re-exports one function under many modules (``keras.backend``, ``keras.models``,
+        tf_keras's v1 and v2 API trees); an app may reach it through any of them.
+        """
+        count = 0
+        for name, module in list(sys.modules.items()):
+            if module is None or not (name in packages or name.startswith(tuple(pkg + "." for pkg in packages))):
+                continue
+            for attr, value in list(vars(module).items()):
+                if value is original:
+                    self.set_attr(module, attr, replacement)
+                    count += 1
+        return count
 
     def on_undo(self, undo: Callable[[], str | None]) -> None:
         """Register a callable that reverses a change that is not an attribute or item;

@@ -295,31 +295,12 @@ def apply_tf_keras_configs(p: Patcher) -> None:
         p.set_attr(cls, "from_config", adapting_from_config(cls.from_config.__func__, tuple(rules)))
 
 
-
-
 def import_keras():
     """Import the standalone Keras and its TF backend module; returns (keras, backend module)."""
     keras = importlib.import_module("keras")
     backend = importlib.import_module("keras.backend.tensorflow_backend")
     importlib.import_module("keras.models")
     return keras, backend
-
-
-def replace_everywhere(p: Patcher, original, replacement, prefixes=("keras",)) -> int:
-    """Point every module-level reference to ``original`` under ``prefixes`` at ``replacement``.
-
-    Keras 2 re-exports its backend functions through ``keras.backend`` and
-    ``keras.backend.load_backend``, and ``load_model`` through ``keras.models``.
-    """
-    count = 0
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name in prefixes or name.startswith(tuple(pre + "." for pre in prefixes))):
-            continue
-        for attr, value in list(vars(module).items()):
-            if value is original:
-                p.set_attr(module, attr, replacement)
-                count += 1
-    return count
 
 
 class SymbolicScope(threading.local):
@@ -423,8 +404,8 @@ def apply_sessions(p: Patcher) -> None:
     set_session.__legacy_shim_original__ = original_set
     get_session = keras_get_session(backend)
     get_session.__legacy_shim_original__ = original_get
-    replace_everywhere(p, original_get, get_session)
-    replace_everywhere(p, original_set, set_session)
+    p.replace_everywhere(original_get, get_session, ("keras",))
+    p.replace_everywhere(original_set, set_session, ("keras",))
 
 
 MODEL_INFERENCE_METHODS = (
@@ -450,7 +431,7 @@ def apply_thread_context(p: Patcher) -> None:
     p.set_attr(function_cls, "__call__", thread_context.backend_function_call(function_cls.__call__, session))
 
     loader = saving.load_model
-    replace_everywhere(p, loader, thread_context.capturing_load(loader, session))
+    p.replace_everywhere(loader, thread_context.capturing_load(loader, session), ("keras",))
 
 
 def apply_clear_session_guard(p: Patcher) -> None:
@@ -460,7 +441,7 @@ def apply_clear_session_guard(p: Patcher) -> None:
     # Keras 2.3 on TF 2 clears TF's internal tf.keras backend, whose per-thread session it closes.
     session_owner = _tf_side_backend() if keras_version().startswith("2.3.") else backend
     original = backend.clear_session
-    replace_everywhere(p, original, thread_context.guarded_clear_session(original, backend=session_owner))
+    p.replace_everywhere(original, thread_context.guarded_clear_session(original, backend=session_owner), ("keras",))
 
 
 def apply_load_once(p: Patcher) -> None:
@@ -470,4 +451,4 @@ def apply_load_once(p: Patcher) -> None:
     from keras import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    replace_everywhere(p, current, load_once.caching_load_model(current, after_load=lambda model: None))
+    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("keras",))
