@@ -87,11 +87,12 @@ def prepare_naive(migrated_dir: Path, dest: Path) -> str:
     """(d): the migrated app with ``model.predict`` in the handler. Returns a note."""
     shutil.copytree(migrated_dir, dest, dirs_exist_ok=True)
     code = (migrated_dir / "app.py").read_text()
-    if ".predict_on_batch(" in code:
-        (dest / "app.py").write_text(code.replace(".predict_on_batch(", ".predict("))
-        return "naive = the migrated app with `predict_on_batch` put back to `predict`"
-    shutil.copyfile(HAND_WRITTEN / "naive_migration" / "app.py", dest / "app.py")
-    return "naive = benchmarks/apps/naive_migration (hand-written)"
+    note = "naive = the migrated app with `predict_on_batch` put back to `predict`"
+    if ".predict_on_batch(" not in code:  # the tool chose another call: start from the hand-written one
+        code = (HAND_WRITTEN / "migrated" / "app.py").read_text()
+        note = "naive = benchmarks/apps/migrated (hand-written) with `predict_on_batch` put back to `predict`"
+    (dest / "app.py").write_text(code.replace(".predict_on_batch(", ".predict("))
+    return note
 
 
 def _ensure_keras3_model(dest: Path) -> None:
