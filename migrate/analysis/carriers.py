@@ -23,7 +23,7 @@ import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements
 from migrate.analysis.names import ImportNames, dotted
-from migrate.analysis.walk import walk
+from migrate.analysis.walk import transform, walk
 
 GRAPH = "graph"
 SESSION = "session"
@@ -717,7 +717,7 @@ def prune_dead_carriers(
     plan = carriers.plan_dead_carriers(allow_configured_sessions)
     if not plan:
         return module, False
-    return module.visit(DeadCarrierPruner(plan)), True
+    return transform(module, DeadCarrierPruner(plan)), True
 
 
 def leftover_statements(module: cst.Module, names: ImportNames, wanted: frozenset[str]) -> list[tuple[cst.CSTNode, str]]:

@@ -1,13 +1,26 @@
-"""A read-only walk of a libcst tree that calls a `cst.CSTVisitor` exactly as `node.visit` does.
+"""Read-only walks and identity-preserving transforms of a libcst tree, with libcst's call order.
 
-`node.visit(visitor)` rebuilds (and re-validates) every node of the tree even when the
-visitor only reads it: that rebuild is most of the cost of the many analysis passes a
-file goes through. `walk(node, visitor)` visits the same nodes, in the same order, with
-the same `on_visit` / `on_leave` / `visit_<Node>` / `leave_<Node>` calls (a False from
-`on_visit` skips the children, `on_leave` still runs), and builds nothing.
+`node.visit(visitor)` rebuilds (and re-validates) every node of the tree, even for a
+read-only visitor and even where a transformer changes nothing: that rebuild, and the
+four dispatch calls libcst makes per node, are most of what a migrate pass costs.
 
-Attribute hooks (`visit_<Node>_<field>`) are not called: no analysis here uses them, and
-`walk` refuses a visitor that defines one rather than silently skipping it.
+`walk(node, visitor)` visits the same nodes, in the same order, with the same
+`on_visit` / `on_leave` / `visit_<Node>` / `leave_<Node>` calls as `node.visit` (a False
+from a visit hook skips the children, the leave hook still runs), and builds nothing.
+
+`transform(node, transformer)` returns what `node.visit(transformer)` returns, with the
+same hook calls in the same order and libcst's own rules for removed and flattened
+children, but rebuilds a node only when one of its children changed: an untouched
+subtree comes back as the very same object (so "nothing changed" is `result is node`).
+
+Both skip, without entering it, any subtree that cannot hold a node the visitor has a
+hook for: which node types can occur below which is read once from libcst's field type
+annotations (a `Comma` never holds a `Call`; an expression never holds a `With`).
+
+Visitors that override `on_visit` / `on_leave` themselves are called for every node, as
+libcst would. Attribute hooks (`visit_<Node>_<field>`) are not supported: `walk` refuses
+them, `transform` hands such a transformer (and one using libcst's matcher decorators)
+to libcst's own `node.visit`.
 """
 
 from __future__ import annotations
@@ -16,18 +29,26 @@ import ast
 import inspect
 import textwrap
 import types
+import typing
 from typing import Callable
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
+_REMOVE = cst.RemovalSentinel.REMOVE
+_FLATTEN = cst.FlattenSentinel
 
 # node type → its child fields, in the order libcst's _visit_and_replace_children visits them
 _ORDERS: dict[type, tuple[str, ...]] = {}
+# node type → ((field, kind), ...) in the same order; kind is how libcst visits the field:
+# "required", "optional", "sentinel" (a single node), "sequence", "body" (a statement body)
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
 # order unknown for this type: use libcst's own `node.children` (slower, same order)
 ASK_NODE: tuple[str, ...] = ("<ask the node>",)
-_VISIT_HELPERS = frozenset({"visit_required", "visit_optional", "visit_sequence", "visit_sentinel",
-                            "visit_body_sequence", "visit_iterable", "visit_body_iterable"})
+_KIND_OF_HELPER = {"visit_required": "required", "visit_optional": "optional", "visit_sentinel": "sentinel",
+                   "visit_sequence": "sequence", "visit_iterable": "sequence",
+                   "visit_body_sequence": "body", "visit_body_iterable": "body"}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
@@ -38,53 +59,150 @@ def _child_fields(cls: type) -> tuple[str, ...]:
         tree = ast.parse(textwrap.dedent(inspect.getsource(cls._visit_and_replace_children)))
     except (OSError, TypeError, SyntaxError):  # libcst installed without sources: ask each node
         _ORDERS[cls] = ASK_NODE
+        _FIELDS[cls] = ()
         return ASK_NODE
-    order: list[str] = []
+    found: dict[str, str] = {}
 
     class _Calls(ast.NodeVisitor):
         def visit_Call(self, call: ast.Call) -> None:
             self.generic_visit(call)  # arguments are evaluated before the call itself
-            if isinstance(call.func, ast.Name) and call.func.id in _VISIT_HELPERS and len(call.args) > 1:
+            if isinstance(call.func, ast.Name) and call.func.id in _KIND_OF_HELPER and len(call.args) > 1:
                 field = call.args[1]
-                if isinstance(field, ast.Constant) and isinstance(field.value, str) and field.value not in order:
-                    order.append(field.value)
+                if isinstance(field, ast.Constant) and isinstance(field.value, str):
+                    # ImportFrom.names is visited as a node (`*`) or a sequence: the
+                    # value decides at run time; the single-node kind is kept here
+                    kind = _KIND_OF_HELPER[call.func.id]
+                    if field.value not in found or kind not in ("sequence", "body"):
+                        found[field.value] = kind
 
     _Calls().visit(tree)
-    result = _ORDERS[cls] = tuple(order)
+    _FIELDS[cls] = tuple(found.items())
+    result = _ORDERS[cls] = tuple(found)
     return result
 
 
-def _own_hooks(cls: type) -> tuple[dict[str, Callable], bool]:
-    """The visit_/leave_ methods `cls` defines (libcst's own no-op ones left out), and
-    whether it overrides on_visit / on_leave. Read from the MRO each time: analyses
-    define visitor classes inside functions, so a cache keyed by class would only grow."""
+# --- which node types can occur below which (from libcst's field annotations) -------------------
+
+_NODE_CLASSES: dict[str, type] = {}  # concrete node class name → class
+_REACH: dict[type, frozenset[type]] = {}  # concrete node class → classes its subtree can hold (itself too)
+_RELEVANT: dict[frozenset, frozenset] = {}  # hooked classes → classes whose subtree can hold one
+
+
+def _concrete_node_classes() -> dict[str, type]:
+    if not _NODE_CLASSES:
+        stack, seen = [CSTNode], set()
+        while stack:
+            klass = stack.pop()
+            if klass in seen:
+                continue
+            seen.add(klass)
+            stack.extend(klass.__subclasses__())
+            if not inspect.isabstract(klass) and klass.__module__.startswith("libcst."):
+                _NODE_CLASSES.setdefault(klass.__name__, klass)
+    return _NODE_CLASSES
+
+
+def _classes_in_hint(hint, concrete: frozenset[type]) -> set[type]:
+    if isinstance(hint, type):
+        return {c for c in concrete if issubclass(c, hint)} if issubclass(hint, CSTNode) else set()
+    found: set[type] = set()
+    for arg in typing.get_args(hint):
+        found |= _classes_in_hint(arg, concrete)
+    return found
+
+
+def _reach() -> dict[type, frozenset[type]]:
+    if _REACH:
+        return _REACH
+    concrete = frozenset(_concrete_node_classes().values())
+    direct: dict[type, set[type]] = {}
+    for klass in concrete:
+        try:
+            hints = typing.get_type_hints(klass)
+        except Exception:  # an annotation libcst itself cannot resolve: anything may be below
+            direct[klass] = set(concrete)
+            continue
+        direct[klass] = set()
+        for name, hint in hints.items():
+            if not name.startswith("_"):
+                direct[klass] |= _classes_in_hint(hint, concrete)
+    reach = {klass: {klass} | kids for klass, kids in direct.items()}
+    changed = True
+    while changed:  # transitive closure
+        changed = False
+        for klass, below in reach.items():
+            grown = set().union(*(reach[k] for k in below))
+            if len(grown) > len(below):
+                reach[klass] = grown
+                changed = True
+    _REACH.update({klass: frozenset(below) for klass, below in reach.items()})
+    return _REACH
+
+
+def _relevant(hooked: frozenset[type]) -> frozenset[type]:
+    """Node classes under which a node of a `hooked` class can occur (themselves included)."""
+    relevant = _RELEVANT.get(hooked)
+    if relevant is None:
+        relevant = _RELEVANT[hooked] = frozenset(k for k, below in _reach().items() if below & hooked)
+    return relevant
+
+
+class _Plan(typing.NamedTuple):
+    hooks: dict[str, Callable]
+    generic: bool  # on_visit / on_leave overridden: every node goes through them
+    relevant: frozenset[type]  # enter only nodes of these classes (unless generic)
+
+
+# the typed no-op hooks and generic dispatch of these classes are libcst's, not the visitor's
+_LIBCST_BASES = frozenset({
+    cst.CSTVisitor, cst.CSTTransformer, object,
+    *[k for k in cst.CSTTransformer.__mro__ + cst.CSTVisitor.__mro__],
+})
+
+
+def _plan(cls: type, *, base_classes: frozenset = frozenset()) -> _Plan | None:
+    """How to call `cls`'s hooks; None when it has attribute hooks (libcst must run it).
+
+    Read from the MRO each time: analyses define visitor classes inside functions, so a
+    cache keyed by class would only grow.
+    """
     hooks: dict[str, Callable] = {}
     generic = False
+    classes = _concrete_node_classes()
     for klass in cls.__mro__:
-        if klass.__module__.startswith("libcst") or klass is object:
+        if klass in _LIBCST_BASES or klass in base_classes or (
+                klass.__module__.startswith(("libcst._", "libcst.matchers", "libcst.codemod._")) and klass is not cls):
             continue
         for attr, value in vars(klass).items():
             if attr.startswith(("visit_", "leave_")):
                 parts = attr.split("_", 2)
-                if len(parts) == 3 and isinstance(getattr(cst, parts[1], None), type):
-                    raise TypeError(f"walk: {cls.__name__}.{attr} is an attribute hook; use node.visit()")
+                if len(parts) == 3 and parts[1] in classes:
+                    return None  # an attribute hook
                 hooks.setdefault(attr, value)
                 if not isinstance(value, types.FunctionType):
                     generic = True  # a staticmethod or the like: let libcst's dispatch call it
-    generic = generic or cls.on_visit is not cst.CSTVisitor.on_visit or cls.on_leave is not cst.CSTVisitor.on_leave
-    return hooks, generic
+            elif attr in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute"):
+                generic = True
+    hooked = frozenset(classes[name.split("_", 1)[1]] for name in hooks if name.split("_", 1)[1] in classes)
+    return _Plan(hooks, generic, _relevant(hooked))
+
+
+# --- walk ------------------------------------------------------------------------------------
 
 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """Visit `node` and its descendants with `visitor` as `node.visit(visitor)` would, read-only."""
-    hooks, generic = _own_hooks(type(visitor))
-    if generic:
+    plan = _plan(type(visitor))
+    if plan is None:
+        raise TypeError(f"walk: {type(visitor).__name__} has an attribute hook; use node.visit()")
+    if plan.generic:
         _walk_generic(node, visitor)
     else:
-        _walk_hooks(node, visitor, hooks, {})
+        _walk_hooks(node, visitor, plan.hooks, {}, plan.relevant)
 
 
-def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type: dict) -> None:
+def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type: dict,
+                relevant: frozenset) -> None:
     # the hot loop of every analysis: no helper calls per node
     cls = node.__class__
     pair = by_type.get(cls)
@@ -92,20 +210,25 @@ def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type
         order = _ORDERS.get(cls)
         if order is None:
             order = _child_fields(cls)
-        pair = by_type[cls] = (hooks.get(f"visit_{cls.__name__}"), hooks.get(f"leave_{cls.__name__}"), order)
+        name = cls.__name__
+        if cls in _REACH and cls not in relevant and order is not ASK_NODE:
+            order = ()  # nothing below can have a hook: do not go down
+        pair = by_type[cls] = (hooks.get(f"visit_{name}"), hooks.get(f"leave_{name}"), order)
     enter, leave, order = pair
     if enter is None or enter(visitor, node) is not False:
         if order is ASK_NODE:
             for child in node.children:
-                _walk_hooks(child, visitor, hooks, by_type)
+                _walk_hooks(child, visitor, hooks, by_type, relevant)
             order = ()
         for name in order:
             value = getattr(node, name)
             if value.__class__ is list or value.__class__ is tuple:
                 for child in value:
-                    _walk_hooks(child, visitor, hooks, by_type)
-            elif value is not None and value is not _DEFAULT:
-                _walk_hooks(value, visitor, hooks, by_type)
+                    if child.__class__ in relevant or child.__class__ not in _REACH:
+                        _walk_hooks(child, visitor, hooks, by_type, relevant)
+            elif value is not None and value is not _DEFAULT and (
+                    value.__class__ in relevant or value.__class__ not in _REACH):
+                _walk_hooks(value, visitor, hooks, by_type, relevant)
     if leave is not None:
         leave(visitor, node)
 
@@ -127,3 +250,105 @@ def _walk_generic(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             elif value is not None and value is not _DEFAULT:
                 _walk_generic(value, visitor)
     visitor.on_leave(node)
+
+
+# --- transform -------------------------------------------------------------------------------
+
+
+def transform(node: cst.CSTNode, transformer: cst.CSTTransformer, *, base_classes: frozenset = frozenset()):
+    """`node.visit(transformer)`, rebuilding only what changed (see the module docstring).
+
+    base_classes: classes of the transformer's MRO whose on_visit / on_leave overrides only
+    forward to libcst's typed dispatch (migrate's Rule base), so they do not make it generic.
+    """
+    plan = _plan(type(transformer), base_classes=base_classes)
+    if plan is None or plan.generic or getattr(transformer, "_matchers", None) \
+            or getattr(transformer, "_extra_visit_funcs", None) or getattr(transformer, "_extra_leave_funcs", None):
+        return node.visit(transformer)  # libcst's own traversal: attribute hooks, matchers, on_visit
+    _reach()
+    return _transform(node, transformer, plan.hooks, {}, plan.relevant)
+
+
+def _transform(node, transformer, hooks: dict, by_type: dict, relevant: frozenset):
+    cls = node.__class__
+    spec = by_type.get(cls)
+    if spec is None:
+        if cls not in _FIELDS:
+            _child_fields(cls)
+        fields = _FIELDS[cls]
+        if _ORDERS[cls] is ASK_NODE:
+            # without libcst's sources the field kinds are unknown: libcst visits this node
+            spec = by_type[cls] = (None, None, None)
+        else:
+            name = cls.__name__
+            if cls in _REACH and cls not in relevant:
+                fields = ()
+            spec = by_type[cls] = (hooks.get(f"visit_{name}"), hooks.get(f"leave_{name}"), fields)
+    enter, leave, fields = spec
+    if fields is None:
+        return node.visit(transformer)
+    updated = node
+    if enter is None or enter(transformer, node) is not False:
+        changes = None
+        for name, kind in fields:
+            value = getattr(node, name)
+            if value.__class__ is list or value.__class__ is tuple:
+                items = None
+                for index, child in enumerate(value):
+                    if child.__class__ in relevant or child.__class__ not in _REACH:
+                        new = _transform(child, transformer, hooks, by_type, relevant)
+                    else:
+                        new = child
+                    if new is child:
+                        if items is not None:
+                            items.append(child)
+                        continue
+                    if items is None:
+                        items = list(value[:index])
+                    if new is _REMOVE or isinstance(new, cst.RemovalSentinel):
+                        continue
+                    if isinstance(new, _FLATTEN):
+                        for part in new:
+                            if kind == "body" and not child._is_removable() and part._is_removable():
+                                continue
+                            items.append(part)
+                    elif kind == "body" and not child._is_removable() and new._is_removable():
+                        continue
+                    else:
+                        items.append(new)
+                if items is not None:
+                    if changes is None:
+                        changes = {}
+                    changes[name] = tuple(items)
+            elif value is None or value is _DEFAULT:
+                continue
+            else:
+                if value.__class__ in relevant or value.__class__ not in _REACH:
+                    new = _transform(value, transformer, hooks, by_type, relevant)
+                else:
+                    continue
+                if new is value:
+                    continue
+                if isinstance(new, _FLATTEN):
+                    raise TypeError(
+                        f"We got a FlattenSentinel while visiting a {type(value).__name__}. This node's parent "
+                        "does not allow for it to be it to be replaced with a sequence.")
+                if isinstance(new, cst.RemovalSentinel):
+                    if kind == "required":
+                        raise TypeError(
+                            f"We got a RemovalSentinel while visiting a {type(value).__name__}. This node's "
+                            "parent does not allow it to be removed.")
+                    new = None if kind == "optional" else _DEFAULT
+                if changes is None:
+                    changes = {}
+                changes[name] = new
+        if changes is not None:
+            updated = node.with_changes(**changes)
+    if leave is None:
+        return updated
+    result = leave(transformer, node, updated)
+    if not isinstance(result, (CSTNode, cst.RemovalSentinel, _FLATTEN)):
+        raise Exception(
+            "Expected a node of type CSTNode or a RemovalSentinel, "
+            + f"but got a return value of {type(result).__name__}")
+    return result

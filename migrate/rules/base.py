@@ -32,6 +32,8 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from migrate.analysis.walk import transform
+
 TARGETS = ("tf-keras", "keras3")
 
 # context.scratch keys shared by the pipeline and the rules
@@ -218,7 +220,10 @@ class Rule(VisitorBasedCodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
-        result = super().transform_module_impl(tree)
+        if self._plain:  # only what changed is rebuilt (analysis.walk.transform)
+            result = transform(tree, self, base_classes=_RULE_BASES)
+        else:
+            result = super().transform_module_impl(tree)
         if self._pending:
             self._flush_manual(tree)
         return result
@@ -250,6 +255,10 @@ class Rule(VisitorBasedCodemodCommand):
                     _RawItem(self.NAME, pos.start.line, pos.start.column, pending.message, tree)
                 )
         self._pending = []
+
+
+# Rule's own on_visit/on_leave only forward to libcst's typed dispatch for plain rules
+_RULE_BASES = frozenset({Rule})
 
 
 class _TextuallyUnusedImports(cst.CSTTransformer):
@@ -306,7 +315,7 @@ class _TextuallyUnusedImports(cst.CSTTransformer):
             word = re.compile(rf"(?<!\w){re.escape(alias or obj)}(?!\w)")
             if len(word.findall(code)) != len(word.findall(import_text)):
                 return None
-        return tree.visit(cls(context, wanted_by_module, scheduled))
+        return transform(tree, cls(context, wanted_by_module, scheduled))
 
 
 def _collect_imports(node: cst.CSTNode, out: list) -> None:

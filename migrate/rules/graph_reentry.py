@@ -33,7 +33,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
-from migrate.analysis.walk import walk
+from migrate.analysis.walk import transform, walk
 
 # calls that mean the TF1 default graph is still relied on after the rewrite (reported)
 LEFTOVERS = frozenset({"tensorflow.get_default_graph", "keras.backend.get_graph"})
@@ -496,7 +496,7 @@ class GraphReentry(Rule):
         if not carriers.keys and "as_default" not in code:
             return tree
         unwrapper = _Unwrapper(self, carriers)
-        unwrapped = tree.visit(unwrapper) if "as_default" in code else tree
+        unwrapped = transform(tree, unwrapper) if "as_default" in code else tree
         result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers if unwrapped is tree else None)
         for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
             self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "

@@ -28,7 +28,7 @@ from migrate.analysis.handlers import request_functions
 from migrate.analysis.models import LOADERS
 from migrate.analysis.names import ImportNames, dotted
 from migrate.rules.base import Example, Rule
-from migrate.analysis.walk import walk
+from migrate.analysis.walk import transform, walk
 
 # methods of the loaded model that belong to loading it (they follow it out of the handler)
 LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function", "summary"})
@@ -343,7 +343,7 @@ class LoadOnce(Rule):
                                 globals_drop.setdefault(id(small), set()).update(hit)
             if hoist.insert:
                 inserts.setdefault(hoist.at, []).extend(s.with_changes(leading_lines=()) for s in hoist.statements)
-        result = tree.visit(_Remover(drop, globals_drop))
+        result = transform(tree, _Remover(drop, globals_drop))
         body = list(result.body)
         for at in sorted(inserts, reverse=True):
             new = inserts[at]

@@ -24,6 +24,7 @@ from migrate.analysis.arrays import ArrayOracle
 from migrate.analysis.handlers import request_functions
 from migrate.analysis.models import MODEL, keras_models
 from migrate.analysis.names import ImportNames
+from migrate.analysis.walk import transform
 from migrate.rules.base import Example, Rule
 
 # keyword arguments of predict that predict_on_batch can do without (value check in code)
@@ -342,7 +343,7 @@ class PredictSpeed(Rule):
         if not requests.per_request:
             return tree
         names = ImportNames.from_module(tree)
-        result = tree.visit(_Rewriter(self, names, tree, requests))
+        result = transform(tree, _Rewriter(self, names, tree, requests))
         if self._pending:
             self._flush_manual(tree)
         return result

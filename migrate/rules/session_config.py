@@ -29,7 +29,7 @@ from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, pr
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
-from migrate.analysis.walk import walk
+from migrate.analysis.walk import transform, walk
 
 SET_SESSION = frozenset({"keras.backend.set_session"})
 CONFIG_PROTO = "tensorflow.ConfigProto"
@@ -392,7 +392,7 @@ class SessionConfig(Rule):
         finder = _ConfigFinder(names)
         walk(tree, finder)
         remover = _SetSessionRemover(self, names, carriers, tf, finder.gpu_constructors_calls())
-        result = tree.visit(remover) if "set_session" in code else tree
+        result = transform(tree, remover) if "set_session" in code else tree
         result, pruned = prune_dead_carriers(
             result, names, allow_configured_sessions=True, carriers=carriers if result is tree else None
         )
@@ -439,7 +439,7 @@ class SessionConfig(Rule):
                 drop.add(id(stmt))  # its ConfigProto went with an inline set_session(...)
         if not plans and not drop:
             return tree, False
-        return tree.visit(_ConfigMapper(self, plans, drop, tf)), True
+        return transform(tree, _ConfigMapper(self, plans, drop, tf)), True
 
 
 class _ConfigFinder(cst.CSTVisitor):
