@@ -24,7 +24,8 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
-from migrate.rules.base import CODE_KEY, MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, STOP_KEY, ManualItem, Options, Rule
+from migrate.rules.base import (CODE_KEY, MANUAL_KEY, OPTIONS_KEY, ORIGINAL_KEY, STOP_KEY, ManualItem, Options, Rule,
+                                module_code)
 
 # A file that mentions neither cannot use TF or Keras: skipped without parsing.
 _TF_OR_KERAS = re.compile(rb"keras|tensorflow")
@@ -132,7 +133,7 @@ def apply_rules(
         try:
             new_module = rule(context).transform_module(module)
             # a rule that changed nothing hands back the very tree it got: no codegen needed
-            new_code = current if new_module is module else new_module.code
+            new_code = current if new_module is module else module_code(new_module, context.scratch)
         except SkipFile as exc:
             outcome.warnings.append(f"{rule.NAME}: skipped: {exc}")
             continue
@@ -141,7 +142,7 @@ def apply_rules(
             return outcome
         stop = context.scratch.get(STOP_KEY)
         if new_code != current and current is code:
-            baseline = baseline if baseline is not None else module.code
+            baseline = baseline if baseline is not None else module_code(module, context.scratch)
             if new_code == baseline:
                 new_code = current  # only libcst's round-trip differs: not a change
         if new_code == current:
@@ -171,12 +172,6 @@ def apply_rules(
             break
     context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
     context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
-    if current is not code:
-        try:
-            cst.parse_module(current)
-        except Exception as exc:
-            outcome.error = f"migrated code does not parse ({exc}); file left untouched"
-            return outcome
     outcome.code = current
     seen: set[tuple[int, int]] = set()
     for item in _map_manual_items(code, context.scratch.get(MANUAL_KEY, [])):

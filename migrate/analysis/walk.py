@@ -30,6 +30,7 @@ import inspect
 import textwrap
 import types
 import typing
+import weakref
 from typing import Callable
 
 import libcst as cst
@@ -102,21 +103,28 @@ def _concrete_node_classes() -> dict[str, type]:
     return _NODE_CLASSES
 
 
-def _classes_in_hint(hint, concrete: frozenset[type]) -> set[type]:
+def _classes_in_hint(hint, below: dict[type, set[type]], concrete: frozenset[type]) -> set[type]:
     if isinstance(hint, type):
-        return {c for c in concrete if issubclass(c, hint)} if issubclass(hint, CSTNode) else set()
+        if not issubclass(hint, CSTNode):
+            return set()
+        if hint not in below:
+            below[hint] = {c for c in concrete if hint in c.__mro__}  # (abc.issubclass is slow)
+        return below[hint]
     found: set[type] = set()
     for arg in typing.get_args(hint):
-        found |= _classes_in_hint(arg, concrete)
+        found |= _classes_in_hint(arg, below, concrete)
     return found
 
 
 def _reach() -> dict[type, frozenset[type]]:
     if _REACH:
         return _REACH
-    concrete = frozenset(_concrete_node_classes().values())
+    classes = sorted(_concrete_node_classes().values(), key=lambda k: k.__name__)
+    concrete = frozenset(classes)
+    bit = {klass: 1 << i for i, klass in enumerate(classes)}
+    subclasses: dict[type, set[type]] = {}
     direct: dict[type, set[type]] = {}
-    for klass in concrete:
+    for klass in classes:
         try:
             hints = typing.get_type_hints(klass)
         except Exception:  # an annotation libcst itself cannot resolve: anything may be below
@@ -125,17 +133,20 @@ def _reach() -> dict[type, frozenset[type]]:
         direct[klass] = set()
         for name, hint in hints.items():
             if not name.startswith("_"):
-                direct[klass] |= _classes_in_hint(hint, concrete)
-    reach = {klass: {klass} | kids for klass, kids in direct.items()}
+                direct[klass] |= _classes_in_hint(hint, subclasses, concrete)
+    # transitive closure on bit masks: grow each class's mask by its children's until stable
+    masks = {klass: bit[klass] for klass in classes}
     changed = True
-    while changed:  # transitive closure
+    while changed:
         changed = False
-        for klass, below in reach.items():
-            grown = set().union(*(reach[k] for k in below))
-            if len(grown) > len(below):
-                reach[klass] = grown
+        for klass in classes:
+            mask = masks[klass]
+            for child in direct[klass]:
+                mask |= masks[child]
+            if mask != masks[klass]:
+                masks[klass] = mask
                 changed = True
-    _REACH.update({klass: frozenset(below) for klass, below in reach.items()})
+    _REACH.update({klass: frozenset(k for k in classes if masks[klass] & bit[k]) for klass in classes})
     return _REACH
 
 
@@ -160,12 +171,22 @@ _LIBCST_BASES = frozenset({
 })
 
 
-def _plan(cls: type, *, base_classes: frozenset = frozenset()) -> _Plan | None:
-    """How to call `cls`'s hooks; None when it has attribute hooks (libcst must run it).
+# visitor class → {base_classes: plan}; weak: analyses define visitor classes inside
+# functions, one new class per call, which must not be kept alive by this cache
+_PLANS: "weakref.WeakKeyDictionary[type, dict]" = weakref.WeakKeyDictionary()
 
-    Read from the MRO each time: analyses define visitor classes inside functions, so a
-    cache keyed by class would only grow.
-    """
+
+def _plan(cls: type, *, base_classes: frozenset = frozenset()) -> _Plan | None:
+    """How to call `cls`'s hooks; None when it has attribute hooks (libcst must run it)."""
+    known = _PLANS.get(cls)
+    if known is None:
+        known = _PLANS[cls] = {}
+    if base_classes not in known:
+        known[base_classes] = _read_plan(cls, base_classes)
+    return known[base_classes]
+
+
+def _read_plan(cls: type, base_classes: frozenset) -> _Plan | None:
     hooks: dict[str, Callable] = {}
     generic = False
     classes = _concrete_node_classes()
@@ -185,6 +206,12 @@ def _plan(cls: type, *, base_classes: frozenset = frozenset()) -> _Plan | None:
                 generic = True
     hooked = frozenset(classes[name.split("_", 1)[1]] for name in hooks if name.split("_", 1)[1] in classes)
     return _Plan(hooks, generic, _relevant(hooked))
+
+
+def _hook(visitor, hooks: dict, name: str) -> Callable | None:
+    # the plan says which hooks the class defines; the function is looked up now, so a
+    # hook replaced on the class after its plan was made (a test's monkeypatch) is called
+    return getattr(type(visitor), name) if name in hooks else None
 
 
 # --- walk ------------------------------------------------------------------------------------
@@ -213,7 +240,7 @@ def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type
         name = cls.__name__
         if cls in _REACH and cls not in relevant and order is not ASK_NODE:
             order = ()  # nothing below can have a hook: do not go down
-        pair = by_type[cls] = (hooks.get(f"visit_{name}"), hooks.get(f"leave_{name}"), order)
+        pair = by_type[cls] = (_hook(visitor, hooks, f"visit_{name}"), _hook(visitor, hooks, f"leave_{name}"), order)
     enter, leave, order = pair
     if enter is None or enter(visitor, node) is not False:
         if order is ASK_NODE:
@@ -283,7 +310,8 @@ def _transform(node, transformer, hooks: dict, by_type: dict, relevant: frozense
             name = cls.__name__
             if cls in _REACH and cls not in relevant:
                 fields = ()
-            spec = by_type[cls] = (hooks.get(f"visit_{name}"), hooks.get(f"leave_{name}"), fields)
+            spec = by_type[cls] = (_hook(transformer, hooks, f"visit_{name}"), _hook(transformer, hooks, f"leave_{name}"),
+                                   fields)
     enter, leave, fields = spec
     if fields is None:
         return node.visit(transformer)

@@ -46,6 +46,8 @@ STOP_KEY = "migrate.stop"
 # (tree, tree.code) for the last tree whose text is known: codegen is a full pass, and
 # several rules in a row read the text of the same tree
 CODE_KEY = "migrate.code"
+# top-level statement → its text, for the trees of one file (see module_code)
+STATEMENT_CODE_KEY = "migrate.statement-code"
 
 
 @dataclass(frozen=True)
@@ -191,12 +193,7 @@ class Rule(VisitorBasedCodemodCommand):
 
     def code_of(self, tree: cst.Module) -> str:
         """`tree.code`, generated at most once per tree for all the rules of one file."""
-        known = self.context.scratch.get(CODE_KEY)
-        if known is not None and known[0] is tree:
-            return known[1]
-        text = tree.code
-        self.context.scratch[CODE_KEY] = (tree, text)
-        return text
+        return module_code(tree, self.context.scratch)
 
     @classmethod
     def triggered_by(cls, text: str) -> bool:
@@ -261,6 +258,37 @@ class Rule(VisitorBasedCodemodCommand):
 _RULE_BASES = frozenset({Rule})
 
 
+def module_code(tree: cst.Module, scratch: dict) -> str:
+    """`tree.code` for a tree of the file `scratch` belongs to, generating only what is new.
+
+    A module's text is its top-level statements' texts in a row (each is generated from
+    an empty indentation, whatever precedes it), and rules rebuild only the statements
+    they change (analysis.walk.transform): the text of every statement object already
+    seen in this file is reused. Modules without a trailing newline (libcst trims the
+    last token) and empty ones take libcst's own path.
+    """
+    known = scratch.get(CODE_KEY)
+    if known is not None and known[0] is tree:
+        return known[1]
+    if not tree.has_trailing_newline or not (tree.body or tree.header or tree.footer):
+        text = tree.code
+    else:
+        style = (tree.default_indent, tree.default_newline)
+        cache = scratch.get(STATEMENT_CODE_KEY)
+        if cache is None or cache.get("style") != style:
+            cache = scratch[STATEMENT_CODE_KEY] = {"style": style}
+        parts = []
+        for part in (tree.header, tree.body, tree.footer):
+            for node in part:
+                seen = cache.get(id(node))
+                if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
+                    seen = cache[id(node)] = (node, tree.code_for_node(node))
+                parts.append(seen[1])
+        text = "".join(parts)
+    scratch[CODE_KEY] = (tree, text)
+    return text
+
+
 class _TextuallyUnusedImports(cst.CSTTransformer):
     """libcst's RemoveImportsVisitor for the common case where its scope analysis is moot.
 
@@ -307,8 +335,7 @@ class _TextuallyUnusedImports(cst.CSTTransformer):
                     scheduled[alias] = node
         if not scheduled:
             return None
-        code = context.scratch.get(CODE_KEY)
-        code = code[1] if code is not None and code[0] is tree else tree.code
+        code = module_code(tree, context.scratch)
         import_text = "\n".join(tree.code_for_node(node) for node in imports)
         # every requested name, found or not: an import this search missed still holds it
         for _module, obj, alias in requested:
