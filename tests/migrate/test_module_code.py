@@ -1,0 +1,52 @@
+"""module_code must give exactly `tree.code` while reusing the text of statements it has seen."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from migrate.analysis.walk import transform
+from migrate.rules.base import CODE_KEY, module_code
+from tests.migrate.test_walk import SOURCES, _Remover, _Renamer
+
+ODD = [
+    "x = 1",  # no trailing newline: libcst trims the last token
+    "",
+    "\n\n",
+    "# only a comment\n",
+    "if x:\r\n    y = 1\r\nz = 2\r\n",  # CRLF
+    "def f():\n\tif x:\n\t\treturn 1\n",  # tabs
+    "a = 1\r\nb = 2\n",  # mixed newlines
+    "class A:\n    def f(self):\n        return self.x  # trailing\n\n\n# footer comment\n",
+]
+
+
+@pytest.mark.parametrize("source", ODD + [p.read_text(encoding="utf-8") for p in SOURCES[:12]])
+def test_module_code_is_libcst_code_before_and_after_changes(source: str) -> None:
+    module = cst.parse_module(source)
+    scratch: dict = {}
+    assert module_code(module, scratch) == module.code
+    for transformer in (_Renamer(), _Remover()):
+        changed = transform(module, transformer)
+        scratch.pop(CODE_KEY, None)
+        assert module_code(changed, scratch) == changed.code
+        module = changed
+
+
+def test_module_code_reuses_unchanged_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = cst.parse_module("import os\n\ndef f(self):\n    return self\n\nx = os.sep\n")
+    scratch: dict = {}
+    module_code(module, scratch)
+    renamed = transform(module, _Renamer())
+    expected = renamed.code
+    generated: list[type] = []
+    original = cst.Module.code_for_node
+
+    def counting(self, node):
+        generated.append(type(node))
+        return original(self, node)
+
+    monkeypatch.setattr(cst.Module, "code_for_node", counting)
+    assert module_code(renamed, scratch) == expected
+    assert "def f(this):" in expected
+    assert generated == [cst.FunctionDef]  # only the statement that changed
