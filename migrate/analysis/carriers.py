@@ -398,6 +398,7 @@ class Carriers:
         c = self._c
         # conditions: node id → the key whose death makes the subtree removable
         cond_roots: dict[int, str | None] = {}
+        root_types: set[type] = set()  # the walk below only needs to stop at these and names
         live: set[str] = set()
         removable_bindings: list[_Binding] = []
         for b in c.bindings:
@@ -407,6 +408,7 @@ class Carriers:
                 removable_bindings.append(b)
                 if b.target is not None:
                     cond_roots[id(b.target)] = None
+                    root_types.add(type(b.target))
                 continue
             if isinstance(b.owner, cst.For) or isinstance(b.owner, cst.WithItem):
                 live.add(b.key)  # loop variables / `as` names: their statement stays
@@ -418,13 +420,17 @@ class Carriers:
             removable_bindings.append(b)
             if isinstance(b.owner, cst.Call):
                 cond_roots[id(b.owner)] = b.key  # `GRAPHS.append(g)`, receiver included
+                root_types.add(type(b.owner))
             elif b.value is not None:
                 cond_roots[id(b.value)] = b.key
+                root_types.add(type(b.value))
             if b.target is not None:
                 cond_roots[id(b.target)] = None
+                root_types.add(type(b.target))
         for g in c.globals:
             cond_roots[id(g)] = None
         # parameters
+            root_types.add(type(g))
         removable_params: dict[str, set[str]] = {}
         for name, defs in c.functions.items():
             if len(defs) != 1:
@@ -448,8 +454,10 @@ class Carriers:
                         removable_params.setdefault(name, set()).add(p)
                         for a in matched:
                             cond_roots[id(a)] = p
+                            root_types.add(type(a))
                         cond_roots[id(param)] = None
         # elements of returned tuples
+                        root_types.add(type(param))
         ret_conditions: dict[str, list[str]] = {}
         for b in c.bindings:
             if b.ret is not None and b.key in keys:
@@ -473,9 +481,10 @@ class Carriers:
                     if targets_ok and self.is_pure(element.value, allow_configured_sessions):
                         cond_roots[id(element)] = pseudo
         # walk uses
+                        root_types.add(type(element))
         deps: dict[str, set[str]] = {}
         walker = _UseWalker(keys, cond_roots)
-        walk(self.module, walker)
+        walk(self.module, walker, only=frozenset(root_types | {cst.Name, cst.Attribute}))
         live |= walker.live
         for use_key, cond in walker.conditional:
             deps.setdefault(cond, set()).add(use_key)

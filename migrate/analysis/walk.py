@@ -217,13 +217,21 @@ def _hook(visitor, hooks: dict, name: str) -> Callable | None:
 # --- walk ------------------------------------------------------------------------------------
 
 
-def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """Visit `node` and its descendants with `visitor` as `node.visit(visitor)` would, read-only."""
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset[type] | None = None) -> None:
+    """Visit `node` and its descendants with `visitor` as `node.visit(visitor)` would, read-only.
+
+    only: for a visitor overriding on_visit / on_leave, the node classes those need to see;
+    other nodes are passed through without calls, and subtrees holding none are skipped.
+    """
     plan = _plan(type(visitor))
     if plan is None:
         raise TypeError(f"walk: {type(visitor).__name__} has an attribute hook; use node.visit()")
     if plan.generic:
-        _walk_generic(node, visitor)
+        if only is None:
+            _walk_generic(node, visitor)
+        else:
+            _reach()
+            _walk_only(node, visitor, only, _relevant(only))
     else:
         _walk_hooks(node, visitor, plan.hooks, {}, plan.relevant)
 
@@ -277,6 +285,30 @@ def _walk_generic(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             elif value is not None and value is not _DEFAULT:
                 _walk_generic(value, visitor)
     visitor.on_leave(node)
+
+
+def _walk_only(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset, relevant: frozenset) -> None:
+    cls = node.__class__
+    called = cls in only
+    if not called or visitor.on_visit(node):
+        order = _ORDERS.get(cls)
+        if order is None:
+            order = _child_fields(cls)
+        if order is ASK_NODE:
+            for child in node.children:
+                _walk_only(child, visitor, only, relevant)
+            order = ()
+        for name in order:
+            value = getattr(node, name)
+            if value.__class__ is list or value.__class__ is tuple:
+                for child in value:
+                    if child.__class__ in relevant or child.__class__ not in _REACH:
+                        _walk_only(child, visitor, only, relevant)
+            elif value is not None and value is not _DEFAULT and (
+                    value.__class__ in relevant or value.__class__ not in _REACH):
+                _walk_only(value, visitor, only, relevant)
+    if called:
+        visitor.on_leave(node)
 
 
 # --- transform -------------------------------------------------------------------------------

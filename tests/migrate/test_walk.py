@@ -245,3 +245,34 @@ def test_pruning_never_hides_a_hooked_node() -> None:
                 self.stack.pop()
 
         module.visit(_Parents())
+
+
+class _NamesOutsidePrints(cst.CSTVisitor):
+    """A generic visitor that only cares about calls and names (skips print(...) calls)."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Call):
+            return not (isinstance(node.func, cst.Name) and node.func.value == "print")
+        if isinstance(node, cst.Name):
+            self.log.append(("name", node.value))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, cst.Call):
+            self.log.append(("left call", type(original_node.func).__name__))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name if p.is_relative_to(STDLIB) else str(p.relative_to(REPO)))
+def test_walk_only_the_classes_a_generic_visitor_needs(path: Path) -> None:
+    try:
+        module = cst.parse_module(path.read_text(encoding="utf-8"))
+    except Exception:
+        pytest.skip("not parseable by libcst (checked elsewhere)")
+    by_libcst, by_walk = _NamesOutsidePrints(), _NamesOutsidePrints()
+    module.visit(by_libcst)
+    walk(module, by_walk, only=frozenset({cst.Call, cst.Name}))
+    assert by_walk.log == by_libcst.log
+    assert by_walk.log or "(" not in module.code  # (the test sees calls wherever there are some)
