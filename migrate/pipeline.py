@@ -104,7 +104,8 @@ def apply_rules(
     rules: Sequence[type[Rule]] | None = None,
     ignore_triggers: bool = False,
 ) -> SourceOutcome:
-    """Parse `code` and run the triggered rules in ORDER, verifying each change compiles.
+    """Parse `code` and run the triggered rules in ORDER; the result must compile (else the first
+    rule whose output did not is named and the file is left untouched).
 
     ignore_triggers runs every rule whatever the text contains (property tests use it to
     put every visitor in front of arbitrary syntax).
@@ -123,6 +124,7 @@ def apply_rules(
     # spaces): compare rule output with the round-trip, so such a file is not "changed"
     baseline: str | None = None  # codegen costs a pass: only when a rule changed something
     current = code
+    applied: list[tuple[str, str]] = []  # (rule, the code it produced), compiled once at the end
     for rule in rules:
         if rule.TRIGGERS and not ignore_triggers and not rule.triggered_by(current):
             continue
@@ -138,7 +140,9 @@ def apply_rules(
             outcome.warnings.append(f"{rule.NAME}: skipped: {exc}")
             continue
         except Exception as exc:  # a rule bug fails this file, never the run
-            outcome.error = f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}; file left untouched"
+            # an earlier rule's broken output may be what this one tripped over
+            outcome.error = _first_broken(applied, filename) or \
+                f"rule {rule.NAME} crashed: {type(exc).__name__}: {exc}; file left untouched"
             return outcome
         stop = context.scratch.get(STOP_KEY)
         if new_code != current and current is code:
@@ -157,13 +161,7 @@ def apply_rules(
                            f"apply with --unsafe-fixes or --select {rule.NAME}")
             )
             continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarnings of the user's own code are not ours to print
-                compile(new_code, filename or "<migrated>", "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            outcome.error = f"rule {rule.NAME} produced code that does not compile ({exc.msg}, line {exc.lineno}); file left untouched"
-            return outcome
+        applied.append((rule.NAME, new_code))
         outcome.rules.append(rule.NAME)
         module, current = new_module, new_code
         context.scratch[CODE_KEY] = (module, current)
@@ -172,6 +170,10 @@ def apply_rules(
             break
     context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
     context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
+    # the result must compile; when it does not, the first rule whose output did not is named
+    if applied and not _compiles(current, filename):
+        outcome.error = _first_broken(applied, filename)
+        return outcome
     outcome.code = current
     seen: set[tuple[int, int]] = set()
     for item in _map_manual_items(code, context.scratch.get(MANUAL_KEY, [])):
@@ -182,6 +184,29 @@ def apply_rules(
     outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     outcome.warnings.extend(context.warnings)
     return outcome
+
+
+def _compiles(code: str, filename: str | None) -> bool:
+    return _syntax_error(code, filename) is None
+
+
+def _syntax_error(code: str, filename: str | None) -> SyntaxError | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of the user's own code are not ours to print
+            compile(code, filename or "<migrated>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    return None
+
+
+def _first_broken(applied: list[tuple[str, str]], filename: str | None) -> str | None:
+    """The error for the first rule whose output does not compile, or None if all do."""
+    for name, produced in applied:
+        exc = _syntax_error(produced, filename)
+        if exc is not None:
+            return f"rule {name} produced code that does not compile ({exc.msg}, line {exc.lineno}); file left untouched"
+    return None
 
 
 def _parse_failure(code: str, exc: Exception) -> str:
