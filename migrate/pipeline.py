@@ -421,7 +421,8 @@ def run(
                 progress(done, total)
         _upgrade_model_files(report, config)
         return report
-    size = max(1, min(64, len(candidates) // (jobs * 4) or 1))
+    # small chunks: the last one decides when the run ends, while one worker idles
+    size = max(1, min(16, len(candidates) // (jobs * 8) or 1))
     chunks = [candidates[i:i + size] for i in range(0, len(candidates), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for results in pool.map(_process_chunk, chunks, [config] * len(chunks)):
