@@ -9,6 +9,9 @@
 - `raw_tf1`: raw TF1 graph code (placeholders, `sess.run`, GraphDef, training in a graph) that
   the Keras rewrites must leave alone.
 
+- `walk`: how every pass runs: `walk` (read-only) and `transform` (rebuilds only what
+  changed), both skipping subtrees that cannot hold a node type the visitor handles.
+
 None of them resolves libcst scope metadata: they walk the module once with plain visitors,
 which is several times cheaper (see CONTEXT.md, "Cost of libcst building blocks").
 """

@@ -16,6 +16,13 @@ Rules see one file at a time and never discover files. They read run options thr
 `self.options` (target flavour, unsafe fixes), record work they cannot do through
 `self.manual(original_node, message)`, notes through `self.warn(message)`, and refuse a
 whole file with `raise libcst.codemod.SkipFile(reason)`.
+
+A rule's visit_/leave_ hooks are called by `analysis.walk.transform`, with libcst's order
+and rules, but an untouched subtree comes back as the same object and a subtree holding no
+node type the rule has a hook for is not entered. So: `updated_node is original_node`
+when nothing below changed, and a rule that must see every node overrides on_visit
+(libcst's own traversal then runs it, as it does for matcher decorators and attribute hooks).
+Inner transformers a rule runs should go through `transform(tree, visitor)` too.
 """
 
 from __future__ import annotations
