@@ -62,8 +62,8 @@ GAP_NOTES = {
         "with the machine quiet). The cache turns a model rebuild into a dict lookup; the ratio grows with the "
         "model's size."),
     "migrate / tf_upgrade_v2": (
-        "migrate vs tf_upgrade_v2: 1.60x on the morning of 2026-11-25, 0.66x after the speed work the same "
-        "day: rules transform through analysis.walk.transform, which rebuilds only what changed and skips "
+        "migrate vs tf_upgrade_v2: 1.60x on the morning of 2026-11-25, 0.66x-0.71x after the speed work the "
+        "same day: rules transform through analysis.walk.transform, which rebuilds only what changed and skips "
         "subtrees that cannot hold a node a rule handles; a file's text is regenerated only for the top-level "
         "statements a rule changed; the result is compiled once; output byte-identical on the fixtures and this "
         "1,000-file tree. The floor row is the limit of the approach: LibCST alone parsing and printing these "
