@@ -1,6 +1,6 @@
 """Run every benchmark side by side, print the tables, write them as Markdown.
 
-    python benchmarks/run.py            # everything, a few minutes; writes docs/benchmarks.md
+    python benchmarks/run.py            # everything, ~10 minutes on 2 cores; writes docs/benchmarks.md
     python benchmarks/run.py --quick    # smoke run: tiny sizes, one or two rounds, no Markdown
     python benchmarks/run.py --only overhead load-once --markdown /tmp/b.md
 
