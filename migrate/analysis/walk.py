@@ -230,8 +230,7 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset[type] | Non
         if only is None:
             _walk_generic(node, visitor)
         else:
-            _reach()
-            _walk_only(node, visitor, only, _relevant(only))
+            _walk_generic(node, visitor, only, _relevant(only))
     else:
         _walk_hooks(node, visitor, plan.hooks, {}, plan.relevant)
 
@@ -268,45 +267,29 @@ def _walk_hooks(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: dict, by_type
         leave(visitor, node)
 
 
-def _walk_generic(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    if visitor.on_visit(node):
-        order = _ORDERS.get(node.__class__)
-        if order is None:
-            order = _child_fields(node.__class__)
-        if order is ASK_NODE:
-            for child in node.children:
-                _walk_generic(child, visitor)
-            order = ()
-        for name in order:
-            value = getattr(node, name)
-            if value.__class__ is list or value.__class__ is tuple:
-                for child in value:
-                    _walk_generic(child, visitor)
-            elif value is not None and value is not _DEFAULT:
-                _walk_generic(value, visitor)
-    visitor.on_leave(node)
-
-
-def _walk_only(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset, relevant: frozenset) -> None:
+def _walk_generic(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset | None = None,
+                  relevant: frozenset | None = None) -> None:
+    # on_visit / on_leave for every node, or (`only`) for those classes, skipping subtrees
+    # (`relevant`) that hold none of them
     cls = node.__class__
-    called = cls in only
+    called = only is None or cls in only
     if not called or visitor.on_visit(node):
         order = _ORDERS.get(cls)
         if order is None:
             order = _child_fields(cls)
         if order is ASK_NODE:
             for child in node.children:
-                _walk_only(child, visitor, only, relevant)
+                _walk_generic(child, visitor, only, relevant)
             order = ()
         for name in order:
             value = getattr(node, name)
             if value.__class__ is list or value.__class__ is tuple:
                 for child in value:
-                    if child.__class__ in relevant or child.__class__ not in _REACH:
-                        _walk_only(child, visitor, only, relevant)
+                    if relevant is None or child.__class__ in relevant or child.__class__ not in _REACH:
+                        _walk_generic(child, visitor, only, relevant)
             elif value is not None and value is not _DEFAULT and (
-                    value.__class__ in relevant or value.__class__ not in _REACH):
-                _walk_only(value, visitor, only, relevant)
+                    relevant is None or value.__class__ in relevant or value.__class__ not in _REACH):
+                _walk_generic(value, visitor, only, relevant)
     if called:
         visitor.on_leave(node)
 
@@ -324,7 +307,6 @@ def transform(node: cst.CSTNode, transformer: cst.CSTTransformer, *, base_classe
     if plan is None or plan.generic or getattr(transformer, "_matchers", None) \
             or getattr(transformer, "_extra_visit_funcs", None) or getattr(transformer, "_extra_leave_funcs", None):
         return node.visit(transformer)  # libcst's own traversal: attribute hooks, matchers, on_visit
-    _reach()
     return _transform(node, transformer, plan.hooks, {}, plan.relevant)
 
 
