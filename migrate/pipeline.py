@@ -171,7 +171,7 @@ def apply_rules(
     context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
     context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
     # the result must compile; when it does not, the first rule whose output did not is named
-    if applied and not _compiles(current, filename):
+    if applied and _syntax_error(current, filename) is not None:
         outcome.error = _first_broken(applied, filename)
         return outcome
     outcome.code = current
@@ -184,10 +184,6 @@ def apply_rules(
     outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     outcome.warnings.extend(context.warnings)
     return outcome
-
-
-def _compiles(code: str, filename: str | None) -> bool:
-    return _syntax_error(code, filename) is None
 
 
 def _syntax_error(code: str, filename: str | None) -> SyntaxError | None:

@@ -165,10 +165,7 @@ class _Plan(typing.NamedTuple):
 
 
 # the typed no-op hooks and generic dispatch of these classes are libcst's, not the visitor's
-_LIBCST_BASES = frozenset({
-    cst.CSTVisitor, cst.CSTTransformer, object,
-    *[k for k in cst.CSTTransformer.__mro__ + cst.CSTVisitor.__mro__],
-})
+_LIBCST_BASES = frozenset(cst.CSTTransformer.__mro__ + cst.CSTVisitor.__mro__)
 
 
 # visitor class → {base_classes: plan}; weak: analyses define visitor classes inside
