@@ -11,6 +11,7 @@ from migrate import pipeline
 from migrate.report import EXIT_ERROR, FileResult, Report
 from migrate.rules import all_rules
 from migrate.rules.base import TARGETS, Options
+from migrate.sarif import write_sarif
 
 _COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
 _RESET = "\033[0m"
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--write", action="store_true", help="apply the changes (atomic; keeps mode, encoding, BOM, newlines)")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("--report", metavar="FILE", help="write a JSON report (per file, per rule, manual items)")
+    parser.add_argument("--sarif", metavar="FILE",
+                        help="write manual items, failures and pending rewrites as SARIF 2.1.0 (code-scanning UIs)")
     parser.add_argument("--select", metavar="RULES", default="", help="comma-separated rule names to run (unsafe ones included)")
     parser.add_argument("--ignore", metavar="RULES", default="", help="comma-separated rule names to skip")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply rules whose result depends on the model")
@@ -118,6 +121,8 @@ def _finish(report: Report, args: argparse.Namespace) -> int:
     print(report.summary(), file=sys.stderr)
     if args.report:
         report.write_json(args.report)
+    if args.sarif:
+        write_sarif(report, args.sarif)
     return report.exit_code
 
 
