@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from migrate import verify
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
@@ -105,13 +106,65 @@ def apply_rules(
     ignore_triggers: bool = False,
 ) -> SourceOutcome:
     """Parse `code` and run the triggered rules in ORDER; the result must compile (else the first
-    rule whose output did not is named and the file is left untouched).
+    rule whose output did not is named and the file is left untouched) and must be no worse than
+    the input (`migrate.verify`): when it is worse, the largest subset of the rules whose output
+    passes is kept (at worst none: the file stays as it was, on the legacy path), and each
+    withdrawn rule is a manual item naming the check that failed.
 
     ignore_triggers runs every rule whatever the text contains (property tests use it to
     put every visitor in front of arbitrary syntax).
     """
+    rules = config.rules() if rules is None else tuple(rules)
+    outcome = _apply_rules_once(code, config, filename, rules, ignore_triggers)
+    problems = _problems(code, outcome)
+    if not problems:
+        return outcome
+    # Withdraw rules one at a time, latest first, until the output passes; when no single
+    # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
+    withdrawn: list[tuple[str, list[verify.Problem], str]] = []  # (rule, its problems, the text they were found in)
+    while problems:
+        best = None
+        for name in reversed(outcome.rules):
+            trial = _apply_rules_once(code, config, filename, [r for r in rules if r.NAME != name], ignore_triggers)
+            trial_problems = _problems(code, trial)
+            if trial.error is None and (best is None or len(trial_problems) < len(best[2])):
+                best = (name, trial, trial_problems)
+            if trial.error is None and not trial_problems:
+                break
+        if best is None:  # nothing can be withdrawn: keep the input
+            best = (",".join(outcome.rules), SourceOutcome(code=code), [])
+        withdrawn.append((best[0], problems, outcome.code))
+        rules = [r for r in rules if r.NAME != best[0]]
+        outcome, problems = best[1], best[2]
+    for name, found, seen in withdrawn:
+        to_input = _line_mapper(seen, code)
+        for problem in found:
+            outcome.manual.append(ManualItem(
+                name, to_input(problem.line), 0,
+                f"kept on the legacy path (it runs under legacy_shim): the {name} rewrite was withdrawn "
+                f"because its output failed the {problem.check} check: {problem.message}"))
+    outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
+    return outcome
+
+
+def _problems(code: str, outcome: SourceOutcome) -> list[verify.Problem]:
+    """What makes `outcome` worse than `code` (nothing for an error or an unchanged text)."""
+    if outcome.error or outcome.code == code:
+        return []
+    try:
+        return verify.check(code, outcome.code)
+    except SyntaxError:  # the input itself does not compile: the compile check reports it
+        return []
+
+
+def _apply_rules_once(
+    code: str,
+    config: Config,
+    filename: str | None,
+    rules: Sequence[type[Rule]],
+    ignore_triggers: bool,
+) -> SourceOutcome:
     outcome = SourceOutcome(code=code)
-    rules = config.rules() if rules is None else rules
     if not ignore_triggers and not any(r.triggered_by(code) or not r.TRIGGERS for r in rules):
         return outcome
     try:

@@ -400,6 +400,8 @@ class GraphReentry(Rule):
             """,
             id="with on one line",
         ),
+    ]
+    NOOPS = [
         Example(
             """
             import tensorflow as tf
@@ -410,19 +412,9 @@ class GraphReentry(Rule):
             def debug():
                 print(graph)
             """,
-            """
-            import tensorflow as tf
-            graph = tf.get_default_graph()
-            def predict(x):
-                return model.predict(x)
-            def debug():
-                print(graph)
-            """,
-            id="capture used for something else stays",
+            id="capture used for something else: the file keeps its graph (never half-migrated)",
             manual=(2,),
         ),
-    ]
-    NOOPS = [
         Example(
             """
             import tensorflow as tf
