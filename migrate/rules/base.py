@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import re
 import textwrap
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import ClassVar, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Sequence
 
 import libcst as cst
-from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod import CodemodContext
 from libcst.helpers import get_absolute_module_from_package_for_import
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import PositionProvider
 
+from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportFromAliasRemoval,
+                                          requested_import_removals)
 from migrate.analysis.walk import transform
 
 TARGETS = ("tf-keras", "keras3")
@@ -131,7 +131,7 @@ class _PendingItem:
     message: str
 
 
-class Rule(VisitorBasedCodemodCommand):
+class Rule(CodemodBase):
     """Base class of every migrate rule (see the module docstring for the contract)."""
 
     NAME: ClassVar[str] = ""
@@ -142,46 +142,9 @@ class Rule(VisitorBasedCodemodCommand):
     FIXES: ClassVar[Sequence[Example]] = ()
     NOOPS: ClassVar[Sequence[Example]] = ()
 
-    # per class: does it use libcst's matcher decorators (@m.visit, @m.call_if_inside...)?
-    _plain_classes: ClassVar[dict[type, bool]] = {}
-
     def __init__(self, context: CodemodContext) -> None:
-        cls = type(self)
-        if Rule._plain_classes.get(cls):
-            # libcst's matcher-decorator set-up walks every attribute of the instance (~35 ms
-            # for a class with libcst's thousands of visit_/leave_ names), and then checks
-            # matchers at every node: for a rule that uses no decorators, both are pure cost.
-            Codemod.__init__(self, context)
-            cst.CSTTransformer.__init__(self)
-            self._MatcherDecoratableTransformer__matchers = {}
-            self._extra_visit_funcs = {}
-            self._extra_leave_funcs = {}
-            self._plain = True
-        else:
-            super().__init__(context)
-            self._plain = not (self._extra_visit_funcs or self._extra_leave_funcs or self._matchers)
-            Rule._plain_classes[cls] = self._plain
+        super().__init__(context)
         self._pending: list[_PendingItem] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._plain:
-            return cst.CSTTransformer.on_visit(self, node)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node, updated_node):
-        if self._plain:
-            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
-        return super().on_leave(original_node, updated_node)
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        if self._plain:
-            return cst.CSTTransformer.on_visit_attribute(self, node, attribute)
-        return super().on_visit_attribute(node, attribute)
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        if self._plain:
-            return cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
-        return super().on_leave_attribute(original_node, attribute)
 
     # -- what rules call -------------------------------------------------------------
 
@@ -209,35 +172,18 @@ class Rule(VisitorBasedCodemodCommand):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    @contextmanager
-    def _handle_metadata_reference(self, module: cst.Module) -> Generator[cst.Module, None, None]:
-        # libcst deep-copies the tree for every command; the pipeline hands each rule a tree
-        # nobody else holds, so the copy (the most expensive step for a small file) is skipped.
-        oldwrapper = self.context.wrapper
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        with self.resolve(wrapper):
-            self.context = replace(self.context, wrapper=wrapper)
-            try:
-                yield wrapper.module
-            finally:
-                self.context = replace(self.context, wrapper=oldwrapper)
-
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._pending = []
-        if self._plain:  # only what changed is rebuilt (analysis.walk.transform)
-            result = transform(tree, self, base_classes=_RULE_BASES)
-        else:
+        if self.uses_libcst_dispatch:
             result = super().transform_module_impl(tree)
+        else:  # only what changed is rebuilt (analysis.walk.transform)
+            result = transform(tree, self, base_classes=FORWARDING_BASES)
         if self._pending:
             self._flush_manual(tree)
         return result
 
-    def _instantiate_and_run(self, transform, tree: cst.Module) -> cst.Module:
-        if transform is RemoveImportsVisitor:
-            removed = _TextuallyUnusedImports.remove(self.context, tree)
-            if removed is not None:
-                return removed
-        return super()._instantiate_and_run(transform, tree)
+    def remove_imports_without_metadata(self, tree: cst.Module) -> cst.Module | None:
+        return _TextuallyUnusedImports.remove(self.context, tree)
 
     def _flush_manual(self, tree: cst.Module) -> None:
         # positions are resolved only for files that have items: it costs a full pass
@@ -259,10 +205,6 @@ class Rule(VisitorBasedCodemodCommand):
                     _RawItem(self.NAME, pos.start.line, pos.start.column, pending.message, tree)
                 )
         self._pending = []
-
-
-# Rule's own on_visit/on_leave only forward to libcst's typed dispatch for plain rules
-_RULE_BASES = frozenset({Rule})
 
 
 def module_code(tree: cst.Module, scratch: dict) -> str:
@@ -296,7 +238,7 @@ def module_code(tree: cst.Module, scratch: dict) -> str:
     return text
 
 
-class _TextuallyUnusedImports(cst.CSTTransformer):
+class _TextuallyUnusedImports(ImportFromAliasRemoval):
     """libcst's RemoveImportsVisitor for the common case where its scope analysis is moot.
 
     RemoveImportsVisitor resolves scope and qualified-name metadata on a deep copy of the
@@ -308,20 +250,10 @@ class _TextuallyUnusedImports(cst.CSTTransformer):
     `remove` returns None and the caller runs the real thing.
     """
 
-    # libcst's own removal code, borrowed as is (it reads only the attributes set below)
-    leave_ImportFrom = RemoveImportsVisitor.leave_ImportFrom
-    _process_importfrom_aliases = RemoveImportsVisitor._process_importfrom_aliases
-
-    def __init__(self, context: CodemodContext, unused_obj_imports: dict, unused: dict) -> None:
-        super().__init__()
-        self.context = context
-        self.unused_obj_imports = unused_obj_imports
-        self._unused_imports = unused
-
     @classmethod
     def remove(cls, context: CodemodContext, tree: cst.Module) -> cst.Module | None:
         """`tree` with the scheduled imports removed, or None when text cannot decide."""
-        requested = RemoveImportsVisitor._get_imports_from_context(context)
+        requested = requested_import_removals(context)
         if any(obj is None or module == "__future__" for module, obj, _alias in requested):
             return None  # `import x` removals and __future__: left to libcst
         wanted_by_module: dict[str, set] = {}
