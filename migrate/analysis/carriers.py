@@ -200,9 +200,6 @@ class DeadPlan:
         )
 
 
-_LAST_CARRIERS: dict[type, "Carriers"] = {}
-
-
 class Carriers:
     """Graph/session keys of one module (see the module docstring)."""
 
@@ -223,16 +220,6 @@ class Carriers:
         self.keys: dict[str, str] = {}
         self._param_bindings: list[_Binding] = self._bind_params()
         self._solve()
-
-    @classmethod
-    def of(cls, module: cst.Module, names: ImportNames) -> "Carriers":
-        """`Carriers(module, names)` with the default producers and getters, shared by the
-        rules that ask about the same tree object (none changes a Carriers once built)."""
-        last = _LAST_CARRIERS.get(cls)
-        if last is not None and last.module is module and last.names is names:
-            return last
-        carriers = _LAST_CARRIERS[cls] = cls(module, names)
-        return carriers
 
     # kinds -------------------------------------------------------------------------
     def kind_of(self, expr: cst.CSTNode | None) -> str | None:
@@ -720,7 +707,7 @@ def prune_dead_carriers(
     `graph = sess.graph`, only passed to a helper parameter) dies in one plan. `carriers`
     may be given when it was computed on this very module.
     """
-    carriers = carriers if carriers is not None and carriers.module is module else Carriers.of(module, names)
+    carriers = carriers if carriers is not None and carriers.module is module else Carriers(module, names)
     if not carriers.keys:
         return module, False
     plan = carriers.plan_dead_carriers(allow_configured_sessions)
