@@ -189,11 +189,15 @@ class Rule(CodemodBase):
     # -- plumbing ----------------------------------------------------------------------
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        self._tree = tree
+        self.begin(tree)
         result = self.rewrite(tree)
         self.flush_manual(tree)
         return result
+
+    def begin(self, tree: cst.Module) -> None:
+        """Start a pass over `tree` (the driver calls it for rules sharing a traversal)."""
+        self._pending = []
+        self._tree = tree
 
     def remove_imports_without_metadata(self, tree: cst.Module) -> cst.Module | None:
         return _TextuallyUnusedImports.remove(self.context, tree, self.code_of(tree))
