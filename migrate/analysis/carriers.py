@@ -18,6 +18,8 @@ returns what to remove; `DeadCarrierPruner` removes it. Rules that take away the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
 
 import libcst as cst
 
@@ -25,24 +27,45 @@ from migrate.analysis.blocks import BlockEditor, drop_small_statements
 from migrate.analysis.names import ImportNames, dotted
 from migrate.analysis.walk import transform, walk
 
-GRAPH = "graph"
-SESSION = "session"
-GETTER = "graph getter"
-GRAPHS = "graph[]"
-SESSIONS = "session[]"
 
 
-def element_of(kind: str | None) -> str | None:
+class Held(Enum):
+    """What a name holds (a value kind)."""
+
+    GRAPH = "graph"
+    SESSION = "session"
+    GETTER = "graph getter"  # `tf.get_default_graph` itself, not called
+    MODEL = "keras model"  # (analysis.models)
+
+
+@dataclass(frozen=True)
+class ContainerOf:
+    """A list or dict whose values are all of one kind (`GRAPHS[i]`)."""
+
+    element: Held
+
+
+# what kind_of answers: a value kind, a container of one, or None (not a carrier)
+Kind = Union[Held, ContainerOf, None]
+
+GRAPH = Held.GRAPH
+SESSION = Held.SESSION
+GETTER = Held.GETTER
+GRAPHS = ContainerOf(GRAPH)
+SESSIONS = ContainerOf(SESSION)
+
+
+def element_of(kind: Kind) -> Kind:
     """Kind of an element of a container of `kind` (None if `kind` is not a container)."""
-    return kind[:-2] if kind and kind.endswith("[]") else None
+    return kind.element if isinstance(kind, ContainerOf) else None
 
 
-def container_of(kind: str | None) -> str | None:
-    """Kind of a list/dict holding values of `kind` (containers of containers: None)."""
-    return f"{kind}[]" if kind and not kind.endswith("[]") and kind != GETTER else None
+def container_of(kind: Kind) -> Kind:
+    """Kind of a list/dict holding values of `kind` (containers of containers, getters: None)."""
+    return ContainerOf(kind) if isinstance(kind, Held) and kind is not GETTER else None
 
 # canonical callable (see names.canonical) → what its call returns
-PRODUCERS: dict[str, str] = {
+PRODUCERS: dict[str, Held] = {
     "tensorflow.get_default_graph": GRAPH,
     "tensorflow.Graph": GRAPH,
     "keras.backend.get_graph": GRAPH,
@@ -52,7 +75,7 @@ PRODUCERS: dict[str, str] = {
     "tensorflow.get_default_session": SESSION,
 }
 # the same, referenced without a call (`graph = tf.compat.v1.get_default_graph`)
-GETTERS: dict[str, str] = {"tensorflow.get_default_graph": GETTER}
+GETTERS: dict[str, Held] = {"tensorflow.get_default_graph": GETTER}
 # keyword arguments a Session may be created with and still only host Keras
 HOSTING_SESSION_KWARGS = frozenset({"graph"})
 CONFIG_CLASSES = frozenset({"tensorflow.ConfigProto"})
@@ -200,7 +223,27 @@ class DeadPlan:
         )
 
 
-_LAST_CARRIERS: dict[type, "Carriers"] = {}
+@dataclass(frozen=True)
+class _ReturnSlot:
+    """Element `index` of the tuples local function `func` returns (a liveness node of its own)."""
+
+    func: str
+    index: int
+
+
+@dataclass
+class _Conditions:
+    """Removable carrier uses found while planning: node id → the key (or returned slot)
+    whose death makes that subtree no use at all (None: never a use), plus the keys already
+    known to be live."""
+
+    roots: dict[int, "str | _ReturnSlot | None"] = field(default_factory=dict)
+    root_types: set[type] = field(default_factory=set)  # the use walk stops only at these and names
+    live: set = field(default_factory=set)
+
+    def add(self, node: cst.CSTNode, condition: "str | _ReturnSlot | None") -> None:
+        self.roots[id(node)] = condition
+        self.root_types.add(type(node))
 
 
 class Carriers:
@@ -210,8 +253,8 @@ class Carriers:
         self,
         module: cst.Module,
         names: ImportNames,
-        producers: dict[str, str] | None = None,
-        getters: dict[str, str] | None = None,
+        producers: dict[str, Held] | None = None,
+        getters: dict[str, Held] | None = None,
     ) -> None:
         self.module = module
         self.names = names
@@ -220,22 +263,12 @@ class Carriers:
         self._returning: set[str] = set()
         self._c = _Collector()
         walk(module, self._c)
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, Kind] = {}
         self._param_bindings: list[_Binding] = self._bind_params()
         self._solve()
 
-    @classmethod
-    def of(cls, module: cst.Module, names: ImportNames) -> "Carriers":
-        """`Carriers(module, names)` with the default producers and getters, shared by the
-        rules that ask about the same tree object (none changes a Carriers once built)."""
-        last = _LAST_CARRIERS.get(cls)
-        if last is not None and last.module is module and last.names is names:
-            return last
-        carriers = _LAST_CARRIERS[cls] = cls(module, names)
-        return carriers
-
     # kinds -------------------------------------------------------------------------
-    def kind_of(self, expr: cst.CSTNode | None) -> str | None:
+    def kind_of(self, expr: cst.CSTNode | None) -> Kind:
         """GRAPH / SESSION / GETTER / GRAPHS / SESSIONS for a carrier expression, else None."""
         if expr is None:
             return None
@@ -274,7 +307,7 @@ class Carriers:
                 return container_of(kind)
         return None
 
-    def _binding_kind(self, b: _Binding) -> str | None:
+    def _binding_kind(self, b: _Binding) -> Kind:
         if b.ret is not None:
             return self._return_kind(*b.ret)
         if b.element_of is not None:
@@ -284,7 +317,7 @@ class Carriers:
             return container_of(kind)
         return kind
 
-    def _return_kind(self, func: str, index: int) -> str | None:
+    def _return_kind(self, func: str, index: int) -> Kind:
         for ret in self._c.returns.get(func, []):
             if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) > index:
                 kind = self.kind_of(ret.value.elements[index].value)
@@ -292,7 +325,7 @@ class Carriers:
                     return kind
         return None
 
-    def _plain_return_kind(self, func: str) -> str | None:
+    def _plain_return_kind(self, func: str) -> Kind:
         # `model = init()` where init() ends in `return load_model(...)` / `return loaded`
         if func in self._returning or len(self._c.functions.get(func, [])) != 1:
             return None
@@ -393,55 +426,65 @@ class Carriers:
 
     # liveness --------------------------------------------------------------------
     def plan_dead_carriers(self, allow_configured_sessions: bool = False) -> DeadPlan:
-        """Keys with no live use, and the statements / parameters / arguments to remove."""
-        keys = self.keys
-        c = self._c
-        # conditions: node id → the key whose death makes the subtree removable
-        cond_roots: dict[int, str | None] = {}
-        root_types: set[type] = set()  # the walk below only needs to stop at these and names
-        live: set[str] = set()
-        removable_bindings: list[_Binding] = []
-        for b in c.bindings:
-            if b.key not in keys:
+        """Keys with no live use, and the statements / parameters / arguments to remove.
+
+        Each removable carrier use (a pure binding, a `global` entry, a helper's carrier
+        argument, a returned tuple element) becomes a condition: the subtree is no use of
+        what it holds as long as its key dies. The module's uses are then walked once, and
+        liveness flows from the unconditional uses through the conditions.
+        """
+        conditions = _Conditions()
+        removable_bindings = self._removable_bindings(conditions, allow_configured_sessions)
+        self._global_entries(conditions)
+        removable_params = self._removable_params(conditions, allow_configured_sessions)
+        unpacked_slots = self._returned_slots(conditions, allow_configured_sessions)
+        dead = self._dead(conditions, unpacked_slots)
+        return self._removals(dead, removable_bindings, removable_params)
+
+    def _removable_bindings(self, conditions: "_Conditions", allow_configured_sessions: bool) -> list[_Binding]:
+        # bindings of carrier keys whose statement can go when the key dies; the others
+        # (impure values, loop variables, `as` names) keep their key live
+        removable: list[_Binding] = []
+        for b in self._c.bindings:
+            if b.key not in self.keys:
                 continue
             if b.ret is not None:
-                removable_bindings.append(b)
+                removable.append(b)
                 if b.target is not None:
-                    cond_roots[id(b.target)] = None
-                    root_types.add(type(b.target))
+                    conditions.add(b.target, None)
                 continue
             if isinstance(b.owner, cst.For) or isinstance(b.owner, cst.WithItem):
-                live.add(b.key)  # loop variables / `as` names: their statement stays
+                conditions.live.add(b.key)  # loop variables / `as` names: their statement stays
                 continue
-            pure = self.is_pure(b.value, allow_configured_sessions)
-            if not pure:
-                live.add(b.key)
+            if not self.is_pure(b.value, allow_configured_sessions):
+                conditions.live.add(b.key)
                 continue
-            removable_bindings.append(b)
+            removable.append(b)
             if isinstance(b.owner, cst.Call):
-                cond_roots[id(b.owner)] = b.key  # `GRAPHS.append(g)`, receiver included
-                root_types.add(type(b.owner))
+                conditions.add(b.owner, b.key)  # `GRAPHS.append(g)`, receiver included
             elif b.value is not None:
-                cond_roots[id(b.value)] = b.key
-                root_types.add(type(b.value))
+                conditions.add(b.value, b.key)
             if b.target is not None:
-                cond_roots[id(b.target)] = None
-                root_types.add(type(b.target))
-        for g in c.globals:
-            cond_roots[id(g)] = None
-        # parameters
-            root_types.add(type(g))
-        removable_params: dict[str, set[str]] = {}
-        for name, defs in c.functions.items():
+                conditions.add(b.target, None)
+        return removable
+
+    def _global_entries(self, conditions: "_Conditions") -> None:
+        for g in self._c.globals:
+            conditions.add(g, None)  # naming a key in `global` is no use of it
+
+    def _removable_params(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict[str, set[str]]:
+        # function → carrier parameters every call passes a pure carrier to (and nothing else)
+        removable: dict[str, set[str]] = {}
+        for name, defs in self._c.functions.items():
             if len(defs) != 1:
                 continue
             func = defs[0]
-            calls = [call for call in c.calls if call.func == name]
+            calls = [call for call in self._c.calls if call.func == name]
             if not calls or not self._only_called(name, calls):
                 continue
             for param in func.params.params:
                 p = param.name.value
-                if p not in keys or p in ("self", "cls"):
+                if p not in self.keys or p in ("self", "cls"):
                     continue
                 matched = []
                 for call in calls:
@@ -451,17 +494,20 @@ class Carriers:
                     matched.extend(args)
                 else:
                     if all(self.is_pure(a.value, allow_configured_sessions) for a in matched):
-                        removable_params.setdefault(name, set()).add(p)
+                        removable.setdefault(name, set()).add(p)
                         for a in matched:
-                            cond_roots[id(a)] = p
-                            root_types.add(type(a))
-                        cond_roots[id(param)] = None
-        # elements of returned tuples
-                        root_types.add(type(param))
-        ret_conditions: dict[str, list[str]] = {}
+                            conditions.add(a, p)
+                        conditions.add(param, None)
+        return removable
+
+    def _returned_slots(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict["_ReturnSlot", list[str]]:
+        # returned tuple elements that only feed carrier keys of the callers' unpacking;
+        # answers each unpacked slot → the keys it is unpacked into
+        c = self._c
+        unpacked: dict[_ReturnSlot, list[str]] = {}
         for b in c.bindings:
-            if b.ret is not None and b.key in keys:
-                ret_conditions.setdefault(f"<return {b.ret[0]} {b.ret[1]}>", []).append(b.key)
+            if b.ret is not None and b.key in self.keys:
+                unpacked.setdefault(_ReturnSlot(*b.ret), []).append(b.key)
         for func, rets in c.returns.items():
             refs = c.function_refs.get(func, 0)
             unpacks = [b for b in c.bindings if b.ret is not None and b.ret[0] == func]
@@ -473,31 +519,29 @@ class Carriers:
                 if not isinstance(ret.value, cst.Tuple):
                     continue
                 for i, element in enumerate(ret.value.elements):
-                    pseudo = f"<return {func} {i}>"
                     targets_ok = all(
-                        any(b.unpack_index == i and b.key in keys for b in unpacks if id(b.owner) == owner)
+                        any(b.unpack_index == i and b.key in self.keys for b in unpacks if id(b.owner) == owner)
                         for owner in calls_unpacked
                     )
                     if targets_ok and self.is_pure(element.value, allow_configured_sessions):
-                        cond_roots[id(element)] = pseudo
-        # walk uses
-                        root_types.add(type(element))
-        deps: dict[str, set[str]] = {}
-        walker = _UseWalker(keys, cond_roots)
-        walk(self.module, walker, only=frozenset(root_types | {cst.Name, cst.Attribute}))
-        live |= walker.live
+                        conditions.add(element, _ReturnSlot(func, i))
+        return unpacked
+
+    def _dead(self, conditions: "_Conditions", unpacked: dict["_ReturnSlot", list[str]]) -> set:
+        """Keys and returned slots no live use reaches."""
+        walker = _UseWalker(self.keys, conditions.roots)
+        walk(self.module, walker, only=frozenset(conditions.root_types | {cst.Name, cst.Attribute}))
+        live = conditions.live | walker.live
+        deps: dict[str | _ReturnSlot, set[str | _ReturnSlot]] = {}
         for use_key, cond in walker.conditional:
             deps.setdefault(cond, set()).add(use_key)
-        for pseudo, targets in ret_conditions.items():
+        for slot, targets in unpacked.items():
             for t in targets:
                 # the returned element dies only when every unpacked target dies
-                deps.setdefault(t, set()).add(pseudo)
-        # a pseudo key for a return element is live unless it was marked removable
-        all_nodes = set(keys) | set(ret_conditions)
-        marked_pseudo = {v for v in cond_roots.values() if v is not None and v.startswith("<return")}
-        for pseudo in ret_conditions:
-            if pseudo not in marked_pseudo:
-                live.add(pseudo)
+                deps.setdefault(t, set()).add(slot)
+        # a returned slot is live unless it was marked removable
+        marked = {v for v in conditions.roots.values() if isinstance(v, _ReturnSlot)}
+        live |= {slot for slot in unpacked if slot not in marked}
         frontier = list(live)
         while frontier:
             k = frontier.pop()
@@ -505,29 +549,28 @@ class Carriers:
                 if dependent not in live:
                     live.add(dependent)
                     frontier.append(dependent)
-        dead = {k for k in all_nodes if k not in live}
-        plan = DeadPlan(dead_keys={k for k in dead if not k.startswith("<")})
-        # statements
+        return {k for k in (*self.keys, *unpacked) if k not in live}
+
+    def _removals(self, dead: set, removable_bindings: list[_Binding], removable_params: dict[str, set[str]]) -> DeadPlan:
+        c = self._c
+        plan = DeadPlan(dead_keys={k for k in dead if isinstance(k, str)})
         for b in removable_bindings:
             if b.key not in dead:
                 continue
             if b.ret is not None:
-                pseudo = f"<return {b.ret[0]} {b.ret[1]}>"
-                if pseudo in dead and b.unpack_index is not None:
+                if _ReturnSlot(*b.ret) in dead and b.unpack_index is not None:
                     plan.tuple_elements.setdefault(id(b.owner), set()).add(b.unpack_index)
                 continue
             if b.unpack_index is not None:
                 plan.tuple_elements.setdefault(id(b.owner), set()).add(b.unpack_index)
                 continue
-            if isinstance(b.owner, cst.Call):
-                plan.small_statements.add(id(b.owner))  # resolved to its Expr by the pruner
-            elif b.owner is not None:
+            if b.owner is not None:  # (a Call owner is resolved to its Expr by the pruner)
                 plan.small_statements.add(id(b.owner))
         for func, rets in c.returns.items():
             for ret in rets:
                 if isinstance(ret.value, cst.Tuple):
                     for i in range(len(ret.value.elements)):
-                        if f"<return {func} {i}>" in dead:
+                        if _ReturnSlot(func, i) in dead:
                             plan.tuple_elements.setdefault(id(ret), set()).add(i)
         for g in c.globals:
             names = {n.name.value for n in g.names if isinstance(n.name, cst.Name) and n.name.value in dead}
@@ -555,12 +598,12 @@ class Carriers:
 
 
 class _UseWalker(cst.CSTVisitor):
-    def __init__(self, keys: dict[str, str], cond_roots: dict[int, str | None]) -> None:
+    def __init__(self, keys: dict[str, Kind], cond_roots: dict[int, "str | _ReturnSlot | None"]) -> None:
         self.keys = keys
         self.cond_roots = cond_roots
-        self.stack: list[str | None] = []
+        self.stack: list["str | _ReturnSlot"] = []
         self.live: set[str] = set()
-        self.conditional: list[tuple[str, str]] = []
+        self.conditional: list[tuple[str, "str | _ReturnSlot"]] = []
         self.live_nodes: list[tuple[str, cst.CSTNode]] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -720,7 +763,7 @@ def prune_dead_carriers(
     `graph = sess.graph`, only passed to a helper parameter) dies in one plan. `carriers`
     may be given when it was computed on this very module.
     """
-    carriers = carriers if carriers is not None and carriers.module is module else Carriers.of(module, names)
+    carriers = carriers if carriers is not None and carriers.module is module else Carriers(module, names)
     if not carriers.keys:
         return module, False
     plan = carriers.plan_dead_carriers(allow_configured_sessions)

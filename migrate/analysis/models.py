@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.analysis.carriers import Carriers
+from migrate.analysis.carriers import Carriers, Held
 from migrate.analysis.names import ImportNames
 
-MODEL = "keras model"
+MODEL = Held.MODEL
 
 # canonical callables that return a Keras model
-MODEL_PRODUCERS: dict[str, str] = {
+MODEL_PRODUCERS: dict[str, Held] = {
     "keras.models.load_model": MODEL,
     "keras.models.model_from_json": MODEL,
     "keras.models.model_from_yaml": MODEL,

@@ -66,21 +66,7 @@ class ImportNames:
 
     @classmethod
     def from_module(cls, module: cst.Module) -> "ImportNames":
-        """Collect every import (at any depth), then let module-level definitions shadow them.
-
-        The result is shared, not copied: callers read it and never change it.
-        """
-        last = _LAST_FROM_MODULE.get(cls)
-        if last is not None and last[0] is module:
-            return last[1]
-        names = cls._collect(module)
-        # rules run one after another on the same tree object while none of them changes
-        # it: they all read the same imports, so the last tree's answer is kept
-        _LAST_FROM_MODULE[cls] = (module, names)
-        return names
-
-    @classmethod
-    def _collect(cls, module: cst.Module) -> "ImportNames":
+        """Collect every import (at any depth), then let module-level definitions shadow them."""
         collector = _ImportCollector()
         walk(module, collector)
         names = cls(dict(collector.aliases))
@@ -108,9 +94,6 @@ class ImportNames:
     def local_names_for(self, qualified: str) -> list[str]:
         """Local names bound directly to `qualified` (e.g. ["tf"] for "tensorflow")."""
         return [local for local, q in self.aliases.items() if canonical(q) == qualified]
-
-
-_LAST_FROM_MODULE: dict[type, tuple[cst.Module, ImportNames]] = {}
 
 
 def _module_level_definitions(stmt: cst.BaseStatement) -> list[str]:

@@ -21,64 +21,44 @@ Visitors that override `on_visit` / `on_leave` themselves are called for every n
 libcst would. Attribute hooks (`visit_<Node>_<field>`) are not supported: `walk` refuses
 them, `transform` hands such a transformer (and one using libcst's matcher decorators)
 to libcst's own `node.visit`.
+
+With MIGRATE_PLAIN_LIBCST=1 (analysis.cst_adapter) both are libcst's `node.visit`: same
+calls and same result, but every node rebuilt, so "nothing changed" is no longer `is`.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
-import textwrap
 import types
 import typing
 import weakref
 from typing import Callable
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
+from libcst import CSTNode
+
+from migrate.analysis.cst_adapter import PLAIN, child_fields, is_removable
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 _REMOVE = cst.RemovalSentinel.REMOVE
 _FLATTEN = cst.FlattenSentinel
 
-# node type → its child fields, in the order libcst's _visit_and_replace_children visits them
+# node type → its child fields, in the order libcst visits them
 _ORDERS: dict[type, tuple[str, ...]] = {}
-# node type → ((field, kind), ...) in the same order; kind is how libcst visits the field:
-# "required", "optional", "sentinel" (a single node), "sequence", "body" (a statement body)
+# node type → ((field, kind), ...) in the same order (kinds: see cst_adapter.child_fields)
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
 # order unknown for this type: use libcst's own `node.children` (slower, same order)
 ASK_NODE: tuple[str, ...] = ("<ask the node>",)
-_KIND_OF_HELPER = {"visit_required": "required", "visit_optional": "optional", "visit_sentinel": "sentinel",
-                   "visit_sequence": "sequence", "visit_iterable": "sequence",
-                   "visit_body_sequence": "body", "visit_body_iterable": "body"}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
-    # libcst visits fields in an order fixed per node type but not the dataclass order
-    # (a Call's lpar before its func): read it from the node's own visiting code, where
-    # each child field is one `visit_*(self, "field", ...)` call, in visiting order
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls._visit_and_replace_children)))
-    except (OSError, TypeError, SyntaxError):  # libcst installed without sources: ask each node
+    fields = child_fields(cls)
+    if fields is None:  # libcst installed without sources: ask each node
         _ORDERS[cls] = ASK_NODE
         _FIELDS[cls] = ()
         return ASK_NODE
-    found: dict[str, str] = {}
-
-    class _Calls(ast.NodeVisitor):
-        def visit_Call(self, call: ast.Call) -> None:
-            self.generic_visit(call)  # arguments are evaluated before the call itself
-            if isinstance(call.func, ast.Name) and call.func.id in _KIND_OF_HELPER and len(call.args) > 1:
-                field = call.args[1]
-                if isinstance(field, ast.Constant) and isinstance(field.value, str):
-                    # ImportFrom.names is visited as a node (`*`) or a sequence: the
-                    # value decides at run time; the single-node kind is kept here
-                    kind = _KIND_OF_HELPER[call.func.id]
-                    if field.value not in found or kind not in ("sequence", "body"):
-                        found[field.value] = kind
-
-    _Calls().visit(tree)
-    _FIELDS[cls] = tuple(found.items())
-    result = _ORDERS[cls] = tuple(found)
+    _FIELDS[cls] = fields
+    result = _ORDERS[cls] = tuple(name for name, _kind in fields)
     return result
 
 
@@ -220,6 +200,9 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, only: frozenset[type] | Non
     only: for a visitor overriding on_visit / on_leave, the node classes those need to see;
     other nodes are passed through without calls, and subtrees holding none are skipped.
     """
+    if PLAIN:
+        node.visit(visitor)
+        return
     plan = _plan(type(visitor))
     if plan is None:
         raise TypeError(f"walk: {type(visitor).__name__} has an attribute hook; use node.visit()")
@@ -300,6 +283,8 @@ def transform(node: cst.CSTNode, transformer: cst.CSTTransformer, *, base_classe
     base_classes: classes of the transformer's MRO whose on_visit / on_leave overrides only
     forward to libcst's typed dispatch (migrate's Rule base), so they do not make it generic.
     """
+    if PLAIN:
+        return node.visit(transformer)
     plan = _plan(type(transformer), base_classes=base_classes)
     if plan is None or plan.generic or getattr(transformer, "_matchers", None) \
             or getattr(transformer, "_extra_visit_funcs", None) or getattr(transformer, "_extra_leave_funcs", None):
@@ -348,10 +333,10 @@ def _transform(node, transformer, hooks: dict, by_type: dict, relevant: frozense
                         continue
                     if isinstance(new, _FLATTEN):
                         for part in new:
-                            if kind == "body" and not child._is_removable() and part._is_removable():
+                            if kind == "body" and not is_removable(child) and is_removable(part):
                                 continue
                             items.append(part)
-                    elif kind == "body" and not child._is_removable() and new._is_removable():
+                    elif kind == "body" and not is_removable(child) and is_removable(new):
                         continue
                     else:
                         items.append(new)

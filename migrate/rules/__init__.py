@@ -13,7 +13,7 @@ from migrate.rules.base import Example, Options, Rule
 
 __all__ = ["Example", "Options", "Rule", "all_rules", "get_rule"]
 
-_NOT_RULES = {"base"}
+_NOT_RULES = {"base", "driver"}
 
 
 @lru_cache(maxsize=None)

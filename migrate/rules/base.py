@@ -12,10 +12,20 @@ the pipeline, the generic example test and the generated catalogue read:
         FIXES = [Example("model._make_predict_function()\\n", "", id="statement removed")]
         NOOPS = [Example("# model._make_predict_function()\\n", id="comment left alone")]
 
-Rules see one file at a time and never discover files. They read run options through
-`self.options` (target flavour, unsafe fixes), record work they cannot do through
-`self.manual(original_node, message)`, notes through `self.warn(message)`, and refuse a
-whole file with `raise libcst.codemod.SkipFile(reason)`.
+Rules see one file at a time and never discover files. A rule is made for one file with
+the run's options (`self.options`: target flavour, unsafe fixes) and the file's shared state
+(`self.file`, a `SourceFile`). It reads the shared analyses of the tree it is given through
+`self.analyses` (imports, graph/session carriers, Keras models, request handlers: computed
+once per tree for all rules), records work it cannot do through
+`self.manual(original_node, message)` (the base class turns those into positioned items),
+notes through `self.warn(message)`, and refuses a whole file with
+`raise libcst.codemod.SkipFile(reason)`.
+
+A rule either only defines visit_/leave_ hooks, or overrides `rewrite(tree)` to return the
+new tree itself (a rule that plans over the whole file first). Hook-only rules whose hooks
+look at nothing but the node they are given (and `self.analyses`) share one traversal with
+their neighbours in ORDER (rules.driver); a rule whose hooks need the whole tree as the
+previous rules left it sets `SHARES_TRAVERSAL = False`.
 
 A rule's visit_/leave_ hooks are called by `analysis.walk.transform`, with libcst's order
 and rules, but an untouched subtree comes back as the same object and a subtree holding no
@@ -29,33 +39,20 @@ from __future__ import annotations
 
 import re
 import textwrap
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import ClassVar, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Sequence
 
 import libcst as cst
-from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod import CodemodContext
 from libcst.helpers import get_absolute_module_from_package_for_import
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import PositionProvider
 
+from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportFromAliasRemoval,
+                                          requested_import_removals)
+from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.walk import transform
 
 TARGETS = ("tf-keras", "keras3")
-
-# context.scratch keys shared by the pipeline and the rules
-OPTIONS_KEY = "migrate.options"
-MANUAL_KEY = "migrate.manual"
-# the file's text before any rule ran (rules that clean up after others compare against it)
-ORIGINAL_KEY = "migrate.original"
-# set by Rule.stop_other_rules: the pipeline runs no later rule on this file
-STOP_KEY = "migrate.stop"
-# (tree, tree.code) for the last tree whose text is known: codegen is a full pass, and
-# several rules in a row read the text of the same tree
-CODE_KEY = "migrate.code"
-# top-level statement → its text, for the trees of one file (see module_code)
-STATEMENT_CODE_KEY = "migrate.statement-code"
-
 
 @dataclass(frozen=True)
 class Options:
@@ -131,7 +128,7 @@ class _PendingItem:
     message: str
 
 
-class Rule(VisitorBasedCodemodCommand):
+class Rule(CodemodBase):
     """Base class of every migrate rule (see the module docstring for the contract)."""
 
     NAME: ClassVar[str] = ""
@@ -142,53 +139,23 @@ class Rule(VisitorBasedCodemodCommand):
     FIXES: ClassVar[Sequence[Example]] = ()
     NOOPS: ClassVar[Sequence[Example]] = ()
 
-    # per class: does it use libcst's matcher decorators (@m.visit, @m.call_if_inside...)?
-    _plain_classes: ClassVar[dict[type, bool]] = {}
+    # False: the hooks need the whole tree as the previous rules left it (rules.driver)
+    SHARES_TRAVERSAL: ClassVar[bool] = True
 
-    def __init__(self, context: CodemodContext) -> None:
-        cls = type(self)
-        if Rule._plain_classes.get(cls):
-            # libcst's matcher-decorator set-up walks every attribute of the instance (~35 ms
-            # for a class with libcst's thousands of visit_/leave_ names), and then checks
-            # matchers at every node: for a rule that uses no decorators, both are pure cost.
-            Codemod.__init__(self, context)
-            cst.CSTTransformer.__init__(self)
-            self._MatcherDecoratableTransformer__matchers = {}
-            self._extra_visit_funcs = {}
-            self._extra_leave_funcs = {}
-            self._plain = True
-        else:
-            super().__init__(context)
-            self._plain = not (self._extra_visit_funcs or self._extra_leave_funcs or self._matchers)
-            Rule._plain_classes[cls] = self._plain
+    def __init__(self, context: CodemodContext, options: Options | None = None,
+                 file: "SourceFile | None" = None) -> None:
+        super().__init__(context)
+        self.options = options if options is not None else Options()
+        self.file = file if file is not None else SourceFile()
         self._pending: list[_PendingItem] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._plain:
-            return cst.CSTTransformer.on_visit(self, node)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node, updated_node):
-        if self._plain:
-            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
-        return super().on_leave(original_node, updated_node)
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        if self._plain:
-            return cst.CSTTransformer.on_visit_attribute(self, node, attribute)
-        return super().on_visit_attribute(node, attribute)
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        if self._plain:
-            return cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
-        return super().on_leave_attribute(original_node, attribute)
+        self._tree: cst.Module | None = None
 
     # -- what rules call -------------------------------------------------------------
 
     @property
-    def options(self) -> Options:
-        """The run's options (defaults when the rule runs outside the pipeline)."""
-        return self.context.scratch.get(OPTIONS_KEY) or Options()
+    def analyses(self) -> TreeAnalyses:
+        """Imports, carriers, models and handlers of the tree this rule is transforming."""
+        return self.file.analyses(self._tree)
 
     def manual(self, node: cst.CSTNode, message: str) -> None:
         """Record manual work at `node` (pass the ORIGINAL node: positions come from the input)."""
@@ -196,11 +163,15 @@ class Rule(VisitorBasedCodemodCommand):
 
     def stop_other_rules(self, reason: str) -> None:
         """Keep this rule's result but run no later rule on this file (reason goes to the report)."""
-        self.context.scratch[STOP_KEY] = f"{self.NAME}: {reason}"
+        self.file.stop = f"{self.NAME}: {reason}"
 
     def code_of(self, tree: cst.Module) -> str:
         """`tree.code`, generated at most once per tree for all the rules of one file."""
-        return module_code(tree, self.context.scratch)
+        return self.file.code_of(tree)
+
+    def original_code(self, tree: cst.Module) -> str:
+        """The file's text before any rule ran (`tree`'s text outside a pipeline)."""
+        return self.file.original if self.file.original is not None else self.code_of(tree)
 
     @classmethod
     def triggered_by(cls, text: str) -> bool:
@@ -209,41 +180,36 @@ class Rule(VisitorBasedCodemodCommand):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    @contextmanager
-    def _handle_metadata_reference(self, module: cst.Module) -> Generator[cst.Module, None, None]:
-        # libcst deep-copies the tree for every command; the pipeline hands each rule a tree
-        # nobody else holds, so the copy (the most expensive step for a small file) is skipped.
-        oldwrapper = self.context.wrapper
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        with self.resolve(wrapper):
-            self.context = replace(self.context, wrapper=wrapper)
-            try:
-                yield wrapper.module
-            finally:
-                self.context = replace(self.context, wrapper=oldwrapper)
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        """The new tree; by default the rule's visit_/leave_ hooks run over `tree`."""
+        if self.uses_libcst_dispatch:
+            return super().transform_module_impl(tree)
+        return transform(tree, self, base_classes=FORWARDING_BASES)  # only what changed is rebuilt
+
+    # -- plumbing ----------------------------------------------------------------------
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        if self._plain:  # only what changed is rebuilt (analysis.walk.transform)
-            result = transform(tree, self, base_classes=_RULE_BASES)
-        else:
-            result = super().transform_module_impl(tree)
-        if self._pending:
-            self._flush_manual(tree)
+        self.begin(tree)
+        result = self.rewrite(tree)
+        self.flush_manual(tree)
         return result
 
-    def _instantiate_and_run(self, transform, tree: cst.Module) -> cst.Module:
-        if transform is RemoveImportsVisitor:
-            removed = _TextuallyUnusedImports.remove(self.context, tree)
-            if removed is not None:
-                return removed
-        return super()._instantiate_and_run(transform, tree)
+    def begin(self, tree: cst.Module) -> None:
+        """Start a pass over `tree` (the driver calls it for rules sharing a traversal)."""
+        self._pending = []
+        self._tree = tree
 
-    def _flush_manual(self, tree: cst.Module) -> None:
+    def remove_imports_without_metadata(self, tree: cst.Module) -> cst.Module | None:
+        return _TextuallyUnusedImports.remove(self.context, tree, self.code_of(tree))
+
+    def flush_manual(self, tree: cst.Module) -> None:
+        """Turn the items recorded on nodes of `tree` into positioned items of the file."""
+        if not self._pending:
+            return
         # positions are resolved only for files that have items: it costs a full pass
         wrapper = self.context.wrapper
         positions = wrapper.resolve(PositionProvider) if wrapper is not None else {}
-        items = self.context.scratch.setdefault(MANUAL_KEY, [])
+        items = self.file.manual
         code = None
         for pending in self._pending:
             pos = positions.get(pending.node)
@@ -261,42 +227,68 @@ class Rule(VisitorBasedCodemodCommand):
         self._pending = []
 
 
-# Rule's own on_visit/on_leave only forward to libcst's typed dispatch for plain rules
-_RULE_BASES = frozenset({Rule})
+class SourceFile:
+    """What the rules run on one file share; the driver makes one per file.
 
-
-def module_code(tree: cst.Module, scratch: dict) -> str:
-    """`tree.code` for a tree of the file `scratch` belongs to, generating only what is new.
-
-    A module's text is its top-level statements' texts in a row (each is generated from
-    an empty indentation, whatever precedes it), and rules rebuild only the statements
-    they change (analysis.walk.transform): the text of every statement object already
-    seen in this file is reused. Modules without a trailing newline (libcst trims the
-    last token) and empty ones take libcst's own path.
+    original: the file's text before any rule ran (rules that clean up after others
+    compare against it); manual: the items rules recorded, with the tree each saw;
+    stop: set by Rule.stop_other_rules, no later rule runs on this file.
     """
-    known = scratch.get(CODE_KEY)
-    if known is not None and known[0] is tree:
-        return known[1]
-    if not tree.has_trailing_newline or not (tree.body or tree.header or tree.footer):
-        text = tree.code
-    else:
-        style = (tree.default_indent, tree.default_newline)
-        cache = scratch.get(STATEMENT_CODE_KEY)
-        if cache is None or cache.get("style") != style:
-            cache = scratch[STATEMENT_CODE_KEY] = {"style": style}
-        parts = []
-        for part in (tree.header, tree.body, tree.footer):
-            for node in part:
-                seen = cache.get(id(node))
-                if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
-                    seen = cache[id(node)] = (node, tree.code_for_node(node))
-                parts.append(seen[1])
-        text = "".join(parts)
-    scratch[CODE_KEY] = (tree, text)
-    return text
+
+    def __init__(self, original: str | None = None) -> None:
+        self.original = original
+        self.manual: list[_RawItem] = []
+        self.stop: str | None = None
+        self._analyses: TreeAnalyses | None = None
+        # (tree, its text) for the last tree whose text is known: several rules in a row
+        # read the text of the same tree
+        self._known: tuple[cst.Module, str] | None = None
+        # id(top-level statement) → (statement, its text), for the trees of this file
+        self._statements: dict[int, tuple[cst.CSTNode, str]] = {}
+        self._style: tuple[str, str] | None = None
+
+    def analyses(self, tree: cst.Module) -> TreeAnalyses:
+        """The shared analyses of `tree` (the same object while rules hand on the same tree)."""
+        if self._analyses is None or self._analyses.tree is not tree:
+            self._analyses = TreeAnalyses(tree)
+        return self._analyses
+
+    def know_code(self, tree: cst.Module, text: str) -> None:
+        """Remember that `tree.code` is `text` (the driver already generated it)."""
+        self._known = (tree, text)
+
+    def code_of(self, tree: cst.Module) -> str:
+        """`tree.code` for a tree of this file, generating only what is new.
+
+        A module's text is its top-level statements' texts in a row (each is generated from
+        an empty indentation, whatever precedes it), and rules rebuild only the statements
+        they change (analysis.walk.transform): the text of every statement object already
+        seen in this file is reused. Modules without a trailing newline (libcst trims the
+        last token) and empty ones take libcst's own path.
+        """
+        known = self._known
+        if known is not None and known[0] is tree:
+            return known[1]
+        if not tree.has_trailing_newline or not (tree.body or tree.header or tree.footer):
+            text = tree.code
+        else:
+            style = (tree.default_indent, tree.default_newline)
+            if style != self._style:
+                self._style, self._statements = style, {}
+            cache = self._statements
+            parts = []
+            for part in (tree.header, tree.body, tree.footer):
+                for node in part:
+                    seen = cache.get(id(node))
+                    if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
+                        seen = cache[id(node)] = (node, tree.code_for_node(node))
+                    parts.append(seen[1])
+            text = "".join(parts)
+        self._known = (tree, text)
+        return text
 
 
-class _TextuallyUnusedImports(cst.CSTTransformer):
+class _TextuallyUnusedImports(ImportFromAliasRemoval):
     """libcst's RemoveImportsVisitor for the common case where its scope analysis is moot.
 
     RemoveImportsVisitor resolves scope and qualified-name metadata on a deep copy of the
@@ -308,20 +300,11 @@ class _TextuallyUnusedImports(cst.CSTTransformer):
     `remove` returns None and the caller runs the real thing.
     """
 
-    # libcst's own removal code, borrowed as is (it reads only the attributes set below)
-    leave_ImportFrom = RemoveImportsVisitor.leave_ImportFrom
-    _process_importfrom_aliases = RemoveImportsVisitor._process_importfrom_aliases
-
-    def __init__(self, context: CodemodContext, unused_obj_imports: dict, unused: dict) -> None:
-        super().__init__()
-        self.context = context
-        self.unused_obj_imports = unused_obj_imports
-        self._unused_imports = unused
-
     @classmethod
-    def remove(cls, context: CodemodContext, tree: cst.Module) -> cst.Module | None:
-        """`tree` with the scheduled imports removed, or None when text cannot decide."""
-        requested = RemoveImportsVisitor._get_imports_from_context(context)
+    def remove(cls, context: CodemodContext, tree: cst.Module, code: str) -> cst.Module | None:
+        """`tree` (whose text is `code`) with the scheduled imports removed, or None when
+        text cannot decide."""
+        requested = requested_import_removals(context)
         if any(obj is None or module == "__future__" for module, obj, _alias in requested):
             return None  # `import x` removals and __future__: left to libcst
         wanted_by_module: dict[str, set] = {}
@@ -342,7 +325,6 @@ class _TextuallyUnusedImports(cst.CSTTransformer):
                     scheduled[alias] = node
         if not scheduled:
             return None
-        code = module_code(tree, context.scratch)
         import_text = "\n".join(tree.code_for_node(node) for node in imports)
         # every requested name, found or not: an import this search missed still holds it
         for _module, obj, alias in requested:

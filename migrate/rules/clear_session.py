@@ -15,8 +15,6 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.analysis.handlers import request_functions
-from migrate.analysis.names import ImportNames
 from migrate.rules.base import Example, Rule, drop_small_statements
 
 
@@ -120,11 +118,8 @@ class ClearSession(Rule):
         Example("from keras import backend as K\ndef f():\n    return K.clear_session\n", id="reference, not a call"),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._names = ImportNames.from_module(tree)
-        self._requests = request_functions(tree)
+    def visit_Module(self, node: cst.Module) -> None:
         self._functions: list[cst.FunctionDef] = []
-        return super().transform_module_impl(tree)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
@@ -136,9 +131,9 @@ class ClearSession(Rule):
     def _is_clear(self, statement: cst.BaseSmallStatement) -> bool:
         return (
             bool(self._functions)
-            and self._requests.is_per_request(self._functions[-1])
+            and self.analyses.requests.is_per_request(self._functions[-1])
             and m.matches(statement, m.Expr(value=m.Call(args=[])))
-            and self._names.qualify(statement.value.func) == "keras.backend.clear_session"
+            and self.analyses.names.qualify(statement.value.func) == "keras.backend.clear_session"
         )
 
     def leave_SimpleStatementLine(self, original_node, updated_node):

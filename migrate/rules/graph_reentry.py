@@ -30,7 +30,7 @@ from migrate.analysis.blocks import BlockEditor, unwrap_with
 from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers
 from libcst.codemod.visitors import RemoveImportsVisitor
 
-from migrate.analysis.names import ImportNames, dotted, from_imports_of
+from migrate.analysis.names import dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import transform, walk
@@ -469,10 +469,9 @@ class GraphReentry(Rule):
         ),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        names = ImportNames.from_module(tree)
-        carriers = Carriers.of(tree, names)
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        names = self.analyses.names
+        carriers = self.analyses.carriers
         code = self.code_of(tree)
         if mentions_raw_tf1(code):
             sites = find_raw_tf1(tree, names, carriers)
@@ -483,7 +482,6 @@ class GraphReentry(Rule):
                         f"raw TF1 graph code ({site.what}): graph/session juggling in this file left "
                         "in place; it runs under legacy_shim, migrate it to eager by hand",
                     )
-                self._flush_manual(tree)
                 return tree
         if not carriers.keys and "as_default" not in code:
             return tree
@@ -493,8 +491,6 @@ class GraphReentry(Rule):
         for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
             self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "
                                    "port this use by hand")
-        if self._pending:
-            self._flush_manual(tree)
         if not (pruned or unwrapper.changed):
             return tree
         for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):

@@ -20,7 +20,7 @@ import re
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.rules.base import ORIGINAL_KEY, Example, Rule
+from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import walk
 
 # Keras 2 submodules that moved: old suffix (after "keras.") → public module in tf.keras / Keras 3
@@ -225,10 +225,13 @@ class KerasImports(Rule):
         Example("# from keras.models import load_model\n", id="comment"),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+    # which imports are left unused is read from the whole tree the earlier rules left
+    SHARES_TRAVERSAL = False
+
+    def rewrite(self, tree: cst.Module) -> cst.Module:
         self._used_now = _names_in(tree)
-        self._original = self.context.scratch.get(ORIGINAL_KEY) or self.code_of(tree)
-        return super().transform_module_impl(tree)
+        self._original = self.original_code(tree)
+        return super().rewrite(tree)
 
     # -- decisions ------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ import builtins
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.handlers import request_functions
 from migrate.analysis.models import LOADERS
 from migrate.analysis.names import ImportNames, dotted
 from migrate.rules.base import Example, Rule
@@ -309,10 +308,9 @@ class LoadOnce(Rule):
         ),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        names = ImportNames.from_module(tree)
-        requests = request_functions(tree)
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        names = self.analyses.names
+        requests = self.analyses.requests
         if not requests.per_request:
             return tree
         module_names = _module_bindings(tree)
@@ -324,8 +322,6 @@ class LoadOnce(Rule):
                 continue
             for hoist in self._plan(func, names, module_names, top_index[id(func)], tree, hoisted_text):
                 hoists.append(hoist)
-        if self._pending:
-            self._flush_manual(tree)
         if not hoists:
             return tree
         drop: set[int] = set()

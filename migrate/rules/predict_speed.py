@@ -21,9 +21,8 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate.analysis.arrays import ArrayOracle
-from migrate.analysis.handlers import request_functions
-from migrate.analysis.models import MODEL, keras_models
-from migrate.analysis.names import ImportNames
+from migrate.analysis.models import MODEL
+from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.walk import transform
 from migrate.rules.base import Example, Rule
 
@@ -32,13 +31,13 @@ DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
 
 
 class _Rewriter(cst.CSTTransformer):
-    def __init__(self, rule: "PredictSpeed", names: ImportNames, module: cst.Module, requests) -> None:
+    def __init__(self, rule: "PredictSpeed", analyses: TreeAnalyses) -> None:
         super().__init__()
         self.rule = rule
-        self.names = names
-        self.module = module
-        self.models = keras_models(module, names)
-        self.requests = requests
+        self.names = analyses.names
+        self.module = analyses.tree
+        self.models = analyses.models
+        self.requests = analyses.requests
         self._arrays: ArrayOracle | None = None
         self.stack: list[cst.FunctionDef] = []
         self.rewrite: set[int] = set()
@@ -337,13 +336,8 @@ class PredictSpeed(Rule):
         ),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        requests = request_functions(tree)
-        if not requests.per_request:
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        analyses = self.analyses
+        if not analyses.requests.per_request:
             return tree
-        names = ImportNames.from_module(tree)
-        result = transform(tree, _Rewriter(self, names, tree, requests))
-        if self._pending:
-            self._flush_manual(tree)
-        return result
+        return transform(tree, _Rewriter(self, analyses))

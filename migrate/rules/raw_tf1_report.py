@@ -18,10 +18,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.analysis.carriers import Carriers
-from migrate.analysis.names import ImportNames
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
-from migrate.rules.base import ORIGINAL_KEY, Example, Rule
+from migrate.rules.base import Example, Rule
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
 
@@ -112,13 +110,11 @@ class RawTF1Report(Rule):
             return True
         return ".run(" in text and ("Session" in text or "session" in text or "sess" in text)
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        code = self.context.scratch.get(ORIGINAL_KEY) or self.code_of(tree)
-        if not mentions_raw_tf1(code):
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        if not mentions_raw_tf1(self.original_code(tree)):
             return tree
-        names = ImportNames.from_module(tree)
-        sites = find_raw_tf1(tree, names, Carriers.of(tree, names))
+        names = self.analyses.names
+        sites = find_raw_tf1(tree, names, self.analyses.carriers)
         if not sites:
             return tree
         uses_keras = any(q == "keras" or q.startswith("keras.") for q in names.aliases.values()) or any(
@@ -131,7 +127,6 @@ class RawTF1Report(Rule):
             else:
                 message = f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode; port to TF 2 by hand"
             self.manual(site.node, message)
-        self._flush_manual(tree)
         if uses_keras:
             self.stop_other_rules("raw TF1 graph mixed with Keras: file left on the legacy path")
             return tree

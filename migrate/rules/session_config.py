@@ -379,10 +379,9 @@ class SessionConfig(Rule):
             AddImportsVisitor.add_needed_import(self.context, "tensorflow", asname="tf")
         return list(cst.parse_module("\n".join(code).replace("{tf}", tf) + "\n").body) if code else []
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = []
-        names = ImportNames.from_module(tree)
-        carriers = Carriers.of(tree, names)
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        names = self.analyses.names
+        carriers = self.analyses.carriers
         code = self.code_of(tree)
         if mentions_raw_tf1(code) and find_raw_tf1(tree, names, carriers):
             return tree  # graph-reentry reports each site; the session is part of that graph code
@@ -401,12 +400,8 @@ class SessionConfig(Rule):
             self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session; "
                                    "remove or port this use by hand")
         if not (remover.changed or pruned or mapped):
-            if self._pending:
-                self._flush_manual(tree)
             return tree
         self._drop_unused_imports(tree)
-        if self._pending:
-            self._flush_manual(tree)
         return result
 
     def _drop_unused_imports(self, tree: cst.Module) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.analysis.names import ImportNames
 from migrate.rules.base import Example, Rule, drop_small_statements
 
 _NAMES = {"keras.backend.set_learning_phase"}
@@ -84,20 +83,16 @@ class SetLearningPhase(Rule):
         Example("trainer.set_learning_phase(0)\n", id="not Keras"),
     ]
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._names = ImportNames.from_module(tree)
-        return super().transform_module_impl(tree)
-
     def _is_inference_pin(self, statement: cst.BaseSmallStatement) -> bool:
         if not m.matches(statement, m.Expr(value=m.Call(args=[m.Arg(keyword=None)]))):
             return False
         call = statement.value
-        if self._names.qualify(call.func) not in _NAMES:
+        if self.analyses.names.qualify(call.func) not in _NAMES:
             return False
         return m.matches(call.args[0].value, m.Integer("0") | m.Name("False"))
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = self._names.qualify(node.func)
+        name = self.analyses.names.qualify(node.func)
         if name == "keras.backend.set_learning_phase" and not (
             len(node.args) == 1 and m.matches(node.args[0].value, m.Integer("0") | m.Name("False"))
         ):

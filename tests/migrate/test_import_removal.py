@@ -43,7 +43,8 @@ def _both(source: str, requests) -> tuple[str, cst.Module | None]:
     ctx = CodemodContext()
     for request in requests:
         RemoveImportsVisitor.remove_unused_import(ctx, *request)
-    return reference, _TextuallyUnusedImports.remove(ctx, cst.parse_module(source))
+    module = cst.parse_module(source)
+    return reference, _TextuallyUnusedImports.remove(ctx, module, module.code)
 
 
 @pytest.mark.parametrize("source,fast", CASES)

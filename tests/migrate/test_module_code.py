@@ -1,4 +1,4 @@
-"""module_code must give exactly `tree.code` while reusing the text of statements it has seen."""
+"""SourceFile.code_of must give exactly `tree.code` while reusing the text of statements it has seen."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 
 from migrate.analysis.walk import transform
-from migrate.rules.base import CODE_KEY, module_code
+from migrate.rules.base import SourceFile
 from tests.migrate.test_walk import SOURCES, _Remover, _Renamer
 
 ODD = [
@@ -22,21 +22,20 @@ ODD = [
 
 
 @pytest.mark.parametrize("source", ODD + [p.read_text(encoding="utf-8") for p in SOURCES[:12]])
-def test_module_code_is_libcst_code_before_and_after_changes(source: str) -> None:
+def test_code_of_is_libcst_code_before_and_after_changes(source: str) -> None:
     module = cst.parse_module(source)
-    scratch: dict = {}
-    assert module_code(module, scratch) == module.code
+    file = SourceFile()
+    assert file.code_of(module) == module.code
     for transformer in (_Renamer(), _Remover()):
         changed = transform(module, transformer)
-        scratch.pop(CODE_KEY, None)
-        assert module_code(changed, scratch) == changed.code
+        assert file.code_of(changed) == changed.code
         module = changed
 
 
-def test_module_code_reuses_unchanged_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_of_reuses_unchanged_statements(monkeypatch: pytest.MonkeyPatch) -> None:
     module = cst.parse_module("import os\n\ndef f(self):\n    return self\n\nx = os.sep\n")
-    scratch: dict = {}
-    module_code(module, scratch)
+    file = SourceFile()
+    file.code_of(module)
     renamed = transform(module, _Renamer())
     expected = renamed.code
     generated: list[type] = []
@@ -47,6 +46,6 @@ def test_module_code_reuses_unchanged_statements(monkeypatch: pytest.MonkeyPatch
         return original(self, node)
 
     monkeypatch.setattr(cst.Module, "code_for_node", counting)
-    assert module_code(renamed, scratch) == expected
+    assert file.code_of(renamed) == expected
     assert "def f(this):" in expected
     assert generated == [cst.FunctionDef]  # only the statement that changed

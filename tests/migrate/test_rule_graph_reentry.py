@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import libcst as cst
 import pytest
 
 from fixtures.catalog import all_apps
@@ -134,3 +135,21 @@ def test_init_returning_only_graph_and_session_keeps_its_call():
         "def predict(x):\n"
         "    return model.predict(x)\n"
     )
+
+
+def test_carrier_kinds_are_typed_values_not_strings():
+    from migrate.analysis.carriers import GETTER, GRAPH, SESSION, Carriers, ContainerOf, Held
+    from migrate.analysis.names import ImportNames
+
+    module = cst.parse_module(
+        "import tensorflow as tf\nGRAPHS = []\nGRAPHS.append(tf.get_default_graph())\n"
+        "sess = tf.Session()\nget = tf.compat.v1.get_default_graph\n"
+    )
+    carriers = Carriers(module, ImportNames.from_module(module))
+    expr = cst.parse_expression
+    assert carriers.kind_of(expr("GRAPHS")) == ContainerOf(GRAPH)
+    assert carriers.kind_of(expr("GRAPHS[0]")) is Held.GRAPH
+    assert carriers.kind_of(expr("sess")) is SESSION and carriers.kind_of(expr("sess.graph")) is GRAPH
+    assert carriers.kind_of(expr("get")) is GETTER and carriers.kind_of(expr("get()")) is GRAPH
+    assert carriers.kind_of(expr("[sess, sess]")) == ContainerOf(SESSION)
+    assert carriers.kind_of(expr("[get]")) is None  # no container of getters

@@ -77,7 +77,7 @@ def test_attribute_hooks_are_refused_not_ignored() -> None:
 
 
 def test_without_libcst_sources_the_nodes_are_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from migrate.analysis import walk as walk_module
+    from migrate.analysis import cst_adapter, walk as walk_module
 
     def no_source(_obj):
         raise OSError("no source")
@@ -85,7 +85,7 @@ def test_without_libcst_sources_the_nodes_are_asked(monkeypatch: pytest.MonkeyPa
     module = cst.parse_module("def f(a, *, b=1):\n    return g(a)[b] if a else (lambda: b)()\n")
     monkeypatch.setattr(walk_module, "_ORDERS", {})
     monkeypatch.setattr(walk_module, "_FIELDS", {})
-    monkeypatch.setattr(walk_module.inspect, "getsource", no_source)
+    monkeypatch.setattr(cst_adapter.inspect, "getsource", no_source)
     for visitor in (_Everything(), _Hooks()):
         reference = type(visitor)()
         module.visit(reference)
