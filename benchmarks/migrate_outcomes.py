@@ -261,7 +261,7 @@ def _classify_file(rel: str, app: AppFiles, files: list[str], needed: dict[str, 
     still_read = sorted(f"`{name}` (read by {', '.join(sorted(needed[name]))})"
                         for name in removed if name in needed)
     if still_read:
-        return FileOutcome(rel, DANGLING, "removed top-level " + "; ".join(still_read))
+        return FileOutcome(rel, DANGLING, "removed " + "; ".join(still_read))
     # checked on unchanged files too: a star-imported module may have lost the name
     after_sources = {f: app.after.get(f, app.before[f]) for f in files}
     was = undefined_names(before, _star_provided(rel, before, files, app.before))
