@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import load_once, migrate_speed, predict_overhead, serving  # noqa: E402
+from benchmarks import load_once, migrate_speed, predict_overhead, real_apps, serving  # noqa: E402
 from benchmarks.report import Section, as_markdown, as_text, machine, shown  # noqa: E402
 
 BENCHMARKS = {
@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}\n")
     if markdown:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render(sections, summary, started, where, args.quick))
+        # the real-apps section is written by benchmarks/real_apps.py; keep it across full runs
+        kept = real_apps.kept_section(markdown)
+        markdown.write_text(render(sections, summary, started, where, args.quick) + ("\n" + kept if kept else ""))
         print(f"wrote {markdown}")
     return 1 if failed else 0
 

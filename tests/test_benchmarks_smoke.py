@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import trees
+from benchmarks import real_apps, trees
 from benchmarks.report import Section, as_markdown, check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +56,16 @@ def test_goal_and_markdown_rendering():
     assert not goal.met and check("y", 60, ">=", 50).met
     md = as_markdown(Section("T", ["a", "b"], [["1", "2"]], ["cap"], [goal]))
     assert "| a | b |" in md and "| 1 | 2 |" in md and "**not met**" in md
+
+
+def test_real_apps_section_is_replaced_in_place_and_survives_a_full_run_rewrite(tmp_path):
+    first = real_apps.SECTION_START + "\nold table\n" + real_apps.SECTION_END + "\n"
+    doc = real_apps.splice("# Benchmarks\n\nother tables\n", first)
+    assert doc.endswith(first) and "other tables" in doc
+    second = real_apps.SECTION_START + "\nnew table\n" + real_apps.SECTION_END + "\n"
+    replaced = real_apps.splice(doc + "\ntrailer\n", second)
+    assert "old table" not in replaced and "new table" in replaced and replaced.endswith("trailer\n")
+    path = tmp_path / "b.md"
+    path.write_text(replaced)
+    assert real_apps.kept_section(path) == second
+    assert real_apps.kept_section(tmp_path / "missing.md") == ""

@@ -13,9 +13,9 @@ META_KEYS = {"description", "kind", "entry", "wsgi", "route", "input_dim", "mode
              "fails_without_reentry_patches", "threaded_ok"}
 
 
-def test_catalogue_covers_flask_and_worker_apps():
+def test_catalogue_covers_flask_django_and_worker_apps():
     kinds = {app.kind for app in APPS}
-    assert kinds == {"flask", "worker"}
+    assert kinds == {"flask", "django", "worker"}
     assert [a.name for a in APPS] == sorted(p.name for p in catalog.APPS_DIR.iterdir() if (p / "meta.json").exists())
 
 
@@ -23,20 +23,27 @@ def test_catalogue_covers_flask_and_worker_apps():
 def test_meta_and_app_agree(app):
     raw = json.loads((app.path / "meta.json").read_text())
     assert set(raw) == META_KEYS, set(raw) ^ META_KEYS
-    source = (app.path / app.entry).read_text()
-    tree = ast.parse(source)
-    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules = catalog.sources(app)
+    source = modules[app.entry]
+    everything = "\n".join(modules.values())
+    trees = [ast.parse(text) for text in modules.values()]
+    imported = {a.name for tree in trees for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for tree in trees for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "legacy_shim" not in imported, "the harness adds the shim; apps must stay as users wrote them"
-    assert any(m == "keras" or m.startswith("keras.") for m in imported), "apps use standalone-Keras spellings"
+    assert any(m and (m == "keras" or m.startswith("keras.")) for m in imported), "apps use standalone-Keras spellings"
     for filename in app.models:
-        assert filename in source, f"{filename} is copied in but app.py never opens it"
+        assert filename in everything, f"{filename} is copied in but no module of the app opens it"
     re.compile(app.fails_without_shim)
     if app.kind == "flask":
         assert app.wsgi == "app:app" and app.route.startswith("/")
         assert f"@app.route('{app.route}'" in source
         assert 'os.environ.get("PORT", "5000")' in source
         assert app.threaded_ok == ("threaded=False" not in source)
+    elif app.kind == "django":
+        assert app.entry == "wsgi.py" and app.wsgi == "wsgi:app" and app.threaded_ok
+        assert "application = get_wsgi_application()" in source and "app = application" in source
+        assert 'os.environ.get("PORT", "5000")' in source and "runserver" in source
+        assert f"path('{app.route.lstrip('/')}'" in everything, "the route is not in any urls.py"
     else:
         assert app.wsgi is None and "ThreadPoolExecutor" in source
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fixtures.catalog import all_apps, payloads, prepare
+from fixtures.catalog import all_apps, payloads, prepare, sources
 from migrate import model_files
 from tests.serving import harness
 
@@ -41,6 +41,29 @@ JUGGLING = re.compile(
     r"as_default\(|set_session|get_default_graph|get_session\(|\bSession\(|_make_predict_function|ConfigProto"
 )
 KERAS3_ULPS = 4
+
+# Issue 9's work queue: apps today's migrate gets wrong, with the failure class of
+# benchmarks/migrate_outcomes (what benchmarks/real_apps.py counts on real public apps).
+# strict: an app that starts passing must leave this list.
+KNOWN_MIGRATE_FAILURES = {
+    "django_settings_graph": (
+        "issue 9, dangling: settings.py loses GRAPH and SESSION (and the ConfigProto session) while "
+        "scoring/views.py still reads settings.GRAPH / settings.SESSION, and keeps its `with` and set_session"),
+    "django_appconfig": (
+        "issue 9, kept with no manual item: the class-based view in predictor/views.py still enters "
+        "PredictorConfig.graph / .session, which AppConfig.ready() no longer sets (None at the first request); "
+        "and the model file, loaded through os.path.join(settings.BASE_DIR, ...), is not upgraded for Keras 3"),
+    "init_loader_star": (
+        "issue 9, dangling: model/load.py drops `graph = tf.get_default_graph()` but still returns `graph` "
+        "(NameError at init()); app.py, reached through `from load import *`, keeps `with graph.as_default()`"),
+    "helper_carriers": (
+        "issue 9, half-migrated: K.set_session removed while ConfigProto, tf.Session, sess.graph and every "
+        "`with ...as_default()` in inference.py (self / parameters / app attributes) stay"),
+    "session_graph_mixed": (
+        "issue 9, half-migrated: K.set_session and one `with graph, sess` removed while tf.Session, "
+        "K.get_session().graph, the default-parameter `with s.as_default(), g.as_default()` and "
+        "disable_eager_execution() stay"),
+}
 # bounded: a few clients x a few dozen requests per app and flavour
 CLIENTS = 4
 PER_CLIENT = 8
@@ -76,15 +99,22 @@ def migrated(tmp_path_factory) -> dict:
     )
     assert proc.returncode in (0, 1), proc.stderr[-4000:]
     report = json.loads(report_file.read_text())
-    # the tool's own model file upgrade (one tf_keras + one Keras 3 process for the run)
-    # must have left no file Keras 3 cannot load, each original kept beside it
-    for app in APPS:
-        for filename in app.models:
-            path = migrated_root / app.name / filename
-            assert model_files.tf1_era_reason(path) is None, (path, model_files.tf1_era_reason(path))
-            if model_files.tf1_era_reason(originals / app.name / filename) is not None:
-                assert path.with_name(path.name + model_files.ORIGINAL_SUFFIX).is_file(), path
     return {"original": originals, "migrated": migrated_root, "report": report, "stderr": proc.stderr}
+
+
+def _model_file_problems(migrated, app) -> list[str]:
+    """What the tool's own model file upgrade (one tf_keras + one Keras 3 process for the run) left
+    wrong for ``app``: a file Keras 3 cannot load, or an upgraded file without its original beside it."""
+    problems = []
+    for filename in app.models:
+        path = migrated["migrated"] / app.name / filename
+        reason = model_files.tf1_era_reason(path)
+        if reason is not None:
+            problems.append(f"{filename}: {reason}")
+        elif (model_files.tf1_era_reason(migrated["original"] / app.name / filename) is not None
+              and not path.with_name(path.name + model_files.ORIGINAL_SUFFIX).is_file()):
+            problems.append(f"{filename}: upgraded without keeping the original")
+    return problems
 
 
 def _report_entry(report: dict, app_dir: Path) -> dict:
@@ -97,7 +127,7 @@ def _report_entry(report: dict, app_dir: Path) -> dict:
 
 
 def _is_raw_tf1(app) -> bool:
-    return "placeholder" in (app.path / "app.py").read_text()
+    return any("placeholder" in text for text in sources(app).values())
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +141,7 @@ def _reference(migrated, references, app) -> list[bytes]:
         original = migrated["original"] / app.name
         bodies = payloads(app, N_PAYLOADS)
         if app.kind == "flask":
-            references[app.name] = harness.reference(original, bodies, route=app.route)
+            references[app.name] = harness.reference(original, bodies, route=app.route, module=app.entry[:-3])
         else:
             out = harness.worker_reference(original, bodies, entry=app.entry)
             references[app.name] = [out.strip().encode()]
@@ -137,22 +167,29 @@ def _serve_cases():
     for app in APPS:
         if _is_raw_tf1(app):
             continue
+        marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_MIGRATE_FAILURES[app.name])]
+                 if app.name in KNOWN_MIGRATE_FAILURES else [])
         for flavour in sorted(FLAVOURS):
-            yield pytest.param(app, flavour, id=f"{app.name}-{flavour}")
+            yield pytest.param(app, flavour, id=f"{app.name}-{flavour}", marks=marks)
 
 
 @pytest.mark.parametrize("app, flavour", list(_serve_cases()))
 def test_migrated_app_serves_legacy_answers_without_shim(migrated, references, app, flavour):
     app_dir = migrated["migrated"] / app.name
-    source = (app_dir / app.entry).read_text()
-    assert source != (app.path / app.entry).read_text(), "the tool changed nothing"
-    leftovers = [line for line in source.splitlines() if JUGGLING.search(line) and not line.lstrip().startswith("#")]
+    assert not _model_file_problems(migrated, app), _model_file_problems(migrated, app)
+    # every module of the app: multi-module apps keep their graph/session in settings.py, apps.py, load.py...
+    modules = {rel: (app_dir / rel).read_text() for rel in sources(app)}
+    assert modules != sources(app), "the tool changed nothing"
+    leftovers = [f"{rel}: {line}" for rel, text in modules.items() for line in text.splitlines()
+                 if JUGGLING.search(line) and not line.lstrip().startswith("#")]
     assert not leftovers, f"graph/session juggling left in {app.name}:\n" + "\n".join(leftovers)
-    slow = [line for line in source.splitlines() if re.search(r"(model|\])\.predict\(", line)]
+    slow = [f"{rel}: {line}" for rel, text in modules.items() for line in text.splitlines()
+            if re.search(r"(model|\])\.predict\(", line)]
     assert not slow, "Keras predict() left per request (~90x slower on Keras 3):\n" + "\n".join(slow)
-    compile(source, str(app_dir / app.entry), "exec")
+    for rel, text in modules.items():
+        compile(text, str(app_dir / rel), "exec")
+        assert "legacy_shim" not in text
     expected = _reference(migrated, references, app)
-    assert "legacy_shim" not in source
     env = dict(FLAVOURS[flavour])
     bodies = payloads(app, N_PAYLOADS)
     if app.kind == "worker":

@@ -20,7 +20,21 @@ def _raw_tf1(source: str) -> bool:
     return "placeholder" in source
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+# Issue 9's work queue, entry module migrated alone (failure classes of benchmarks/migrate_outcomes);
+# strict: an app that starts passing must leave this list.
+KNOWN_MIGRATE_FAILURES = {
+    "helper_carriers": "issue 9, half-migrated: K.set_session removed, tf.ConfigProto / tf.Session / sess.graph kept",
+    "init_loader_star": ("issue 9, kept with no manual item: `with graph.as_default()` left, graph coming from "
+                         "init() of model/load.py through `from load import *`"),
+    "session_graph_mixed": ("issue 9, half-migrated: K.set_session and one `with` removed, tf.Session, "
+                            "K.get_session().graph and the default-parameter `with s.as_default(), g.as_default()` kept"),
+}
+
+
+@pytest.mark.parametrize("app", [
+    pytest.param(a, id=a.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MIGRATE_FAILURES[a.name])]
+                 if a.name in KNOWN_MIGRATE_FAILURES else [])
+    for a in APPS])
 def test_fixture_app_has_no_juggling_left_and_second_run_is_a_noop(app):
     source = (app.path / app.entry).read_text()
     first = migrate_source(source, Config(), filename=str(app.path / app.entry))

@@ -366,7 +366,8 @@ os.chdir(app_dir)
 sys.path.insert(0, app_dir)
 payloads = json.load(open(payload_file))
 mod = __import__(module)
-client = mod.app.test_client()
+from werkzeug.test import Client  # the entry's WSGI object `app`: Flask or Django alike
+client = Client(mod.app)
 out = []
 for p in payloads:
     r = client.post(route, json=p)
@@ -393,7 +394,8 @@ def reference(app_dir: Path, payloads: Sequence[dict], route: str = "/predict",
     """Single-threaded reference bodies, computed in a separate interpreter.
 
     That process imports the shim, then the app module, and posts each payload in order
-    through Flask's test client: no server, no second thread. A non-200 answer is an
+    through Werkzeug's test client to the module's WSGI object ``app`` (Flask or Django):
+    no server, no second thread. A non-200 answer is an
     error here, since a reference must be a correct answer.
     """
     app_dir = Path(app_dir)

@@ -24,7 +24,8 @@ from . import harness
 from .conftest import CLIENTS
 
 APPS = all_apps()
-FLASK_APPS = [a for a in APPS if a.kind == "flask"]
+# Flask and Django apps alike: a WSGI object `app` in the entry module
+WSGI_APPS = [a for a in APPS if a.kind in ("flask", "django")]
 WORKER_APPS = [a for a in APPS if a.kind == "worker"]
 BY_NAME = {a.name: a for a in APPS}
 
@@ -34,12 +35,13 @@ N_PAYLOADS = 48
 # Production servers on a representative subset: they cost a TF import per worker, and
 # what they add (a thread pool not started by Flask, forked workers) does not depend on
 # the app's idiom as much as on having graphs/sessions at all. Chosen: the most common
-# idiom (module-level graph), the app that handles nothing itself, and two graphs.
+# idiom (module-level graph), the app that handles nothing itself, two graphs, and a
+# Django project (the way Django sites are deployed).
 PRODUCTION_SUBSET: dict[str, tuple[str, ...]] = {
     "waitress": ("global_graph", "make_predict_function", "two_graphs"),
     # A sync worker answers on the thread that loaded the app: one app shows it boots.
     "gunicorn-sync": ("global_graph",),
-    "gunicorn-gthread": ("make_predict_function", "two_graphs"),
+    "gunicorn-gthread": ("make_predict_function", "two_graphs", "django_appconfig"),
 }
 PRELOAD_APPS = ("global_graph",)
 
@@ -55,7 +57,7 @@ def _case(app: FixtureApp, server: str) -> pytest.param:
 
 def _own_run_cases() -> list:
     cases = []
-    for app in FLASK_APPS:
+    for app in WSGI_APPS:
         # An app whose own __main__ says threaded=False would serve one request at a time:
         # nothing concurrent to test, so it gets a threaded WSGI server instead.
         servers = ("flask-import", "flask-runner") if app.threaded_ok else ("waitress",)

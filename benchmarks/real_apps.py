@@ -1,0 +1,284 @@
+"""Issue 9: what `python -m migrate` does to real public legacy serving apps, file by file.
+
+    python benchmarks/real_apps.py                  # print the table (no TF is imported; about a minute)
+    python benchmarks/real_apps.py --markdown docs/benchmarks.md   # also (re)write its section there
+
+The apps are listed in ``benchmarks/real_apps_manifest.json``: repository, commit, the
+app's root folder inside it, and the serving files studied, each with a one-line note
+of the idiom it shows. Third-party code is never committed: the script reads local
+copies from ``.cache/real_apps/<owner>+<name>/`` (gitignored; ``--cache`` or
+``REAL_APPS_CACHE`` points elsewhere), one folder per app holding every ``.py`` file
+under the app's root at the manifest's commit.
+
+How a developer populates the cache: with the search tool, ``fetch`` each manifest repository
+(``github:<owner>/<name>``); the snapshots land under ``/work/.mirror/<owner>+<name>/repo``
+(a git directory). Then::
+
+    python benchmarks/real_apps.py populate --mirror /work/.mirror
+
+copies each app's ``.py`` files at the manifest commit out of those git directories (``git
+show``; nothing is built or run). A single file can also be read with the search tool's
+``read_file`` (repo, path, commit) and saved under the same relative path by hand.
+
+Each app is migrated as a whole tree, the way users run the tool: a fresh copy,
+``python -m migrate --write --report R.json --no-model-files`` in a subprocess, then a
+second ``--write`` run on the result for idempotence. Every file of the app is then
+classified by :mod:`benchmarks.migrate_outcomes` (cleared / kept with a reason /
+half-migrated / dangling / not idempotent / broken ...). Goals (issue 9): zero files in
+the bad classes. Reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `python benchmarks/real_apps.py` puts benchmarks/, not the repo, on the path
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.migrate_outcomes import BAD_CLASSES, CLASSES, AppFiles, FileOutcome, classify_app  # noqa: E402
+from fixtures.catalog import all_apps, sources  # noqa: E402
+
+MANIFEST = Path(__file__).resolve().parent / "real_apps_manifest.json"
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "real_apps"
+# docs/benchmarks.md keeps this section between these markers; benchmarks/run.py carries it over
+SECTION_START = "<!-- real-apps:start -->"
+SECTION_END = "<!-- real-apps:end -->"
+
+
+def app_folder(repo: str) -> str:
+    """Cache folder name of a repository: ``owner+name``."""
+    return repo.replace("/", "+")
+
+
+def load_manifest(path: Path = MANIFEST) -> list[dict]:
+    """The manifest's apps: repo, commit, root, files [{path, idiom}]."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))["apps"]
+
+
+# ------------------------------------------------------------------------ populate
+
+
+def _git_dir(mirror: Path, repo: str) -> Path:
+    base = mirror / app_folder(repo) / "repo"
+    return base / ".git" if (base / ".git").is_dir() else base
+
+
+def populate(mirror: Path, cache: Path, apps: list[dict]) -> int:
+    """Copy every ``.py`` file under each app's root, at its commit, from fetched git dirs."""
+    missing = 0
+    for app in apps:
+        git_dir = _git_dir(mirror, app["repo"])
+        if not git_dir.exists():
+            print(f"{app['repo']}: no snapshot at {git_dir} (fetch it with the search tool first)", file=sys.stderr)
+            missing += 1
+            continue
+        root = app["root"].strip("/")
+        listing = subprocess.run(["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", app["commit"]]
+                                 + ([root] if root else []), capture_output=True, text=True, check=True).stdout
+        dest = cache / app_folder(app["repo"])
+        for path in (p for p in listing.splitlines() if p.endswith(".py")):
+            blob = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{app['commit']}:{path}"],
+                                  capture_output=True, check=True).stdout
+            target = dest / (path[len(root) + 1:] if root else path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(blob)
+        print(f"{app['repo']}: {dest}")
+    return 1 if missing else 0
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def _read_tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8", errors="surrogateescape")
+            for p in sorted(root.rglob("*.py"))}
+
+
+def _migrate(tree: Path, report: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["NO_COLOR"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "migrate", "--write", "--quiet", "--no-model-files",
+                           "--report", str(report), str(tree)],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    if not report.exists():
+        raise RuntimeError(f"migrate wrote no report (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(report.read_text())
+
+
+def _manual_items(report: dict, tree: Path) -> dict[str, list[str]]:
+    items: dict[str, list[str]] = {}
+    for entry in report.get("files", []):
+        try:
+            rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
+        except ValueError:
+            continue
+        messages = [f"line {m['line']}: {m['message']}" for m in entry.get("manual", [])]
+        if entry.get("status") in ("error", "skipped") and entry.get("message"):
+            messages.append(f"{entry['status']}: {entry['message']}")
+        if messages:
+            items[rel] = messages
+    return items
+
+
+def run_app(app: dict, cache: Path, workdir: Path) -> list[FileOutcome]:
+    """Migrate one app's tree twice and classify every file of it."""
+    source = Path(app["folder"]) if "folder" in app else cache / app_folder(app["repo"])
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source} is missing: populate the cache first (see the module docstring)")
+    tree = workdir / app_folder(app["repo"])
+    shutil.copytree(source, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.json"))
+    before = _read_tree(tree)
+    report = _migrate(tree, workdir / f"{tree.name}.report.json")
+    after = _read_tree(tree)
+    _migrate(tree, workdir / f"{tree.name}.second.json")
+    second = _read_tree(tree)
+    return classify_app(AppFiles(before=before, after=after, second=second, manual=_manual_items(report, tree)))
+
+
+def fixture_apps() -> list[dict]:
+    """Our own catalogue apps (fixtures/apps), in the manifest's shape: every module is studied."""
+    return [{"repo": f"fixtures/{app.name}", "folder": str(app.path), "root": "",
+             "files": [{"path": rel, "idiom": ""} for rel in sources(app)]} for app in all_apps()]
+
+
+def run(cache: Path, apps: list[dict]) -> list[tuple[str, FileOutcome]]:
+    """(repo, outcome) for the manifest files of every app, plus any other file the tool changed."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="real-apps-") as tmp:
+        for app in apps:
+            studied = {f["path"] for f in app["files"]}
+            for outcome in run_app(app, cache, Path(tmp)):
+                if outcome.path in studied or outcome.outcome not in ("nothing to migrate", "unparseable input"):
+                    rows.append((app["repo"], outcome))
+            print(f"  {app['repo']}: done", file=sys.stderr, flush=True)
+    return rows
+
+
+# -------------------------------------------------------------------------- output
+
+
+def counts(rows: list[tuple[str, FileOutcome]]) -> Counter:
+    """Files per outcome class."""
+    return Counter(o.outcome for _, o in rows)
+
+
+def as_text(rows: list[tuple[str, FileOutcome]]) -> str:
+    """The per-file table, then the totals."""
+    width = max(len(f"{repo}/{o.path}") for repo, o in rows)
+    lines = [f"{'file':<{width}}  {'outcome':<18}  reason", "-" * (width + 40)]
+    lines += [f"{repo + '/' + o.path:<{width}}  {o.outcome:<18}  {o.reason}" for repo, o in rows]
+    total = counts(rows)
+    lines += ["", "totals: " + ", ".join(f"{c} {total[c]}" for c in CLASSES if total[c]) + f" ({len(rows)} files)"]
+    return "\n".join(lines)
+
+
+def as_markdown(rows: list[tuple[str, FileOutcome]], apps: list[dict], when: datetime.datetime) -> str:
+    """The docs section: date, counts per class, the files of every bad class with the reason."""
+    total = counts(rows)
+    commits = sum(len(a["files"]) for a in apps)
+    out = [
+        SECTION_START,
+        "### migrate on real public apps (issue 9)",
+        "",
+        f"Generated by `python benchmarks/real_apps.py --markdown docs/benchmarks.md` on {when:%Y-%m-%d %H:%M} UTC: "
+        f"{len(apps)} public legacy serving apps ({commits} studied files; repository, commit and idiom of each in "
+        "`benchmarks/real_apps_manifest.json`), each migrated as a whole tree with `python -m migrate --write "
+        "--no-model-files`, then once more for idempotence. The table counts the studied files and any other file "
+        "the tool changed. Goal: 0 in every bad class.",
+        "",
+        "| outcome | files | bad? |",
+        "| --- | ---: | --- |",
+    ]
+    out += [f"| {c} | {total[c]} | {'**yes**' if c in BAD_CLASSES else 'no'} |" for c in CLASSES]
+    out += [f"| total | {len(rows)} | |", "", FIXTURES_NOTE, ""]
+    for cls in CLASSES:
+        if cls in BAD_CLASSES and total[cls]:
+            out += [f"**{cls}**", ""]
+            out += [f"- `{repo}/{o.path}`: {o.reason}" for repo, o in rows if o.outcome == cls]
+            out.append("")
+    kept = [(repo, o) for repo, o in rows if o.outcome == "kept"]
+    if kept:
+        out += ["**kept on the legacy path** (first manual item)", ""]
+        out += [f"- `{repo}/{o.path}`: {o.reason}" for repo, o in kept]
+        out.append("")
+    out.append(SECTION_END)
+    return "\n".join(out) + "\n"
+
+
+# The idioms of this sample that the fixture catalogue lacked, and the apps of ours that now cover them.
+FIXTURES_NOTE = (
+    "Idioms of this sample the fixture catalogue lacked are now fixture apps of our own writing, served under the "
+    "shim by tests/serving and expected to migrate by tests/migrate/test_migrated_apps_serve.py (where today's "
+    "failures are listed as strict xfails, issue 9's work queue): `django_settings_graph` (session, graph and "
+    "model built in settings.py, read as `settings.GRAPH` by a view), `django_appconfig` (graph/session/model "
+    "set in `AppConfig.ready()`, class-based view), `init_loader_star` (`model/load.py` `init()` returning "
+    "`(model, graph)`, `from load import *`), `helper_carriers` (graph and session on `self`, on the Flask app, "
+    "in a dict, as parameters of a helper module), `session_graph_mixed` (`K.get_session().graph`, carriers as "
+    "default parameter values, `with s.as_default(), g.as_default():` in both orders, "
+    "`disable_eager_execution()`). `python benchmarks/real_apps.py --fixtures` classifies them the same way. "
+    "Not turned into a fixture: Tornado handlers (`initialize()` loading per request), whose apps are not WSGI "
+    "and would need a serving harness of their own.")
+
+
+def splice(document: str, section: str) -> str:
+    """``document`` with its real-apps section replaced by ``section`` (appended if absent)."""
+    if SECTION_START in document and SECTION_END in document:
+        head, rest = document.split(SECTION_START, 1)
+        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
+        return head + section + ("\n" + tail if tail else "")
+    return document.rstrip("\n") + "\n\n" + section
+
+
+def kept_section(path: Path) -> str:
+    """The real-apps section of the Markdown file at ``path`` ("" if none), for a writer that regenerates the rest."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    if SECTION_START not in text or SECTION_END not in text:
+        return ""
+    return SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (default) or populate the cache; 0 unless an app could not be run."""
+    parser = argparse.ArgumentParser(prog="python benchmarks/real_apps.py", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=("run", "populate"), default="run")
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("REAL_APPS_CACHE", DEFAULT_CACHE)),
+                        help=f"local copies of the apps (default {DEFAULT_CACHE.relative_to(REPO_ROOT)})")
+    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"),
+                        help="populate: where the search tool's fetch put the git snapshots")
+    parser.add_argument("--manifest", type=Path, default=MANIFEST)
+    parser.add_argument("--apps", help="comma-separated repositories (default: all in the manifest)")
+    parser.add_argument("--markdown", type=Path, help="(re)write the real-apps section of this Markdown file")
+    parser.add_argument("--fixtures", action="store_true",
+                        help="classify our own catalogue apps (fixtures/apps) instead of the real ones")
+    args = parser.parse_args(argv)
+    apps = fixture_apps() if args.fixtures else load_manifest(args.manifest)
+    if args.apps:
+        wanted = set(args.apps.split(","))
+        apps = [a for a in apps if a["repo"] in wanted]
+    if args.command == "populate":
+        return populate(args.mirror, args.cache, apps)
+    when = datetime.datetime.now(datetime.timezone.utc)
+    rows = run(args.cache, apps)
+    print(as_text(rows))
+    if args.markdown:
+        document = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
+        args.markdown.write_text(splice(document, as_markdown(rows, apps, when)), encoding="utf-8")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
