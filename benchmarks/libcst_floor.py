@@ -2,7 +2,7 @@
 
     python -m benchmarks.libcst_floor DIR
 
-Same start-up as ``python -m migrate`` (it imports migrate.pipeline, hence libcst.codemod),
+Same start-up as ``python -m migrate`` (it imports migrate.runner, hence libcst.codemod),
 same discovery, chunks of 16 files over 2 worker processes, each file parsed with
 ``libcst.parse_module`` and its ``.code`` written back. migrate's rules, analyses,
 diffs and reports all come on top of this; migrate_speed.py times it beside migrate and
@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import libcst as cst
 
-from migrate import pipeline
+from migrate import runner
 
 CHUNK = 16
 
@@ -32,7 +32,7 @@ def _round_trip(paths: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    files = [path for path, problem in pipeline.discover(argv) if problem is None]
+    files = [path for path, problem in runner.discover(argv) if problem is None]
     chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
     with ProcessPoolExecutor(max_workers=2) as pool:
         done = sum(pool.map(_round_trip, chunks))

@@ -5,13 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from typing import Sequence
 
-from migrate import pipeline
+from migrate import runner
+from migrate.engine import Config
 from migrate.report import EXIT_ERROR, FileResult, Report
 from migrate.rules import all_rules
 from migrate.rules.base import TARGETS, Options
 from migrate.sarif import write_sarif
+
+# far above what any source file needs (5 MB of legacy code takes about a minute), low enough
+# that no single file holds a run for long
+DEFAULT_TIMEOUT = 300.0
+EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 
 _COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
 _RESET = "\033[0m"
@@ -38,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply rules whose result depends on the model")
     parser.add_argument("--target", choices=TARGETS, default="tf-keras",
                         help="tf-keras: tensorflow.keras imports (default); keras3: plain keras")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"time budget per file; a file that takes longer is an error (default {DEFAULT_TIMEOUT:g}; 0: none)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--progress", action="store_true", help="progress on stderr even when it is not a terminal")
     parser.add_argument("--no-model-files", action="store_true", help="do not look at the .h5 and architecture .json files the code loads")
@@ -66,7 +75,17 @@ def colourise(diff: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the tool; returns the exit code (0 ok, 1 --check would change, 123 a file failed)."""
+    """Run the tool; returns the exit code (0 ok, 1 --check would change, 123 a file failed, 130 Ctrl-C)."""
+    try:
+        return _main(argv)
+    except runner.Interrupted as exc:
+        print(exc, file=sys.stderr)
+    except KeyboardInterrupt:  # before any file was touched
+        print(runner.Interrupted(0, 0), file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_rules:
@@ -75,13 +94,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.paths:
         parser.error("no PATH given (use '-' for stdin)")
-    config = pipeline.Config(
-        options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
-        select=_names(args.select, parser),
-        ignore=_names(args.ignore, parser),
+    if args.report:
+        problem = _unwritable(args.report)
+        if problem:
+            parser.error(f"--report {args.report}: {problem}")  # before any file is touched
+    config = runner.RunConfig(
+        migration=Config(
+            options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
+            select=_names(args.select, parser),
+            ignore=_names(args.ignore, parser),
+        ),
         write=args.write,
         check=args.check,
         model_files=not args.no_model_files,
+        diffs=not (args.write or args.check),
+        timeout=max(args.timeout, 0.0),
     )
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
@@ -92,25 +119,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def on_result(result: FileResult) -> None:
         if result.diff and not args.write and not args.check:
-            sys.stdout.write(colourise(result.diff) if colour else result.diff)
-            sys.stdout.flush()
+            _write_stdout(colourise(result.diff) if colour else result.diff)
 
     show_progress = args.progress or sys.stderr.isatty()
-    report = pipeline.run(
+    report = runner.run(
         args.paths, config, jobs=args.jobs or None, on_result=on_result,
         progress=_progress_printer() if show_progress else None,
     )
     return _finish(report, args)
 
 
-def _run_stdin(args: argparse.Namespace, config: pipeline.Config, colour: bool) -> int:
-    text = sys.stdin.read()
-    output, result = pipeline.migrate_stdin(text, config)
+def _run_stdin(args: argparse.Namespace, config: runner.RunConfig, colour: bool) -> int:
+    # bytes, decoded like a file (BOM, coding cookie), not with the terminal's locale
+    data = sys.stdin.buffer.read()
+    output, result = runner.migrate_stdin(data, replace(config, model_files=False, write=False))
     report = Report(check=config.check, write=config.write)
     report.add(result)
     # stdin → stdout is a filter: the migrated code on stdout, diffs only under --check
     if not args.check:
-        sys.stdout.write(output)
+        _write_stdout(output)
     return _finish(report, args)
 
 
@@ -120,10 +147,39 @@ def _finish(report: Report, args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     if args.report:
-        report.write_json(args.report)
+        try:
+            report.write_json(args.report)
+        except OSError as exc:
+            print(f"--report {args.report}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
     if args.sarif:
-        write_sarif(report, args.sarif)
+        try:
+            write_sarif(report, args.sarif)
+        except OSError as exc:
+            print(f"--sarif {args.sarif}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
     return report.exit_code
+
+
+def _unwritable(path: str) -> str | None:
+    """Why the report cannot be written to `path`, or None."""
+    if os.path.isdir(path):
+        return "is a folder"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"no such folder {folder}"
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return "not writable"
+    return None
+
+
+def _write_stdout(text: str | bytes) -> None:
+    """Diffs and code on stdout as bytes: file names that are not valid in the locale's
+    encoding come out as the bytes they are (surrogateescape), the text as UTF-8."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _progress_printer():

@@ -14,6 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from migrate.diffs import unified_diff
+from migrate.engine import Config, MigrationError, SourceOutcome, migrate_source
 from migrate.rules.base import ManualItem
 
 _MARK = "_MIGRATE_CELL_MARK_"
@@ -37,10 +39,8 @@ class NotebookError(Exception):
     """The file is not a notebook we can edit safely."""
 
 
-def migrate_notebook(data: bytes, config, filename: str):
+def migrate_notebook(data: bytes, config: Config, filename: str) -> tuple[bytes, SourceOutcome, str]:
     """Return (new notebook bytes, SourceOutcome, per-cell diff text) for an .ipynb file."""
-    from migrate.pipeline import MigrationError, SourceOutcome, migrate_source, unified_diff
-
     try:
         text = data.decode("utf-8")
         notebook = json.loads(text)

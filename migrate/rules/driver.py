@@ -15,7 +15,6 @@ anything fails), its rules are run one after another instead.
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate.analysis.cst_adapter import CodemodBase
 from migrate.analysis.walk import transform
+from migrate.diffs import line_mapper
 from migrate.rules.base import ManualItem, Options, Rule, SourceFile
 
 
@@ -374,19 +374,3 @@ def _map_manual_items(original: str, raw_items: Iterable, file: SourceFile) -> l
             line_maps[key] = (lambda n: n) if seen == original else line_mapper(seen, original)
         mapped.append(ManualItem(item.rule, line_maps[key](item.line), item.column, item.message))
     return mapped
-
-
-def line_mapper(seen: str, original: str) -> Callable[[int], int]:
-    """Maps a 1-based line of `seen` to the line of `original` it came from (a changed line: the
-    first line of the change it stands in)."""
-    matcher = difflib.SequenceMatcher(None, seen.splitlines(), original.splitlines(), autojunk=False)
-    opcodes = matcher.get_opcodes()
-
-    def map_line(line: int) -> int:
-        index = line - 1
-        for tag, i1, i2, j1, j2 in opcodes:
-            if i1 <= index < i2:
-                return j1 + (index - i1) + 1 if tag == "equal" else j1 + 1
-        return line
-
-    return map_line

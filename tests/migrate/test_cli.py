@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 import stat
@@ -157,14 +158,16 @@ def test_a_rule_producing_broken_code_fails_the_file_only(tmp_path, capsys, monk
     assert "tensorflow.keras" in (tmp_path / "app.py").read_text()  # the other file still migrated
 
 
-def test_stdin_to_stdout(capsys, monkeypatch):
-    import io
+def _stdin(text: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(text.encode()))
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO(LEGACY))
+
+def test_stdin_to_stdout(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", _stdin(LEGACY))
     code, out, err = run_cli(["-"], capsys)
     assert code == 0
     assert "_make_predict_function" not in out and out.startswith("import tensorflow as tf\n")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(LEGACY))
+    monkeypatch.setattr(sys, "stdin", _stdin(LEGACY))
     code, out, _ = run_cli(["--check", "-"], capsys)
     assert code == 1 and out == ""
 

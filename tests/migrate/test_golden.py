@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.pipeline import Config, migrate_source
+from migrate.engine import Config, migrate_source
 
 GOLDEN = Path(__file__).parent / "golden"
 SEPARATOR = "\n# output\n\n"

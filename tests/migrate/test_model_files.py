@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fixtures import models as model_factory
-from migrate import model_files, pipeline
+from migrate import model_files, runner
 
 pytestmark = pytest.mark.xdist_group("model-files")
 
@@ -294,7 +294,7 @@ def test_a_run_upgrades_every_model_file_with_one_process_per_keras(tf1_model, a
         return real_child(role, *args, **kwargs)
 
     monkeypatch.setattr(model_files, "_child", counting_child)
-    report = pipeline.run([str(tmp_path)], pipeline.Config(write=True), jobs=1)
+    report = runner.run([str(tmp_path)], runner.RunConfig(write=True), jobs=1)
     entries = [m for f in report.files for m in f.model_files]
     upgraded = sorted({Path(m["path"]).relative_to(tmp_path).as_posix() for m in entries})
     assert upgraded == ["a/model.h5", "a/model_architecture.json", "b/model.h5"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.pipeline import Config, apply_rules, migrate_source
+from migrate.engine import Config, apply_rules, migrate_source
 from migrate.rules import all_rules, get_rule
 from migrate.rules.base import Example, Options, Rule, drop_small_statements
 

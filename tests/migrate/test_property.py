@@ -10,7 +10,7 @@ import os
 import hypothesmith
 from hypothesis import HealthCheck, given, settings
 
-from migrate.pipeline import Config, apply_rules, migrate_source
+from migrate.engine import Config, apply_rules, migrate_source
 
 EXAMPLES = 1000 if os.environ.get("SOAK") == "1" else 15
 SETTINGS = settings(

@@ -13,7 +13,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from migrate.pipeline import Config, apply_rules, migrate_source
+from migrate.engine import Config, apply_rules, migrate_source
 
 WEBBROWSER = Path(sysconfig.get_paths()["stdlib"]) / "webbrowser.py"
 # a header that wakes the rules (keras-imports and the raw-TF1 / graph ones) but gives them nothing to do

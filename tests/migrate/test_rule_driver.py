@@ -9,7 +9,7 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
-from migrate.pipeline import Config
+from migrate.engine import Config
 from migrate.rules import all_rules, driver
 from migrate.rules.base import Options, Rule, drop_small_statements
 from migrate.rules.make_predict_function import MakePredictFunction

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from migrate.pipeline import Config, apply_rules
+from migrate.engine import Config, apply_rules
 from migrate.rules import all_rules
 from migrate.rules.base import Options
 

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from fixtures.catalog import all_apps
-from migrate.pipeline import Config, apply_rules, migrate_source
+from migrate.engine import Config, apply_rules, migrate_source
 from migrate.rules.graph_reentry import GraphReentry
 
 JUGGLING = re.compile(r"as_default\(|set_session|get_default_graph|get_session\(|\bSession\(")

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from migrate.pipeline import Config, apply_rules
+from migrate.engine import Config, apply_rules
 from migrate.rules.load_once import LoadOnce
 
 

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from migrate.pipeline import Config, apply_rules
+from migrate.engine import Config, apply_rules
 from migrate.rules.predict_speed import PredictSpeed
 from tests.serving.harness import REPO_ROOT, shim_env
 

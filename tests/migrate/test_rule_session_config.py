@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from migrate.pipeline import Config, apply_rules
+from migrate.engine import Config, apply_rules
 from migrate.rules.session_config import OPTION_MAPPINGS, SessionConfig, map_option
 from tests.serving.harness import REPO_ROOT, shim_env
 

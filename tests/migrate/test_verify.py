@@ -14,9 +14,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from migrate import pipeline, verify
+from migrate import engine, verify
 from migrate.rules.base import Rule
 from migrate.rules.threaded_false import ThreadedFalse
+from tests.migrate.test_migrated_apps_serve import KNOWN_MIGRATE_FAILURES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APPS = REPO_ROOT / "fixtures" / "apps"
@@ -190,7 +191,7 @@ class BindingDropper(Rule):
 
 
 def test_a_half_migrating_rule_is_withdrawn_and_an_independent_rule_still_applies():
-    outcome = pipeline.apply_rules(LEGACY, pipeline.Config(), "app.py", rules=[HalfMigrator, ThreadedFalse])
+    outcome = engine.apply_rules(LEGACY, engine.Config(), "app.py", rules=[HalfMigrator, ThreadedFalse])
     assert outcome.error is None
     assert outcome.rules == ["threaded-false"]
     assert outcome.code == LEGACY.replace("app.run(threaded=False)", "app.run()")
@@ -203,17 +204,22 @@ def test_a_half_migrating_rule_is_withdrawn_and_an_independent_rule_still_applie
 
 
 def test_a_rule_leaving_an_undefined_name_is_withdrawn_at_worst_to_the_input():
-    outcome = pipeline.apply_rules(LEGACY, pipeline.Config(), "app.py", rules=[BindingDropper])
+    outcome = engine.apply_rules(LEGACY, engine.Config(), "app.py", rules=[BindingDropper])
     assert outcome.code == LEGACY and outcome.rules == []
     (item,) = outcome.manual
     assert item.rule == BindingDropper.NAME and "undefined-name" in item.message
     assert LEGACY.splitlines()[item.line - 1].strip() == "return model.predict(x)"
 
 
-@pytest.mark.parametrize("app", sorted(p.name for p in APPS.iterdir() if (p / "app.py").exists()))
-def test_every_fixture_app_migrates_without_a_withdrawn_rule(app):
-    source = (APPS / app / "app.py").read_text(encoding="utf-8")
-    outcome = pipeline.migrate_source(source, pipeline.Config(model_files=False), f"{app}/app.py")
-    assert outcome.error is None
-    assert not [m for m in outcome.manual if "was withdrawn" in m.message]
-    assert verify.check(source, outcome.code) == []
+@pytest.mark.parametrize("app", sorted(p.name for p in APPS.iterdir() if (p / "meta.json").exists()))
+def test_every_fixture_module_passes_verification_and_good_apps_lose_no_rule(app):
+    # after the fallback every output passes; apps migrate gets right today lose no rule to it
+    withdrawn = []
+    for path in sorted((APPS / app).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        outcome = engine.migrate_source(source, engine.Config(), str(path))
+        assert outcome.error is None
+        assert verify.check(source, outcome.code) == []
+        withdrawn += [m for m in outcome.manual if "was withdrawn" in m.message]
+    if app not in KNOWN_MIGRATE_FAILURES:
+        assert not withdrawn

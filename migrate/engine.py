@@ -1,0 +1,126 @@
+"""The text engine: text in, text out, no I/O.
+
+parse → rules (in ORDER, each fed the tree the previous one produced; `rules.driver`) →
+verify (the result must compile and be no worse than the input; `verify`) → code. Nothing
+here raises for a bad input: the outcome carries the error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from migrate import verify
+from migrate.diffs import line_mapper
+from migrate.rules import all_rules
+from migrate.rules.base import ManualItem, Options, Rule
+from migrate.rules.driver import SourceOutcome, run_rules
+
+# A file that mentions neither cannot use TF or Keras: skipped without parsing.
+TF_OR_KERAS = re.compile(rb"keras|tensorflow")
+_TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Which rules run and with what options (picklable)."""
+
+    options: Options = Options()
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+
+    def rules(self) -> tuple[type[Rule], ...]:
+        """The rules this run applies, in ORDER."""
+        chosen = all_rules()
+        if self.select:
+            chosen = tuple(r for r in chosen if r.NAME in self.select)
+        return tuple(r for r in chosen if r.NAME not in self.ignore)
+
+    def unsafe_allowed(self, rule: type[Rule]) -> bool:
+        """Unsafe rules apply only with --unsafe-fixes or when named in --select."""
+        return rule.SAFE or self.options.unsafe_fixes or rule.NAME in self.select
+
+
+class MigrationError(Exception):
+    """A file could not be processed; the message says why, for the user."""
+
+
+def migrate_source(
+    code: str,
+    config: Config = Config(),
+    filename: str | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+) -> SourceOutcome:
+    """Run the rules over `code` and return the new text (never raises for bad input).
+
+    Text that mentions neither keras nor tensorflow comes back unchanged, unparsed.
+    """
+    if not _TF_OR_KERAS_TEXT.search(code):
+        return SourceOutcome(code=code)
+    return apply_rules(code, config, filename, rules)
+
+
+def apply_rules(
+    code: str,
+    config: Config = Config(),
+    filename: str | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+    ignore_triggers: bool = False,
+) -> SourceOutcome:
+    """Parse `code` and run the triggered rules in ORDER; the result must compile (else the first
+    rule whose output did not is named and the file is left untouched) and must be no worse than
+    the input (`migrate.verify`): when it is worse, the largest subset of the rules whose output
+    passes is kept (at worst none: the file stays as it was, on the legacy path), and each
+    withdrawn rule is a manual item naming the check that failed.
+
+    ignore_triggers runs every rule whatever the text contains (property tests use it to
+    put every visitor in front of arbitrary syntax).
+    """
+    rules = config.rules() if rules is None else tuple(rules)
+    outcome = _apply_rules_once(code, config, filename, rules, ignore_triggers)
+    problems = _problems(code, outcome)
+    if not problems:
+        return outcome
+    # Withdraw rules one at a time, latest first, until the output passes; when no single
+    # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
+    withdrawn: list[tuple[str, list[verify.Problem], str]] = []  # (rule, its problems, the text they were found in)
+    while problems:
+        best = None
+        for name in reversed(outcome.rules):
+            trial = _apply_rules_once(code, config, filename, [r for r in rules if r.NAME != name], ignore_triggers)
+            trial_problems = _problems(code, trial)
+            if trial.error is None and (best is None or len(trial_problems) < len(best[2])):
+                best = (name, trial, trial_problems)
+            if trial.error is None and not trial_problems:
+                break
+        if best is None:  # nothing can be withdrawn: keep the input
+            best = (",".join(outcome.rules), SourceOutcome(code=code), [])
+        withdrawn.append((best[0], problems, outcome.code))
+        rules = [r for r in rules if r.NAME != best[0]]
+        outcome, problems = best[1], best[2]
+    for name, found, seen in withdrawn:
+        to_input = line_mapper(seen, code)
+        for problem in found:
+            outcome.manual.append(ManualItem(
+                name, to_input(problem.line), 0,
+                f"kept on the legacy path (it runs under legacy_shim): the {name} rewrite was withdrawn "
+                f"because its output failed the {problem.check} check: {problem.message}"))
+    outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
+    return outcome
+
+
+def _problems(code: str, outcome: SourceOutcome) -> list[verify.Problem]:
+    """What makes `outcome` worse than `code` (nothing for an error or an unchanged text)."""
+    if outcome.error or outcome.code == code:
+        return []
+    try:
+        return verify.check(code, outcome.code)
+    except SyntaxError:  # the input itself does not compile: the compile check reports it
+        return []
+
+
+def _apply_rules_once(code: str, config: Config, filename: str | None, rules: Sequence[type[Rule]],
+                      ignore_triggers: bool) -> SourceOutcome:
+    chosen = [(rule, replace(config.options, unsafe_fixes=config.unsafe_allowed(rule))) for rule in rules]
+    return run_rules(code, chosen, filename, ignore_triggers)

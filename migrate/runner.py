@@ -1,0 +1,445 @@
+"""Files around the engine: discover → prefilter once → read once → pool → write → report.
+
+Workers only compute (bytes in, result and new bytes out); the parent process alone writes,
+atomically, so a crash or an interrupt leaves every file either original or fully written.
+Each file ends as unchanged / changed / skipped / error and the run goes on: a file that
+kills its worker process (a crash in the native parser), exhausts it or overruns its time
+budget is that file's error, and the pool is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import threading
+from collections import deque
+from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import active_children
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from migrate import model_files, notebooks
+from migrate.diffs import unified_diff
+from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
+from migrate.fileio import UnreadableSource, atomic_write, decode_source
+from migrate.report import FileResult, Report
+
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", "site-packages", "dist-packages", "build", "dist",
+     "node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".eggs", ".ipynb_checkpoints"}
+)
+SOURCE_SUFFIXES = (".py", ".pyw", ".ipynb")
+# the most files one task carries: the last task decides when the run ends, while a worker idles
+CHUNK = 16
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a worker needs to process a file (picklable)."""
+
+    migration: Config = Config()
+    write: bool = False
+    check: bool = False
+    model_files: bool = True
+    diffs: bool = True          # a dry run prints them; --check and --write need none
+    timeout: float = 0.0        # seconds per file; 0: no budget
+
+
+@dataclass
+class Interrupted(Exception):
+    """Ctrl-C stopped the run; every file is original or fully written."""
+
+    written: int
+    not_processed: int
+
+    def __str__(self) -> str:
+        return f"interrupted: {self.written} file{'s' if self.written != 1 else ''} written, " \
+               f"{self.not_processed} not processed"
+
+
+class FileTimeout(BaseException):
+    """The per-file time budget ran out (a BaseException: rules catch Exception)."""
+
+
+# --- one file ------------------------------------------------------------------------------
+
+
+def migrate_data(path: str, data: bytes | None, config: RunConfig, filename: str | None = None) -> tuple[FileResult, bytes | None]:
+    """Migrate one file's bytes (data None: a symlink, not followed); returns (result, new bytes or None).
+
+    Never raises for a bad input. Writes nothing: the caller writes the new bytes.
+    """
+    result = FileResult(path=path)
+    try:
+        with _time_budget(config.timeout):
+            return result, _migrate_data(path, data, config, result, filename or path)
+    except MigrationError as exc:
+        result.status, result.message = "error", str(exc)
+    except FileTimeout:
+        result.status, result.message = "error", f"took longer than {config.timeout:g} s (the per-file time budget, --timeout); left untouched"
+    except RecursionError:
+        result.status, result.message = "error", "nested too deeply for migrate (Python's recursion limit); left untouched"
+    except MemoryError:
+        result.status, result.message = "error", "ran out of memory on this file; left untouched"
+    except Exception as exc:  # the run goes on whatever one file does
+        result.status, result.message = "error", f"internal error: {type(exc).__name__}: {exc}"
+    return result, None
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    # SIGALRM: a handler can only be set in the main thread (a worker's, or the CLI's)
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: FileResult, filename: str) -> bytes | None:
+    if data is None:
+        result.status, result.message = "skipped", "symlink, not followed (migrate the file it points to)"
+        return None
+    if path.endswith(".ipynb"):
+        if not TF_OR_KERAS.search(data):
+            return None
+        new_data, outcome, cell_diff = notebooks.migrate_notebook(data, config.migration, filename)
+        old_text = data.decode("utf-8", errors="replace")
+        new_text = new_data.decode("utf-8", errors="replace")
+        return _finish(path, config, result, outcome, old_text, new_text, new_data, diff=cell_diff)
+    if not TF_OR_KERAS.search(data):
+        if b"\x00" in data[:8192]:
+            result.status, result.message = "skipped", "binary file"
+        return None
+    try:
+        source = decode_source(data)
+    except UnreadableSource as exc:
+        raise MigrationError(f"{exc}; left untouched") from None
+    outcome = migrate_source(source.text, config.migration, filename)
+    new_data = source.encode(outcome.code) if outcome.changed(source.text) else data
+    return _finish(path, config, result, outcome, source.text, outcome.code, new_data)
+
+
+def _finish(path: str, config: RunConfig, result: FileResult, outcome: SourceOutcome,
+            old_text: str, new_text: str, new_data: bytes, diff: str | None = None) -> bytes | None:
+    result.rules = list(outcome.rules)
+    result.manual = [m.as_dict() for m in outcome.manual]
+    result.warnings = list(outcome.warnings)
+    if outcome.error:
+        raise MigrationError(outcome.error)
+    if config.model_files and (".h5" in new_text or ".hdf5" in new_text or ".json" in new_text):
+        # only reported here; the parent upgrades them all in one batch (one TF process per Keras)
+        result.model_files = model_files.check_model_files(Path(path), new_text, write=False)
+    if new_text == old_text:
+        return None
+    result.status = "changed"
+    if config.diffs:
+        result.diff = diff if diff is not None else unified_diff(old_text, new_text, Path(path).as_posix())
+    return new_data
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+
+def discover(paths: Sequence[str]) -> Iterator[tuple[str, FileResult | None]]:
+    """Yield (path, problem) for every candidate file; problem is the result of a bad input.
+
+    Folders are walked without following symlinks, skipping VCS folders, virtualenvs
+    (any folder holding pyvenv.cfg), site-packages and build output. Files named
+    explicitly are always yielded (so a symlink or binary named by the user is reported).
+    FIFOs, sockets and devices are skipped without being opened (opening a FIFO waits for a
+    writer); a folder that cannot be listed is an error, never silently dropped.
+    Plain strings and os.scandir throughout: pathlib costs more than the prefilter itself.
+    """
+    for raw in paths:
+        try:
+            mode = os.lstat(raw).st_mode
+        except OSError as exc:
+            yield raw, FileResult(path=raw, status="error", message=_why(exc, "no such file or directory"))
+            continue
+        if stat.S_ISLNK(mode) and os.path.isdir(raw):
+            yield from _walk(raw)  # a folder named through a symlink: the user means it
+        elif stat.S_ISLNK(mode) or stat.S_ISREG(mode):
+            yield raw, None
+        elif stat.S_ISDIR(mode):
+            yield from _walk(raw)
+        else:
+            yield raw, _special(raw)
+
+
+def _walk(root: str) -> Iterator[tuple[str, FileResult | None]]:
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield folder, FileResult(path=folder, status="error", message=f"cannot read folder: {_why(exc)}")
+            continue
+        if folder != root and any(e.name == "pyvenv.cfg" for e in entries):
+            continue  # a virtualenv
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name not in SKIP_DIRS and not name.endswith(".egg-info"):
+                    subfolders.append(entry.path)
+            elif name.endswith(SOURCE_SUFFIXES):
+                if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                    yield entry.path, None  # a symlink is reported and left alone by migrate_data
+                else:
+                    yield entry.path, _special(entry.path)
+        stack.extend(reversed(subfolders))
+
+
+def _special(path: str) -> FileResult:
+    return FileResult(path=path, status="skipped", message="not a regular file (FIFO, socket or device), not opened")
+
+
+def _why(exc: OSError, default: str = "") -> str:
+    return exc.strerror.lower() if exc.strerror else default or str(exc)
+
+
+def _read(path: str) -> bytes | None:
+    """The file's bytes; None for a symlink (not followed). Never blocks on a FIFO put in its place."""
+    if os.path.islink(path):
+        return None
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular
+        return handle.read()
+
+
+class _NotRegular(OSError):
+    """Became a FIFO, socket or device after discovery."""
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _work(chunk: list[tuple[str, bytes | None]], config: RunConfig) -> list[tuple[FileResult, bytes | None]]:
+    return [migrate_data(path, data, config) for path, data in chunk]
+
+
+def run(
+    paths: Sequence[str],
+    config: RunConfig,
+    jobs: int | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Process every file under `paths`; results are reported in input order.
+
+    Raises Interrupted on Ctrl-C, after stopping the workers: every file is then either
+    original or fully written.
+    """
+    report = Report(check=config.check, write=config.write)
+    counts = {"written": 0, "left": 0}
+    with _interrupts() as interrupted:
+        try:
+            _run(paths, config, jobs or os.cpu_count() or 1, report, counts, interrupted, on_result, progress)
+        except KeyboardInterrupt:
+            raise Interrupted(counts["written"], counts["left"]) from None
+    if config.write and config.model_files and any(f.model_files for f in report.files):
+        # one tf_keras and one Keras 3 process for the whole run, not two per model file
+        model_files.upgrade_entries(m for f in report.files for m in f.model_files)
+    return report
+
+
+def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, counts: dict[str, int],
+         interrupted: threading.Event, on_result: Callable[[FileResult], None] | None,
+         progress: Callable[[int, int], None] | None) -> None:
+    files: list[str] = []
+    for path, problem in discover(paths):
+        if problem:
+            _emit(report, problem, on_result)
+        else:
+            files.append(path)
+    counts["left"] = len(files)
+    # only files that can hold TF/Keras are worth a worker round-trip; each is read once, here
+    candidates: list[tuple[str, bytes | None]] = []
+    search = TF_OR_KERAS.search
+    for path in files:
+        try:
+            data = _read(path)
+        except _NotRegular:
+            _emit(report, _special(path), on_result)
+            counts["left"] -= 1
+            continue
+        except OSError as exc:
+            _emit(report, FileResult(path=path, status="error", message=f"cannot read: {_why(exc)}"), on_result)
+            counts["left"] -= 1
+            continue
+        if data is None or path.endswith(".ipynb") or search(data) or b"\x00" in data[:8192]:
+            candidates.append((path, data))
+        else:
+            report.add(FileResult(path=path))
+            counts["left"] -= 1
+    total = len(files)
+    if progress:
+        progress(total - counts["left"], total)
+    size = max(1, min(CHUNK, len(candidates) // (jobs * 8) or 1))
+    chunks = [candidates[i:i + size] for i in range(0, len(candidates), size)]
+    pooled = _pooled(chunks, config, jobs)
+    try:
+        for results in pooled:
+            for result, new_data in results:
+                if new_data is not None and config.write:
+                    atomic_write(Path(result.path), new_data)
+                    result.written = True
+                    counts["written"] += 1
+                _emit(report, result, on_result)
+                counts["left"] -= 1
+            if progress:
+                progress(total - counts["left"], total)
+            if interrupted.is_set():  # a Ctrl-C that some library code swallowed
+                raise KeyboardInterrupt
+    finally:
+        pooled.close()  # stops the workers, now
+
+
+# a worker that died took its file with it: the message says what usually does that
+_CRASH = ("the worker process died on this file (a crash in the native parser, e.g. its stack overflowing on "
+          "deeply nested code); left untouched")
+
+
+def _pooled(chunks: list[list], config: RunConfig, jobs: int) -> Iterator[list[tuple[FileResult, bytes | None]]]:
+    """Each chunk's results, in order, from `jobs` worker processes; in this process if none can start.
+
+    When a worker dies, the pool is replaced: results already computed are kept, the chunks that
+    may have been in flight are redone one file per worker (so the file that kills one is that
+    file's error) and the rest go to the new pool.
+    """
+    pending: deque[list] = deque([chunk, None] for chunk in chunks)
+    while pending:
+        while pending and pending[0][1] is not None:
+            yield pending.popleft()[1]
+        if not pending:
+            return
+        try:
+            pool, workers = _start_pool(min(jobs, len(pending)))
+            futures = {id(entry): pool.submit(_work, entry[0], config) for entry in pending if entry[1] is None}
+        except (OSError, ImportError, NotImplementedError):
+            # processes cannot start here (no fork, no semaphores): the same work in this process
+            while pending:
+                chunk, results = pending.popleft()
+                yield results if results is not None else _work(chunk, config)
+            return
+        try:
+            while pending:
+                entry = pending[0]
+                if entry[1] is None:
+                    entry[1] = futures[id(entry)].result()
+                yield pending.popleft()[1]
+            _stop(pool, workers, kill=False)
+        except BrokenProcessPool:
+            _stop(pool, workers, kill=True)
+            in_flight = 0
+            for entry in pending:
+                future = futures.get(id(entry))
+                if entry[1] is not None or future is None:
+                    continue
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    entry[1] = future.result()
+                elif in_flight <= jobs:  # at most `jobs` running and one queued
+                    in_flight += 1
+                    entry[1] = _isolated(entry[0], config)
+        except BaseException:  # Ctrl-C (or the consumer stopped): no worker outlives the run
+            _stop(pool, workers, kill=True)
+            raise
+
+
+def _isolated(chunk: list[tuple[str, bytes | None]], config: RunConfig) -> list[tuple[FileResult, bytes | None]]:
+    out: list[tuple[FileResult, bytes | None]] = []
+    pool = workers = None
+    try:
+        for path, data in chunk:
+            if pool is None:
+                pool, workers = _start_pool(1)
+            try:
+                out += pool.submit(_work, [(path, data)], config).result()
+            except BrokenProcessPool:
+                _stop(pool, workers, kill=True)
+                pool = None
+                out.append((FileResult(path=path, status="error", message=_CRASH), None))
+    finally:
+        if pool is not None:
+            _stop(pool, workers, kill=True)
+    return out
+
+
+def _start_pool(jobs: int) -> tuple[ProcessPoolExecutor, set]:
+    before = set(active_children())
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    return pool, before
+
+
+def _stop(pool: ProcessPoolExecutor, before: set, kill: bool) -> None:
+    if kill:
+        pool.shutdown(wait=False, cancel_futures=True)
+        # the pool's workers are the children started since it was made (public API: no
+        # reaching into the executor); a worker busy with a long file would otherwise keep
+        # the interpreter waiting for it at exit
+        for process in set(active_children()) - before:
+            process.terminate()
+        for process in set(active_children()) - before:
+            process.join(5)
+    pool.shutdown(wait=True)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: the parent alone decides what happens
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _interrupts() -> Iterator[threading.Event]:
+    """Ctrl-C raises KeyboardInterrupt here and is remembered, so none is lost.
+
+    A KeyboardInterrupt that lands inside code that ignores exceptions (a lock release while
+    the pool forks its workers) would vanish; the flag outlives it. In a forked worker,
+    before it ignores SIGINT itself, the handler does nothing: the parent decides.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    parent = os.getpid()
+
+    def handle(signum, frame):
+        if os.getpid() == parent:
+            flag.set()
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _emit(report: Report, result: FileResult, on_result: Callable[[FileResult], None] | None) -> None:
+    report.add(result)
+    if on_result:
+        on_result(result)
+
+
+def migrate_stdin(data: bytes, config: RunConfig) -> tuple[bytes, FileResult]:
+    """Migrate source read from stdin; returns (output bytes, result)."""
+    result, new_data = migrate_data("-", data, config, filename="<stdin>")
+    return (data if new_data is None else new_data), result
