@@ -7,9 +7,10 @@ here raises for a bad input: the outcome carries the error.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from migrate import verify
 from migrate.diffs import line_mapper
@@ -17,9 +18,12 @@ from migrate.rules import all_rules
 from migrate.rules.base import ManualItem, Options, Rule
 from migrate.rules.driver import SourceOutcome, run_rules
 
-# A file that mentions neither cannot use TF or Keras: skipped without parsing.
-TF_OR_KERAS = re.compile(rb"keras|tensorflow")
-_TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")
+# A file that mentions none of these cannot use TF or Keras: skipped without parsing. The
+# graph/session methods are there for modules that get their graph from another one
+# (`from load import *` then `with graph.as_default():`): they are reported, not skipped.
+_MARKERS = r"keras|tensorflow|as_default|set_session|_make_predict_function"
+TF_OR_KERAS = re.compile(_MARKERS.encode())
+_TF_OR_KERAS_TEXT = re.compile(_MARKERS)
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,16 @@ def migrate_source(
     config: Config = Config(),
     filename: str | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    needed: Mapping[str, Sequence[str]] | None = None,
 ) -> SourceOutcome:
     """Run the rules over `code` and return the new text (never raises for bad input).
 
-    Text that mentions neither keras nor tensorflow comes back unchanged, unparsed.
+    Text that mentions neither keras nor tensorflow comes back unchanged, unparsed. `needed`:
+    names other modules of the app read from this one → who reads them (kept bound).
     """
     if not _TF_OR_KERAS_TEXT.search(code):
         return SourceOutcome(code=code)
-    return apply_rules(code, config, filename, rules)
+    return apply_rules(code, config, filename, rules, needed=needed)
 
 
 def apply_rules(
@@ -67,6 +73,7 @@ def apply_rules(
     filename: str | None = None,
     rules: Sequence[type[Rule]] | None = None,
     ignore_triggers: bool = False,
+    needed: Mapping[str, Sequence[str]] | None = None,
 ) -> SourceOutcome:
     """Parse `code` and run the triggered rules in ORDER; the result must compile (else the first
     rule whose output did not is named and the file is left untouched) and must be no worse than
@@ -78,44 +85,78 @@ def apply_rules(
     put every visitor in front of arbitrary syntax).
     """
     rules = config.rules() if rules is None else tuple(rules)
+    outcome = _never_worse(code, config, filename, rules, ignore_triggers, needed)
+    if outcome.error is None and not outcome.manual:
+        _report_legacy_path(code, outcome)
+    return outcome
+
+
+def _report_legacy_path(code: str, outcome: SourceOutcome) -> None:
+    """A file that keeps TF1 graph/session code and has no manual item says so: it stays on the
+    legacy path, and the user must know why it was not migrated."""
+    try:
+        left = verify.tf1_machinery(ast.parse(outcome.code))
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    if left:
+        what, line = left[0]
+        to_input = line_mapper(outcome.code, code) if outcome.code != code else (lambda n: n)
+        outcome.manual.append(ManualItem(
+            verify.LEGACY_PATH, to_input(line), 0,
+            f"{what} stays: TF1 graph/session code that no rule rewrites here (its graph or session comes from "
+            f"elsewhere, or is used in a way no rule follows); the file stays on the legacy path and runs "
+            f"under legacy_shim until ported by hand"))
+
+
+def _never_worse(code: str, config: Config, filename: str | None, rules: Sequence[type[Rule]],
+                 ignore_triggers: bool, needed: Mapping[str, Sequence[str]] | None) -> SourceOutcome:
     outcome = _apply_rules_once(code, config, filename, rules, ignore_triggers)
-    problems = _problems(code, outcome)
+    problems = _problems(code, outcome, needed)
     if not problems:
         return outcome
     # Withdraw rules one at a time, latest first, until the output passes; when no single
     # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
-    withdrawn: list[tuple[str, list[verify.Problem], str]] = []  # (rule, its problems, the text they were found in)
+    # the reasons: what the full rewrite would have broken, at the input's lines
+    to_input = line_mapper(outcome.code, code)
+    reasons: dict[int, list[str]] = {}
+    for problem in problems:
+        line = problem.line if problem.in_input else to_input(problem.line)
+        text = f"{problem.check}: {problem.message}"
+        if text not in reasons.setdefault(line, []):
+            reasons[line].append(text)
+    withdrawn: list[str] = []
     while problems:
         best = None
         for name in reversed(outcome.rules):
             trial = _apply_rules_once(code, config, filename, [r for r in rules if r.NAME != name], ignore_triggers)
-            trial_problems = _problems(code, trial)
+            trial_problems = _problems(code, trial, needed)
             if trial.error is None and (best is None or len(trial_problems) < len(best[2])):
                 best = (name, trial, trial_problems)
             if trial.error is None and not trial_problems:
                 break
-        if best is None:  # nothing can be withdrawn: keep the input
-            best = (",".join(outcome.rules), SourceOutcome(code=code), [])
-        withdrawn.append((best[0], problems, outcome.code))
+        if best is None:  # nothing can be withdrawn on its own: keep the input
+            withdrawn += reversed(outcome.rules)
+            outcome, problems = SourceOutcome(code=code), []
+            break
+        withdrawn.append(best[0])
         rules = [r for r in rules if r.NAME != best[0]]
         outcome, problems = best[1], best[2]
-    for name, found, seen in withdrawn:
-        to_input = line_mapper(seen, code)
-        for problem in found:
-            outcome.manual.append(ManualItem(
-                name, to_input(problem.line), 0,
-                f"kept on the legacy path (it runs under legacy_shim): the {name} rewrite was withdrawn "
-                f"because its output failed the {problem.check} check: {problem.message}"))
+    names = sorted(withdrawn, key=lambda n: next((r.ORDER for r in config.rules() if r.NAME == n), 0))
+    for line, texts in sorted(reasons.items()):
+        outcome.manual.append(ManualItem(
+            names[0], line, 0,
+            f"kept on the legacy path (it runs under legacy_shim): {', '.join(names)} withdrawn, "
+            f"as the rewrite would leave {'; '.join(texts)}"))
     outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     return outcome
 
 
-def _problems(code: str, outcome: SourceOutcome) -> list[verify.Problem]:
+def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[str]] | None) -> list[verify.Problem]:
     """What makes `outcome` worse than `code` (nothing for an error or an unchanged text)."""
     if outcome.error or outcome.code == code:
         return []
     try:
-        return verify.check(code, outcome.code)
+        return verify.check(code, outcome.code, needed)
     except SyntaxError:  # the input itself does not compile: the compile check reports it
         return []
 

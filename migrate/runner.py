@@ -17,12 +17,12 @@ from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing import active_children
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from migrate import model_files, notebooks
+from migrate import model_files, notebooks, project_index
 from migrate.diffs import unified_diff
 from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
@@ -47,6 +47,9 @@ class RunConfig:
     model_files: bool = True
     diffs: bool = True          # a dry run prints them; --check and --write need none
     timeout: float = 0.0        # seconds per file; 0: no budget
+    # set by run(): for a file (absolute path), the names other modules of the app read from it
+    # → who reads them (project_index); the engine keeps those bound
+    needed: dict[str, dict[str, list[str]]] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -128,7 +131,7 @@ def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: File
         source = decode_source(data)
     except UnreadableSource as exc:
         raise MigrationError(f"{exc}; left untouched") from None
-    outcome = migrate_source(source.text, config.migration, filename)
+    outcome = migrate_source(source.text, config.migration, filename, needed=config.needed.get(os.path.abspath(path)))
     new_data = source.encode(outcome.code) if outcome.changed(source.text) else data
     return _finish(path, config, result, outcome, source.text, outcome.code, new_data)
 
@@ -273,6 +276,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     counts["left"] = len(files)
     # only files that can hold TF/Keras are worth a worker round-trip; each is read once, here
     candidates: list[tuple[str, bytes | None]] = []
+    importers: dict[str, bytes] = {}  # every readable module, for the whole-app index
     search = TF_OR_KERAS.search
     for path in files:
         try:
@@ -285,11 +289,14 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
             _emit(report, FileResult(path=path, status="error", message=f"cannot read: {_why(exc)}"), on_result)
             counts["left"] -= 1
             continue
+        if data is not None and not path.endswith(".ipynb"):
+            importers[os.path.abspath(path)] = data
         if data is None or path.endswith(".ipynb") or search(data) or b"\x00" in data[:8192]:
             candidates.append((path, data))
         else:
             report.add(FileResult(path=path))
             counts["left"] -= 1
+    config = replace(config, needed=_whole_app_index(paths, importers, {os.path.abspath(p) for p, _ in candidates}))
     total = len(files)
     if progress:
         progress(total - counts["left"], total)
@@ -311,6 +318,41 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
                 raise KeyboardInterrupt
     finally:
         pooled.close()  # stops the workers, now
+
+
+def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set[str]) -> dict[str, dict[str, list[str]]]:
+    """For each file to migrate, the names other modules of the app read from it → who reads them.
+
+    The app is every module under the given paths, and every module of the enclosing project
+    (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
+    `views.py` left out of the run still keeps `settings.GRAPH` bound.
+    """
+    sources = dict(read)
+    for root in {project_index.project_root(p) for p in paths} - {None}:
+        for path, problem in discover([root]):
+            full = os.path.abspath(path)
+            if problem is None and full not in sources and path.endswith((".py", ".pyw")):
+                try:
+                    data = _read(path)
+                except OSError:
+                    continue
+                if data is not None:
+                    sources[full] = data
+    texts = {}
+    for path, data in sources.items():
+        if project_index.may_import(data):
+            try:
+                texts[path] = decode_source(data).text
+            except UnreadableSource:
+                continue
+    needed = project_index.needed_names(texts)
+    return {path: {name: sorted(_shown(r) for r in readers) for name, readers in names.items()}
+            for path, names in needed.items() if path in migrated}
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 # a worker that died took its file with it: the message says what usually does that

@@ -14,12 +14,14 @@ from urllib.parse import quote
 
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
+from migrate.verify import LEGACY_PATH
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "keras-migrate"
 ERROR_RULE = "migrate-error"
 REWRITE_RULE = "migrate-rewrite"
 _EXTRA_RULES = {
+    LEGACY_PATH: "TF1 graph/session code no rule rewrites: the file stays on the legacy path (runs under legacy_shim)",
     ERROR_RULE: "migrate could not process this file; it was left untouched",
     REWRITE_RULE: "migrate has a rewrite for this file: run `python -m migrate PATH` to see the diff",
 }

@@ -11,19 +11,22 @@ blamed on migrate, and says where it is:
 - missing import: the output imports or reads a name its target module does not have
   (`tensorflow.keras.backend` has no `set_session`).
 
-`removed_top_level_names` gives the module-level names a rewrite unbinds, for the whole-tree
-check that no other module of the app still imports them.
+- exported name: the rewrite unbinds a module-level name (or a class attribute, as Django's
+  `AppConfig.graph`) that another module of the app reads (`migrate.project_index` says which).
 
-Everything here reads the standard library's `ast` and `symtable`: no libcst, no TensorFlow.
+Everything here reads the standard library's `ast` and `symtable` (through `project_index`):
+no libcst, no TensorFlow.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import symtable
 from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from migrate.project_index import class_attributes, global_reads, module_names
 
 # Calls that exist only for TF1 graph/session juggling (the last part of the dotted name). They
 # count when the callee comes from TensorFlow or Keras (`tf.Session()`, `K.get_session()`,
@@ -37,6 +40,8 @@ TF1_MACHINERY_CALLS = frozenset({
 # `self.sess.as_default()`, `model._make_predict_function()`.
 TF1_MACHINERY_METHODS = frozenset({"as_default", "_make_predict_function"})
 TF_PACKAGES = frozenset({"tensorflow", "keras", "tf_keras"})
+# the id of the manual item for a file that keeps TF1 machinery no rule reported
+LEGACY_PATH = "legacy-path"
 
 # (module, name) pairs a rewrite must not introduce: the module exists on today's stack, the name
 # does not. tests/migrate/test_verify.py imports each module for real and checks every row.
@@ -71,6 +76,7 @@ class Problem:
     check: str
     line: int
     message: str
+    in_input: bool = False  # `line` is a line of the input (the output no longer has the binding)
 
 
 # --- TF1 machinery -------------------------------------------------------------------------
@@ -120,42 +126,12 @@ def half_migration(before: ast.AST, after: ast.AST) -> list[Problem]:
         return []
     gone = ", ".join(sorted(removed))
     return [Problem("half-migration", line,
-                    f"{what} is TF1 graph/session machinery that stays while the rewrite removed {gone}: "
+                    f"{what} (TF1 graph/session machinery) here while removing {gone} elsewhere: "
                     f"the file would run neither on TF 2 eager nor as before")
             for what, line in kept]
 
 
 # --- names ---------------------------------------------------------------------------------
-
-
-def _tables(table: symtable.SymbolTable):
-    yield table
-    for child in table.get_children():
-        yield from _tables(child)
-
-
-def _bound_at_module_level(module: symtable.SymbolTable) -> set[str]:
-    bound = {s.get_name() for s in module.get_symbols()
-             if s.is_assigned() or s.is_imported() or s.is_namespace()}
-    for table in _tables(module):
-        if table is module:
-            continue
-        for symbol in table.get_symbols():
-            # `global x` + an assignment in a function binds the module-level x
-            if symbol.is_declared_global() and (symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()):
-                bound.add(symbol.get_name())
-    return bound
-
-
-def _global_reads(module: symtable.SymbolTable) -> set[str]:
-    reads = set()
-    for table in _tables(module):
-        for symbol in table.get_symbols():
-            if not symbol.is_referenced():
-                continue
-            if table is module or symbol.is_global():
-                reads.add(symbol.get_name())
-    return reads
 
 
 def _has_star_import(tree: ast.AST) -> bool:
@@ -170,8 +146,7 @@ def undefined_names(code: str, tree: ast.AST) -> dict[str, int]:
     """
     if _has_star_import(tree):
         return {}
-    module = symtable.symtable(code, "<migrated>", "exec")
-    missing = _global_reads(module) - _bound_at_module_level(module) - _BUILTINS
+    missing = global_reads(code) - module_names(code) - _BUILTINS
     if not missing:
         return {}
     lines: dict[str, int] = {}
@@ -185,15 +160,63 @@ def dangling_names(before_code: str, before: ast.AST, after_code: str, after: as
     """Names the output reads that the input bound (or did not read) and the output no longer binds."""
     was = undefined_names(before_code, before)
     now = undefined_names(after_code, after)
-    return [Problem("undefined-name", line, f"`{name}` is read here but the rewrite removed what bound it")
+    return [Problem("undefined-name", line, f"`{name}` read here with nothing binding it")
             for name, line in sorted(now.items(), key=lambda item: item[1]) if name not in was]
 
 
-def removed_top_level_names(before_code: str, after_code: str) -> set[str]:
-    """Module-level names `before_code` binds and `after_code` no longer does."""
-    before = _bound_at_module_level(symtable.symtable(before_code, "<input>", "exec"))
-    after = _bound_at_module_level(symtable.symtable(after_code, "<migrated>", "exec"))
-    return before - after
+def exported_names(before_code: str, before: ast.Module, after_code: str, after: ast.Module,
+                   needed: Mapping[str, Sequence[str]]) -> list[Problem]:
+    """Module-level names (and `Class.attr`s) the rewrite unbinds that other modules read.
+
+    `needed` maps each such name to the files that read it; lines are the input's bindings.
+    """
+    if not needed:
+        return []
+    removed = (module_names(before_code) - module_names(after_code)) \
+        | (class_attributes(before_code) - class_attributes(after_code))
+    lines = _binding_lines(before)
+    problems = [Problem("exported-name", lines.get(name, 1),
+                        f"`{name}` unbound, and {', '.join(sorted(needed[name]))} reads it", in_input=True)
+                for name in sorted(removed) if name in needed]
+    # `Config.graph = ...` in a method (Django's AppConfig.ready()): the class keeps its
+    # `graph = None`, but the value other modules read is no longer set
+    was, now = _class_attribute_writes(before), _class_attribute_writes(after)
+    for name, sites in sorted(was.items()):
+        if name in needed and name not in removed and len(now.get(name, ())) < len(sites):
+            problems.append(Problem("exported-name", sites[0],
+                                    f"`{name}` no longer set, and {', '.join(sorted(needed[name]))} reads it",
+                                    in_input=True))
+    return problems
+
+
+def _class_attribute_writes(tree: ast.Module) -> dict[str, list[int]]:
+    """`Class.attr` → lines assigning it as an attribute (`Class.attr = ...`), for module-level classes."""
+    classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    writes: dict[str, list[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name) and node.value.id in classes:
+            writes.setdefault(f"{node.value.id}.{node.attr}", []).append(node.lineno)
+    return writes
+
+
+def _binding_lines(tree: ast.Module) -> dict[str, int]:
+    """First line binding each module-level name, and `Class.attr` for class bodies."""
+    lines: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            lines.setdefault(node.id, node.lineno)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            lines.setdefault(node.name, node.lineno)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                lines.setdefault(alias.asname or alias.name.split(".")[0], node.lineno)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                    lines.setdefault(f"{node.name}.{inner.id}", inner.lineno)
+    return lines
 
 
 # --- imports -------------------------------------------------------------------------------
@@ -243,16 +266,19 @@ def missing_imports(before: ast.AST, after: ast.AST) -> list[Problem]:
     problems = []
     for module, name, line in _imported_names(after):
         if (module, name) in MISSING_NAMES and (module, name) not in had:
-            problems.append(Problem("missing-import", line, f"`{module}` has no `{name}` on today's stack"))
+            problems.append(Problem("missing-import", line, f"`{name}` taken from `{module}`, which has no such name on today's stack"))
     return problems
 
 
 # --- all of it -----------------------------------------------------------------------------
 
 
-def check(before_code: str, after_code: str) -> list[Problem]:
-    """Every way `after_code` is worse than `before_code` (both must compile), in line order."""
+def check(before_code: str, after_code: str, needed: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
+    """Every way `after_code` is worse than `before_code` (both must compile), in line order.
+
+    `needed`: the names other modules of the app read from this one → who reads them.
+    """
     before, after = ast.parse(before_code), ast.parse(after_code)
     problems = half_migration(before, after) + dangling_names(before_code, before, after_code, after) \
-        + missing_imports(before, after)
+        + missing_imports(before, after) + exported_names(before_code, before, after_code, after, needed or {})
     return sorted(problems, key=lambda p: (p.line, p.check))

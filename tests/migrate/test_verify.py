@@ -125,9 +125,22 @@ def test_a_name_missing_from_the_target_module_is_reported_only_when_the_rewrite
     assert verify.check(before, before) == []
 
 
-def test_removed_top_level_names():
-    after = LEGACY.replace("sess = tf.Session()\n", "").replace("graph = tf.get_default_graph()\n", "")
-    assert verify.removed_top_level_names(LEGACY, after) == {"sess", "graph"}
+def test_a_removed_name_another_module_reads_is_named_at_its_binding():
+    before = _src("""
+        import tensorflow as tf
+        class ScoringConfig:
+            graph = None
+            name = "scoring"
+        GRAPH = tf.get_default_graph()
+        THRESHOLD = 0.5
+        """)
+    after = before.replace("    graph = None\n", "").replace("GRAPH = tf.get_default_graph()\n", "")
+    needed = {"GRAPH": ["views.py"], "ScoringConfig.graph": ["views.py"], "THRESHOLD": ["views.py"]}
+    problems = verify.check(before, after, needed)
+    assert [(p.check, before.splitlines()[p.line - 1].strip(), p.in_input) for p in problems] == [
+        ("exported-name", "graph = None", True), ("exported-name", "GRAPH = tf.get_default_graph()", True)]
+    assert "views.py" in problems[0].message
+    assert verify.check(before, after) == []  # nobody reads them: removing them is fine
 
 
 @pytest.mark.parametrize("env", [{}, {"TF_USE_LEGACY_KERAS": "1"}], ids=["keras3", "tf_keras"])

@@ -1,0 +1,202 @@
+"""Which names of one module the other modules of the app read.
+
+Real apps split the graph/session juggling over modules: Django builds the graph in
+`settings.py` or an `AppConfig` and views read `settings.GRAPH` or `from .apps import sess`;
+a `load.py` defines `init()` and the app does `from load import *`. A rewrite of one module
+must not unbind a name another module still reads, so before the rules run the runner asks
+this index, for every file, which of its module-level names (and `Class.attr` class
+attributes) other files read, and by whom.
+
+Imports are resolved the way the app would run: a relative import against the importer's
+package; an absolute one against any file whose path ends with the dotted name (apps run
+with their own folder on sys.path: `from load import *`, `from model.load import init`).
+Python's `ast` and `symtable` only: no libcst, nothing imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import symtable
+from pathlib import PurePosixPath
+from typing import Iterable, Mapping
+
+# a file that names no import and no django settings cannot read another module's names
+_IMPORTS = re.compile(rb"^\s*(from|import)\s", re.M)
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def module_names(source: str) -> set[str]:
+    """Names bound at module level: assignments, imports, defs, classes, `global` writes in functions."""
+    top = symtable.symtable(source, "<file>", "exec")
+    names = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    stack = list(top.get_children())
+    while stack:
+        table = stack.pop()
+        names |= {s.get_name() for s in table.get_symbols()
+                  if s.is_declared_global() and (s.is_assigned() or s.is_imported() or s.is_namespace())}
+        stack.extend(table.get_children())
+    return names
+
+
+def class_attributes(source: str) -> set[str]:
+    """`Class.name` for every name bound in the body of a top-level class (Django AppConfig attributes)."""
+    top = symtable.symtable(source, "<file>", "exec")
+    return {f"{table.get_name()}.{s.get_name()}" for table in top.get_children() if table.get_type() == "class"
+            for s in table.get_symbols() if s.is_assigned()}
+
+
+def global_reads(source: str) -> set[str]:
+    """Names the code reads from module scope (or builtins), in any function or class."""
+    top = symtable.symtable(source, "<file>", "exec")
+    reads = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    stack = list(top.get_children())
+    while stack:
+        table = stack.pop()
+        reads |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+        stack.extend(table.get_children())
+    return reads
+
+
+def star_imports(tree: ast.AST) -> list[str]:
+    """The modules a file star-imports (`from x import *`), relative ones with their dots."""
+    return ["." * n.level + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+            and any(a.name == "*" for a in n.names)]
+
+
+def module_key(path: str) -> tuple[str, ...]:
+    """`pkg/mod.py` → ('pkg', 'mod'); a package's `__init__.py` is the package."""
+    parts = PurePosixPath(path).with_suffix("").parts
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+class Resolver:
+    """Finds the file an import means among `files`, in about constant time per import."""
+
+    def __init__(self, files: Iterable[str]):
+        self.by_key: dict[tuple[str, ...], str] = {}
+        self.by_tail: dict[tuple[str, ...], list[str]] = {}
+        for path in files:
+            key = module_key(path)
+            self.by_key[key] = path
+            for start in range(len(key)):
+                self.by_tail.setdefault(key[start:], []).append(path)
+
+    def resolve(self, module: str, importer: str) -> str | None:
+        """The file a (possibly relative) import of `module` in `importer` means, or None."""
+        level = len(module) - len(module.lstrip("."))
+        dotted = tuple(p for p in module.lstrip(".").split(".") if p)
+        if level:
+            base = PurePosixPath(importer).parent.parts
+            base = base[: len(base) - (level - 1)] if level > 1 else base
+            return self.by_key.get(tuple(base) + dotted)
+        matches = self.by_tail.get(dotted) if dotted else None
+        if not matches:
+            return None
+        # several apps in one tree each have their settings.py: the one nearest the importer
+        here = PurePosixPath(importer).parts
+        return min(matches, key=lambda f: (-_common_prefix(PurePosixPath(f).parts, here), len(f)))
+
+
+def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def resolve(module: str, importer: str, files: Iterable[str]) -> str | None:
+    """The file of `files` a (possibly relative) import of `module` in `importer` means."""
+    return Resolver(files).resolve(module, importer)
+
+
+def uses_of(importer: str, source: str, files: list[str] | Resolver, providers: Mapping[str, str]) -> dict[str, set[str]]:
+    """What `importer` reads from other modules of `files`: {file: names}.
+
+    Names are module-level names, or `Class.attr` for an attribute read on a class imported from
+    that module. A star import is resolved against `providers` (the modules' sources).
+    """
+    resolver = files if isinstance(files, Resolver) else Resolver(files)
+    uses: dict[str, set[str]] = {}
+    tree = ast.parse(source)
+    aliases: dict[str, str] = {}  # local name -> app file, for `import x` / `from . import x`
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (app file, its name there), for `Class.attr` reads
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            target = resolver.resolve(module, importer)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                sub = resolver.resolve(module + ("." if module and not module.endswith(".") else "") + alias.name,
+                                       importer)
+                if sub is not None:
+                    aliases[alias.asname or alias.name] = sub
+                elif target is not None:
+                    uses.setdefault(target, set()).add(alias.name)
+                    imported[alias.asname or alias.name] = (target, alias.name)
+            if node.module == "django.conf" and any(a.name == "settings" for a in node.names):
+                settings = resolver.resolve("settings", importer)
+                if settings is not None:
+                    aliases.setdefault("settings", settings)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                target = resolver.resolve(alias.name, importer)
+                if target is not None:
+                    aliases[alias.asname or alias.name.split(".")[0]] = target
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            uses.setdefault(aliases[node.value.id], set()).add(node.attr)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:
+            target, name = imported[node.value.id]
+            uses.setdefault(target, set()).add(f"{name}.{node.attr}")
+    for module in star_imports(tree):
+        target = resolver.resolve(module, importer)
+        provider = providers.get(target or "")
+        if provider is None:
+            continue
+        try:
+            provided = {n for n in module_names(provider) if not n.startswith("_")}
+        except SyntaxError:
+            continue
+        uses.setdefault(target, set()).update((global_reads(source) & provided) - module_names(source))
+    return uses
+
+
+def needed_names(sources: Mapping[str, str]) -> dict[str, dict[str, list[str]]]:
+    """For every file of `sources` ({path: text}), the names other files read from it → who reads each.
+
+    A file that does not compile reads nothing (it is reported by the engine).
+    """
+    resolver = Resolver(sources)
+    needed: dict[str, dict[str, list[str]]] = {}
+    for importer in sorted(sources):
+        try:
+            uses = uses_of(importer, sources[importer], resolver, sources)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for target, names in uses.items():
+            if target != importer:
+                for name in names:
+                    needed.setdefault(target, {}).setdefault(name, []).append(importer)
+    return needed
+
+
+def project_root(path: str) -> str | None:
+    """The nearest folder at or above `path` holding pyproject.toml, setup.py, setup.cfg or .git."""
+    folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    while True:
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def may_import(data: bytes) -> bool:
+    """Cheap test: can this file's text import anything at all?"""
+    return _IMPORTS.search(data) is not None
