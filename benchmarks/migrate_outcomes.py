@@ -93,16 +93,20 @@ def _star_imports(tree: ast.Module) -> list[str]:
             and any(a.name == "*" for a in n.names)]
 
 
+def _nested_symbols(top: symtable.SymbolTable):
+    """Every symbol of every function and class scope below the module."""
+    stack = list(top.get_children())
+    while stack:
+        table = stack.pop()
+        yield from table.get_symbols()
+        stack.extend(table.get_children())
+
+
 def module_names(source: str) -> set[str]:
     """Names bound at module level: assignments, imports, defs, classes, `global` writes in functions."""
     top = symtable.symtable(source, "<file>", "exec")
     names = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
-    stack = list(top.get_children())
-    while stack:
-        table = stack.pop()
-        names |= {s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()}
-        stack.extend(table.get_children())
-    return names
+    return names | {s.get_name() for s in _nested_symbols(top) if s.is_declared_global() and s.is_assigned()}
 
 
 def class_attributes(source: str) -> set[str]:
@@ -116,12 +120,7 @@ def global_reads(source: str) -> set[str]:
     """Names the code reads from module scope (or builtins), in any function or class."""
     top = symtable.symtable(source, "<file>", "exec")
     reads = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
-    stack = list(top.get_children())
-    while stack:
-        table = stack.pop()
-        reads |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
-        stack.extend(table.get_children())
-    return reads
+    return reads | {s.get_name() for s in _nested_symbols(top) if s.is_global() and s.is_referenced()}
 
 
 def undefined_names(source: str, star_provided: set[str] | None = None) -> set[str] | None:

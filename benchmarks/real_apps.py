@@ -4,8 +4,8 @@
     python benchmarks/real_apps.py --markdown docs/benchmarks.md   # also (re)write its section there
 
 The apps are listed in ``benchmarks/real_apps_manifest.json``: repository, commit, the
-app's root folder inside it, and the serving files studied, each with a one-line note
-of the idiom it shows. Third-party code is never committed: the script reads local
+app's root folder inside it, and the serving files studied (paths relative to that root),
+each with a one-line note of the idiom it shows. Third-party code is never committed: the script reads local
 copies from ``.cache/real_apps/<owner>+<name>/`` (gitignored; ``--cache`` or
 ``REAL_APPS_CACHE`` points elsewhere), one folder per app holding every ``.py`` file
 under the app's root at the manifest's commit.

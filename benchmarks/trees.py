@@ -1,8 +1,9 @@
 """Generated source trees for the migrate-speed benchmark (written under a temp dir only).
 
-``legacy_tree``: N legacy serving files, cycling through the fixture apps' app.py files
-(the idioms of CONTEXT.md's survey, ~34 lines each) with a per-file route, model file
-and header so no two files are the same text.
+``legacy_tree``: N legacy serving files, cycling through every module of the fixture apps
+that uses TF or Keras (entry modules, and the settings.py / apps.py / views.py / load.py /
+helpers of multi-module apps; ~10-50 lines each) with a per-file route, model file and
+header so no two files are the same text.
 ``mixed_tree``: N Python files of which 1% are such legacy files and the rest modern,
 TF-free code using syntax from Python 3.8-3.10 (walrus, ``match``, ``/`` parameters,
 ``f"{x=}"``), the kind of file tf_upgrade_v2's parser stops on.
@@ -10,6 +11,7 @@ TF-free code using syntax from Python 3.8-3.10 (walrus, ``match``, ``/`` paramet
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fixtures import catalog
@@ -56,7 +58,10 @@ def total(lines: Iterable[Line{i}], discount: float = 0.{d}) -> float:
 
 
 def _legacy_sources() -> list[tuple[str, str]]:
-    return [(a.name, (a.path / a.entry).read_text()) for a in catalog.all_apps()]
+    # every module of an app that touches TF or Keras: multi-module apps keep the juggling in
+    # settings.py, apps.py, load.py or a helper, not in their entry module
+    return [(f"{a.name}/{rel}", text) for a in catalog.all_apps() for rel, text in catalog.sources(a).items()
+            if re.search(r"keras|tensorflow", text)]
 
 
 def legacy_file(i: int, sources: list[tuple[str, str]]) -> str:

@@ -88,22 +88,10 @@ class Predictor:
         with self.graph.as_default():
             self.model.fit(x, y)
 """
-PREDICTOR_HALF = """\
-import tensorflow as tf
-
-class Predictor:
-    def __init__(self, model):
-        self.sess = tf.Session()
-        self.graph = tf.get_default_graph()
-        self.model = model
-
-    def predict(self, x):
-        return self.model.predict(x)
-
-    def train(self, x, y):
-        with self.graph.as_default():
-            self.model.fit(x, y)
-"""
+# set_session and the `with` of predict() gone; the session, the graph and the training `with` left
+PREDICTOR_HALF = PREDICTOR_BEFORE.replace("from keras.backend import set_session\n", "").replace(
+    "        with self.graph.as_default():\n            set_session(self.sess)\n            return self.model.predict(x)",
+    "        return self.model.predict(x)")
 PREDICTOR_CLEARED = """\
 class Predictor:
     def __init__(self, model):

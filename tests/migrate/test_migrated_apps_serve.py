@@ -48,14 +48,16 @@ KERAS3_ULPS = 4
 KNOWN_MIGRATE_FAILURES = {
     "django_settings_graph": (
         "issue 9, dangling: settings.py loses GRAPH and SESSION (and the ConfigProto session) while "
-        "scoring/views.py still reads settings.GRAPH / settings.SESSION, and keeps its `with` and set_session"),
+        "scoring/views.py still reads settings.GRAPH / settings.SESSION, and keeps its `with` and set_session; "
+        "the model file, loaded through os.path.join(BASE_DIR, ...), is not upgraded for Keras 3"),
     "django_appconfig": (
         "issue 9, kept with no manual item: the class-based view in predictor/views.py still enters "
         "PredictorConfig.graph / .session, which AppConfig.ready() no longer sets (None at the first request); "
         "and the model file, loaded through os.path.join(settings.BASE_DIR, ...), is not upgraded for Keras 3"),
     "init_loader_star": (
         "issue 9, dangling: model/load.py drops `graph = tf.get_default_graph()` but still returns `graph` "
-        "(NameError at init()); app.py, reached through `from load import *`, keeps `with graph.as_default()`"),
+        "(NameError at init()); app.py, reached through `from load import *`, keeps `with graph.as_default()`; "
+        "the architecture JSON, opened through os.path.join(ROOT, ...), is not upgraded for Keras 3"),
     "helper_carriers": (
         "issue 9, half-migrated: K.set_session removed while ConfigProto, tf.Session, sess.graph and every "
         "`with ...as_default()` in inference.py (self / parameters / app attributes) stay"),
@@ -140,7 +142,7 @@ def _reference(migrated, references, app) -> list[bytes]:
     if app.name not in references:
         original = migrated["original"] / app.name
         bodies = payloads(app, N_PAYLOADS)
-        if app.kind == "flask":
+        if app.kind in ("flask", "django"):
             references[app.name] = harness.reference(original, bodies, route=app.route, module=app.entry[:-3])
         else:
             out = harness.worker_reference(original, bodies, entry=app.entry)
