@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-import symtable
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+
+from migrate.project_index import class_attributes, global_reads, module_names, resolve, star_imports, uses_of
 
 BROKEN = "broken"
 DANGLING = "dangling"
@@ -88,41 +88,6 @@ def tf1_machinery(source: str) -> Counter:
     return found
 
 
-def _star_imports(tree: ast.Module) -> list[str]:
-    return [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
-            and any(a.name == "*" for a in n.names)]
-
-
-def _nested_symbols(top: symtable.SymbolTable):
-    """Every symbol of every function and class scope below the module."""
-    stack = list(top.get_children())
-    while stack:
-        table = stack.pop()
-        yield from table.get_symbols()
-        stack.extend(table.get_children())
-
-
-def module_names(source: str) -> set[str]:
-    """Names bound at module level: assignments, imports, defs, classes, `global` writes in functions."""
-    top = symtable.symtable(source, "<file>", "exec")
-    names = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
-    return names | {s.get_name() for s in _nested_symbols(top) if s.is_declared_global() and s.is_assigned()}
-
-
-def class_attributes(source: str) -> set[str]:
-    """``Class.name`` for every name bound in the body of a top-level class (Django AppConfig attributes)."""
-    top = symtable.symtable(source, "<file>", "exec")
-    return {f"{table.get_name()}.{s.get_name()}" for table in top.get_children() if table.get_type() == "class"
-            for s in table.get_symbols() if s.is_assigned()}
-
-
-def global_reads(source: str) -> set[str]:
-    """Names the code reads from module scope (or builtins), in any function or class."""
-    top = symtable.symtable(source, "<file>", "exec")
-    reads = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
-    return reads | {s.get_name() for s in _nested_symbols(top) if s.is_global() and s.is_referenced()}
-
-
 def undefined_names(source: str, star_provided: set[str] | None = None) -> set[str] | None:
     """Global names read but bound nowhere (module, builtins, star imports); None if unknowable.
 
@@ -130,7 +95,7 @@ def undefined_names(source: str, star_provided: set[str] | None = None) -> set[s
     a star import of anything else makes the answer unknowable.
     """
     tree = ast.parse(source)
-    if _star_imports(tree) and star_provided is None:
+    if star_imports(tree) and star_provided is None:
         return None
     bound = module_names(source) | _BUILTINS | (star_provided or set())
     return global_reads(source) - bound
@@ -155,77 +120,10 @@ class AppFiles:
     manual: dict[str, list[str]] = field(default_factory=dict)  # path -> manual item messages
 
 
-def _module_key(rel: str) -> tuple[str, ...]:
-    parts = PurePosixPath(rel).with_suffix("").parts
-    return parts[:-1] if parts[-1] == "__init__" else parts
-
-
-def _resolve(module: str, importer: str, files: list[str]) -> str | None:
-    """The app file a (possibly relative) import of ``module`` in ``importer`` means, by path suffix."""
-    level = len(module) - len(module.lstrip("."))
-    dotted = tuple(p for p in module.lstrip(".").split(".") if p)
-    if level:
-        base = PurePosixPath(importer).parent.parts
-        base = base[: len(base) - (level - 1)] if level > 1 else base
-        wanted = tuple(base) + dotted
-        return next((f for f in files if _module_key(f) == wanted), None)
-    matches = [f for f in files if dotted and _module_key(f)[-len(dotted):] == dotted]
-    return min(matches, key=len) if matches else None
-
-
-def _uses_of(importer: str, source: str, files: list[str], providers: dict[str, str]) -> dict[str, set[str]]:
-    """What ``importer`` reads from other app modules: {file: names}.
-
-    A star import is resolved against ``providers`` (the modules as they were before the
-    run), so that a name the provider lost still counts as read.
-    """
-    uses: dict[str, set[str]] = {}
-    tree = ast.parse(source)
-    aliases: dict[str, str] = {}  # local name -> app file, for `import x` / `from . import x`
-    imported: dict[str, tuple[str, str]] = {}  # local name -> (app file, its name there), for `Class.attr` reads
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            target = _resolve(module, importer, files)
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                sub = _resolve(module + ("." if module and not module.endswith(".") else "") + alias.name,
-                               importer, files)
-                if sub is not None:
-                    aliases[alias.asname or alias.name] = sub
-                elif target is not None:
-                    uses.setdefault(target, set()).add(alias.name)
-                    imported[alias.asname or alias.name] = (target, alias.name)
-            if node.module == "django.conf" and any(a.name == "settings" for a in node.names):
-                settings = next((f for f in files if PurePosixPath(f).name == "settings.py"), None)
-                if settings:
-                    aliases["settings"] = settings
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                target = _resolve(alias.name, importer, files)
-                if target is not None:
-                    aliases[alias.asname or alias.name.split(".")[0]] = target
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
-            uses.setdefault(aliases[node.value.id], set()).add(node.attr)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:
-            target, name = imported[node.value.id]
-            uses.setdefault(target, set()).add(f"{name}.{node.attr}")
-    for module in _star_imports(tree):
-        target = _resolve(module, importer, files)
-        if target is None or not compiles(providers.get(target, "")):
-            continue
-        provided = {n for n in module_names(providers[target]) if not n.startswith("_")}
-        local = module_names(source)
-        uses.setdefault(target, set()).update((global_reads(source) & provided) - local)
-    return uses
-
-
 def _star_provided(rel: str, source: str, files: list[str], sources: dict[str, str]) -> set[str] | None:
     provided: set[str] = set()
-    for module in _star_imports(ast.parse(source)):
-        target = _resolve(module, rel, files)
+    for module in star_imports(ast.parse(source)):
+        target = resolve(module, rel, files)
         if target is None or not compiles(sources.get(target, "")):
             return None
         provided |= module_names(sources[target])
@@ -239,7 +137,7 @@ def classify_app(app: AppFiles) -> list[FileOutcome]:
     # who still reads what, after the run, from which module
     needed: dict[str, dict[str, list[str]]] = {}
     for importer, source in readable_after.items():
-        for target, names in _uses_of(importer, source, files, app.before).items():
+        for target, names in uses_of(importer, source, files, app.before).items():
             if target != importer:
                 for name in names:
                     needed.setdefault(target, {}).setdefault(name, []).append(importer)
