@@ -1,0 +1,110 @@
+"""migrate works on the whole app: a name another module reads is never removed, whether that
+module is in the run or only in the enclosing project; imports resolve as the app runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from migrate import project_index
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SETTINGS = textwrap.dedent("""\
+    import tensorflow as tf
+    from keras.models import load_model
+
+    MODEL = load_model("m.h5")
+    GRAPH = tf.get_default_graph()
+    """)
+VIEWS = textwrap.dedent("""\
+    from django.conf import settings
+
+    def predict(request):
+        with settings.GRAPH.as_default():
+            return settings.MODEL.predict(request)
+    """)
+ALONE = textwrap.dedent("""\
+    import tensorflow as tf
+    from keras.models import load_model
+
+    model = load_model("m.h5")
+    graph = tf.get_default_graph()
+
+    def predict(x):
+        with graph.as_default():
+            return model.predict(x)
+    """)
+
+
+def _app(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def _migrate(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    proc = subprocess.run([sys.executable, "-m", "migrate", *args, "--no-model-files", "--report", "r.json"],
+                          cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    return proc, json.loads((cwd / "r.json").read_text(encoding="utf-8"))
+
+
+def test_settings_keep_a_graph_that_views_read_and_say_who_reads_it(tmp_path):
+    app = _app(tmp_path, {"site/settings.py": SETTINGS, "scoring/views.py": VIEWS, "alone.py": ALONE})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    # GRAPH stays (the independent import rewrite may still apply)
+    assert "GRAPH = tf.get_default_graph()\n" in (app / "site/settings.py").read_text(encoding="utf-8")
+    files = {f["path"].removeprefix("./"): f for f in report["files"]}
+    (item,) = [m for m in files["site/settings.py"]["manual"] if "exported-name" in m["message"]]
+    assert item["line"] == 5 and "scoring/views.py" in item["message"] and "GRAPH" in item["message"]
+    # a module nobody imports from is migrated as before
+    assert "get_default_graph" not in (app / "alone.py").read_text(encoding="utf-8")
+
+
+def test_importers_outside_the_given_paths_count_within_the_project(tmp_path):
+    # only settings.py is named, but the project (pyproject.toml) has views.py reading GRAPH
+    app = _app(tmp_path, {"pyproject.toml": "[project]\nname = 'site'\n", "site/settings.py": SETTINGS,
+                          "scoring/views.py": VIEWS})
+    proc, report = _migrate(app, "site/settings.py")
+    assert proc.returncode == 0, proc.stderr
+    assert "-GRAPH" not in proc.stdout  # the diff leaves GRAPH alone
+    assert any("scoring/views.py" in m["message"] for m in report["files"][0]["manual"])
+
+
+def test_without_a_project_marker_only_the_given_tree_is_the_app(tmp_path):
+    # the same settings.py alone: nothing reads GRAPH, so it goes
+    app = _app(tmp_path, {"site/settings.py": SETTINGS})
+    proc, _ = _migrate(app, "site")
+    assert proc.returncode == 0, proc.stderr
+    assert "-GRAPH = tf.get_default_graph()" in proc.stdout
+
+
+def test_needed_names_resolve_like_the_app_does():
+    sources = {
+        "app/load.py": "import tensorflow as tf\ndef init():\n    return 1, 2\ngraph = None\n_private = 1\n",
+        "app/server.py": "from load import *\nmodel, g = init()\nprint(graph)\n",
+        "app/pkg/__init__.py": "",
+        "app/pkg/apps.py": "class Config:\n    graph = None\n",
+        "app/pkg/views.py": "from .apps import Config\nConfig.graph.as_default()\n",
+        "other/settings.py": "GRAPH = 1\n",
+        "app/settings.py": "GRAPH = 1\nUNUSED = 2\n",
+        "app/views.py": "from django.conf import settings\nsettings.GRAPH\n",
+    }
+    needed = project_index.needed_names(sources)
+    assert needed["app/load.py"] == {"init": ["app/server.py"], "graph": ["app/server.py"]}
+    assert needed["app/pkg/apps.py"] == {"Config": ["app/pkg/views.py"], "Config.graph": ["app/pkg/views.py"]}
+    # the nearest settings.py is the app's own
+    assert needed["app/settings.py"] == {"GRAPH": ["app/views.py"]} and "other/settings.py" not in needed
+
+
+def test_project_root_is_the_nearest_folder_with_a_marker(tmp_path):
+    (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert project_index.project_root(str(tmp_path / "a" / "b")) == str(tmp_path)
