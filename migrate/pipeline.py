@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from migrate import hunks
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 from migrate.rules import all_rules
@@ -72,6 +73,8 @@ class SourceOutcome:
     manual: list[ManualItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    # (rule, the text it produced) for each rule applied, in order: what hunks are attributed from
+    steps: list[tuple[str, str]] = field(default_factory=list)
 
     def changed(self, original: str) -> bool:
         """True when the output differs from `original`."""
@@ -175,6 +178,7 @@ def apply_rules(
         outcome.error = _first_broken(applied, filename)
         return outcome
     outcome.code = current
+    outcome.steps = applied
     seen: set[tuple[int, int]] = set()
     for item in _map_manual_items(code, context.scratch.get(MANUAL_KEY, [])):
         # two rules noticing the same site: the first (lowest ORDER) says it
@@ -316,10 +320,11 @@ def _finish(path: Path, config: Config, result: FileResult, outcome: SourceOutco
 
         upgrade_now = config.write and not config.defer_model_upgrades
         result.model_files = model_files.check_model_files(path, new_text, write=upgrade_now)
+    hunks.explain(result, old_text, new_text, path.as_posix(), outcome.steps, diffed=diff is None)
     if new_text == old_text:
         return
     result.status = "changed"
-    result.diff = diff if diff is not None else unified_diff(old_text, new_text, path.as_posix())
+    result.diff = diff if diff is not None else result.diff
     if config.write:
         atomic_write(path, new_data)
         result.written = True
@@ -455,7 +460,7 @@ def migrate_stdin(text: str, config: Config) -> tuple[str, FileResult]:
     if outcome.error:
         result.status, result.message = "error", outcome.error
         return text, result
+    hunks.explain(result, text, outcome.code, "-", outcome.steps)
     if outcome.changed(text):
         result.status = "changed"
-        result.diff = unified_diff(text, outcome.code, "-")
     return outcome.code, result

@@ -25,6 +25,8 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     model_files: list[dict] = field(default_factory=list)
     written: bool = False
+    # per hunk of `diff`: line ranges, the rules behind it and their catalogue entries (migrate.hunks)
+    hunks: list[dict] = field(default_factory=list)
 
 
 @dataclass
