@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Sequence
 
-from migrate import pipeline
+from migrate import pipeline, review_page, worklist
 from migrate.report import EXIT_ERROR, FileResult, Report
 from migrate.rules import all_rules
 from migrate.rules.base import TARGETS, Options
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary on stderr")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--html", metavar="FILE", help="write a self-contained review page (summary, side-by-side diffs)")
+    parser.add_argument("--worklist", metavar="SHIM_REPORT", action="append", default=[],
+                        help="a `python -m legacy_shim --report` file: count how often each hunk's code ran (repeatable)")
     return parser
 
 
@@ -72,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.paths:
         parser.error("no PATH given (use '-' for stdin)")
+    try:
+        runtime = worklist.load(args.worklist) if args.worklist else None
+    except worklist.WorklistError as exc:
+        parser.error(str(exc))
     config = pipeline.Config(
         options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
         select=_names(args.select, parser),
@@ -83,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
     if args.paths == ["-"]:
-        return _run_stdin(args, config, colour)
+        return _run_stdin(args, config, colour, runtime)
     if "-" in args.paths:
         parser.error("'-' (stdin) cannot be combined with other paths")
 
@@ -97,10 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.paths, config, jobs=args.jobs or None, on_result=on_result,
         progress=_progress_printer() if show_progress else None,
     )
-    return _finish(report, args)
+    return _finish(report, args, runtime)
 
 
-def _run_stdin(args: argparse.Namespace, config: pipeline.Config, colour: bool) -> int:
+def _run_stdin(args: argparse.Namespace, config: pipeline.Config, colour: bool,
+               runtime: worklist.RuntimeWorklist | None) -> int:
     text = sys.stdin.read()
     output, result = pipeline.migrate_stdin(text, config)
     report = Report(check=config.check, write=config.write)
@@ -108,16 +116,20 @@ def _run_stdin(args: argparse.Namespace, config: pipeline.Config, colour: bool) 
     # stdin → stdout is a filter: the migrated code on stdout, diffs only under --check
     if not args.check:
         sys.stdout.write(output)
-    return _finish(report, args)
+    return _finish(report, args, runtime)
 
 
-def _finish(report: Report, args: argparse.Namespace) -> int:
+def _finish(report: Report, args: argparse.Namespace, runtime: worklist.RuntimeWorklist | None = None) -> int:
+    if runtime is not None:
+        worklist.annotate(report, runtime)
     if not args.quiet:
-        for line in report.details():
+        for line in report.details() + worklist.summary_lines(report):
             print(line, file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     if args.report:
         report.write_json(args.report)
+    if args.html:
+        review_page.write(report, args.html)
     return report.exit_code
 
 

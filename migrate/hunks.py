@@ -36,6 +36,8 @@ class Hunk:
     new_start: int
     new_lines: int
     rules: tuple[str, ...]
+    # first and last old line of the changed part (context lines excluded)
+    changed: tuple[int, int] = (0, 0)
     # the innermost function holding the hunk's changed lines, (first, last) old lines
     function: tuple[int, int] | None = None
 
@@ -51,6 +53,7 @@ class Hunk:
             "new_start": self.new_start, "new_lines": self.new_lines,
             "rules": list(self.rules),
             "catalogue": {rule: catalogue_entry(rule) for rule in self.rules},
+            "changed": list(self.changed),
             "function": list(self.function) if self.function else None,
         }
 
@@ -115,8 +118,9 @@ def explained_diff(old: str, new: str, path: str, steps: Sequence[tuple[str, str
         rules = sorted((r for r, marks in touched.items() if any(low <= p <= high for p in marks)), key=order.get)
         if not rules and touched:  # the step diffs aligned differently: the nearest rule made it
             rules = [min(touched, key=lambda r: min(min(abs(p - low), abs(p - high)) for p in touched[r]))]
+        changed = (changes[0][1] + 1, max(changes[-1][2], changes[0][1] + 1))
         hunk = Hunk(first[1] + 1, last[2] - first[1], first[3] + 1, last[4] - first[3], tuple(rules),
-                    _innermost(functions, changes[0][1] + 1, max(changes[-1][2], changes[0][1] + 1)))
+                    changed, _innermost(functions, *changed))
         hunks.append(hunk)
         out.append(hunk.header() + "\n")
         for tag, i1, i2, j1, j2 in group:

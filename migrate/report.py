@@ -36,6 +36,8 @@ class Report:
     check: bool = False
     write: bool = False
     files: list[FileResult] = field(default_factory=list)
+    # set by migrate.worklist.annotate when shim reports were given (--worklist)
+    worklist: dict | None = None
 
     def add(self, result: FileResult) -> None:
         """Record one file's outcome."""
@@ -101,6 +103,7 @@ class Report:
             "exit_code": self.exit_code,
             "counts": {s: self.count(s) for s in ("changed", "unchanged", "skipped", "error")},
             "rules": per_rule,
+            **({"worklist": self.worklist} if self.worklist else {}),
             "files": [
                 {k: v for k, v in asdict(f).items() if k != "diff"}
                 for f in sorted(self.files, key=lambda f: f.path)
