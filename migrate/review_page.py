@@ -20,7 +20,7 @@ from migrate import catalogue
 from migrate.hunks import catalogue_entry
 from migrate.report import Report
 from migrate.rules import all_rules
-from migrate.worklist import NOT_EXERCISED
+from migrate.worklist import NOT_EXERCISED, ran
 
 # more files than this that need review: every file starts collapsed
 OPEN_AT_MOST = 20
@@ -60,7 +60,8 @@ def render(report: Report) -> str:
     colours = {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(rules)}
     files = sorted(report.files, key=lambda f: f.path)
     shown = [f for f in files if f.status != "unchanged" or f.manual or f.model_files or f.warnings]
-    quiet = [f for f in files if f not in shown]
+    on_page = {id(f) for f in shown}
+    quiet = [f for f in files if id(f) not in on_page]
     start_open = len(shown) <= OPEN_AT_MOST
     used_rules = sorted({r for f in shown for r in f.rules} | {m["rule"] for f in shown for m in f.manual},
                         key=lambda n: list(rules).index(n) if n in rules else len(rules))
@@ -175,7 +176,8 @@ def _file_section(index: int, result, report: Report, colours: dict[str, str], s
         out.append(f'<span class="stat"><span class="plus">+{added}</span> <span class="minus">−{removed}</span></span>')
     if result.manual:
         out.append(f'<span class="manual-count">{len(result.manual)} manual</span>')
-    out.append('</summary><div class="body">')
+    # a collapsed file's body is parsed, not built, until it is opened: a 1,000-file page loads fast
+    out.append('</summary><div class="body">' if start_open else '</summary><div class="body"></div><template class="lazy">')
     if result.message:
         out.append(f'<p class="msg k-{kind}">{html.escape(result.message)}</p>')
     for warning in result.warnings:
@@ -188,7 +190,7 @@ def _file_section(index: int, result, report: Report, colours: dict[str, str], s
     elsewhere = [m for i, m in enumerate(result.manual) if i not in placed]
     if elsewhere:
         out.append(_snippets(result, report, elsewhere, colours))
-    out.append("</div></details>")
+    out.append("</div></details>" if start_open else "</template></details>")
     return "".join(out)
 
 
@@ -257,22 +259,22 @@ def _highlight(old: str, new: str) -> tuple[str, str]:
     return mark(old), mark(new)
 
 
+def _runtime(entry: dict) -> str:
+    """The worklist badge of a hunk or manual item ('' without --worklist)."""
+    if "runs" not in entry:
+        return ""
+    return f'<span class="{"ran" if entry["exercised"] else "cold"}">{html.escape(ran(entry))}</span>'
+
+
 def _manual_row(item: dict, colours: dict[str, str]) -> str:
-    ran = ""
-    if "runs" in item:
-        ran = (f'<span class="ran">ran {item["runs"]}x</span>' if item["exercised"]
-               else f'<span class="cold">{NOT_EXERCISED}</span>')
     return (f'<tr class="manual"><td colspan="4"><div class="manual-item"><span class="warn">manual</span>'
-            f'{_chip(item["rule"], colours)}<span class="where">line {item["line"]}</span>{ran}'
+            f'{_chip(item["rule"], colours)}<span class="where">line {item["line"]}</span>{_runtime(item)}'
             f'<span class="text">{html.escape(item["message"])}</span></div></td></tr>')
 
 
 def _hunk_table(meta: dict, hunk: dict, manual: list[dict], placed: set[int], colours: dict[str, str]) -> str:
     first, count = meta["old_start"], meta["old_lines"]
-    runtime = ""
-    if "runs" in meta:
-        runtime = (f'<span class="ran">ran {meta["runs"]}x ({meta["runs_from"]})</span>' if meta["exercised"]
-                   else f'<span class="cold">{NOT_EXERCISED}</span>')
+    runtime = _runtime(meta)
     header = (f"@@ -{first},{count} +{meta['new_start']},{meta['new_lines']} @@")
     out = [f'<div class="hunk" data-rules="{html.escape(" ".join(meta["rules"]))}'
            f'{" :cold" if meta.get("exercised") is False else ""}">'
@@ -400,7 +402,8 @@ header h1{font-size:22px;margin:18px 0 2px}
 #toolbar select,#toolbar button{padding:5px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;font:inherit}
 #shown-count{color:var(--muted);white-space:nowrap}
 main{padding-top:10px;padding-bottom:10px}
-details.file{background:#fff;border:1px solid var(--line);border-radius:8px;margin:0 0 10px}
+details.file{background:#fff;border:1px solid var(--line);border-radius:8px;margin:0 0 10px;
+content-visibility:auto;contain-intrinsic-size:auto 42px}
 details.file>summary{cursor:pointer;padding:8px 12px;display:flex;flex-wrap:wrap;gap:6px;align-items:center;list-style-position:inside}
 details.file[open]>summary{border-bottom:1px solid var(--line)}
 .path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-weight:600;margin-right:6px}
@@ -451,28 +454,38 @@ _SCRIPT = r"""
   var files=[].slice.call(document.querySelectorAll('details.file'));
   var search=document.getElementById('search'), rule=document.getElementById('rule-filter');
   var count=document.getElementById('shown-count'), none=document.getElementById('no-match');
-  function text(el){ if(el._text===undefined){ el._text=el.textContent.toLowerCase(); } return el._text; }
+  function lazy(el){ return el.querySelector(':scope > template.lazy'); }
+  function text(el){
+    if(el._text===undefined){ var t=lazy(el); el._text=(el.textContent+' '+(t?t.content.textContent:'')).toLowerCase(); }
+    return el._text;
+  }
+  function dim(el){
+    var r=rule.value;
+    el.querySelectorAll('.hunk').forEach(function(h){
+      var hr=h.getAttribute('data-rules').split(' ');
+      h.classList.toggle('dim', r.charAt(0)===':' ? (r===':cold' && hr.indexOf(':cold')<0) : (!!r && hr.indexOf(r)<0));
+    });
+  }
+  function build(el){
+    var t=lazy(el);
+    if(t){ el.querySelector(':scope > .body').appendChild(t.content); t.remove(); dim(el); }
+  }
   function apply(){
     var q=search.value.trim().toLowerCase(), r=rule.value, shown=0;
     files.forEach(function(el){
-      var rules=el.getAttribute('data-rules').split(' ');
-      var ok=(!r||rules.indexOf(r)>=0)&&(!q||text(el).indexOf(q)>=0);
-      el.hidden=!ok; if(ok){shown++;}
-      el.querySelectorAll('.hunk').forEach(function(h){
-        var hr=h.getAttribute('data-rules').split(' ');
-        h.classList.toggle('dim', !!r && r.charAt(0)!==':' && hr.indexOf(r)<0 || r===':cold' && hr.indexOf(':cold')<0);
-      });
-      if(ok&&(q||r)&&shown<=20){ el.open=true; }
+      var ok=(!r||el.getAttribute('data-rules').split(' ').indexOf(r)>=0)&&(!q||text(el).indexOf(q)>=0);
+      el.hidden=!ok;
+      if(ok){ shown++; dim(el); if((q||r)&&shown<=20){ el.open=true; } }
     });
     count.textContent=shown+' of '+files.length+' files';
     none.hidden=shown>0;
   }
+  document.addEventListener('toggle',function(e){ if(e.target.open&&e.target.classList.contains('file')){ build(e.target); } },true);
   var timer=null;
   search.addEventListener('input',function(){ clearTimeout(timer); timer=setTimeout(apply,120); });
   rule.addEventListener('change',apply);
   document.getElementById('expand-all').addEventListener('click',function(){ files.forEach(function(el){ if(!el.hidden){el.open=true;} }); });
   document.getElementById('collapse-all').addEventListener('click',function(){ files.forEach(function(el){ el.open=false; }); });
-  // a link to a rule label inside a collapsed file opens it
   if(location.hash.indexOf('#file-')===0){ var f=document.querySelector(location.hash); if(f){f.open=true;} }
 })();
 """

@@ -25,6 +25,15 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 NOT_EXERCISED = "not exercised at run time"
+# exercised hunks listed in the terminal, busiest first
+BUSIEST = 10
+# how a count was found (runs_from) in words: on the hunk's own lines, from its function, at import
+BASIS = {"line": "", "function": " (its function)", "module": " (at import)"}
+
+
+def ran(entry: dict) -> str:
+    """'ran 12x', 'ran 3x (its function)' or 'not exercised at run time', for a hunk or manual item."""
+    return f"ran {entry['runs']}x{BASIS.get(entry['runs_from'], '')}" if entry["exercised"] else NOT_EXERCISED
 
 
 class WorklistError(ValueError):
@@ -161,12 +170,20 @@ def summary_lines(report) -> list[str]:
     if manual:
         lines.append("manual items, busiest first:")
         for item, path in manual:
-            ran = f"ran {item['runs']}x" if item["exercised"] else NOT_EXERCISED
-            lines.append(f"  {path}:{item['line']}: {ran}: [{item['rule']}] {item['message']}")
+            lines.append(f"  {path}:{item['line']}: {ran(item)}: [{item['rule']}] {item['message']}")
+    hot = sorted(((f.path, h) for f in report.files for h in f.hunks if h["exercised"]), key=lambda ph: -ph[1]["runs"])
+    if hot:
+        lines.append(f"busiest rewrites{' (top ' + str(BUSIEST) + ')' if len(hot) > BUSIEST else ''}:")
+        for path, h in hot[:BUSIEST]:
+            lines.append(f"  {path}:{_lines(h)}: {ran(h)}: {', '.join(h['rules'])}")
     cold = [(f.path, h) for f in sorted(report.files, key=lambda f: f.path) for h in f.hunks if not h["exercised"]]
     if cold:
         lines.append(f"rewrites {NOT_EXERCISED} (no shim report saw this code run):")
         for path, h in cold:
-            lines.append(f"  {path}:{h['old_start']}-{h['old_start'] + max(h['old_lines'], 1) - 1}: "
-                         f"{', '.join(h['rules'])}")
+            lines.append(f"  {path}:{_lines(h)}: {', '.join(h['rules'])}")
     return lines
+
+
+def _lines(hunk: dict) -> str:
+    first, last = hunk["changed"]
+    return str(first) if first == last else f"{first}-{last}"

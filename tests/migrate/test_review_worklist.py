@@ -80,9 +80,10 @@ def test_hunks_count_the_requests_that_ran_them_and_flag_the_route_nobody_called
     summary = json.loads((app_dir / "report.json").read_text())["worklist"]
     assert summary["hunks_not_exercised"] == 1 and summary["files"] == {"app.py": str(app_dir / "app.py")}
     cold = re.search(r"rewrites not exercised at run time.*\n  app\.py:(\d+)-(\d+): graph-reentry", run.stderr)
-    assert cold and int(cold.group(1)) == unused["old_start"], run.stderr
+    assert cold and [int(cold.group(1)), int(cold.group(2))] == unused["changed"], run.stderr
+    assert f"app.py:{handler['changed'][0]}-{handler['changed'][1]}: ran {requests}x: graph-reentry, predict-speed" in run.stderr
     page = (app_dir / "review.html").read_text()
-    assert page.count("not exercised at run time</span>") == 1 and f"ran {requests}x (line)" in page
+    assert page.count("not exercised at run time</span>") == 1 and f'<span class="ran">ran {requests}x</span>' in page
 
 
 def _hunk_of_function(hunks: list[dict], source: list[str], definition: str) -> dict:
