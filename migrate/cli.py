@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Sequence
 
-from migrate import pipeline, review_page, worklist
+from migrate import interactive, pipeline, review_page, worklist
 from migrate.report import EXIT_ERROR, FileResult, Report
 from migrate.rules import all_rules
 from migrate.rules.base import TARGETS, Options
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="apply the changes (atomic; keeps mode, encoding, BOM, newlines)")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    mode.add_argument("--interactive", "-i", action="store_true",
+                      help="show each file's changes with their reasons and ask: y apply, n skip, a apply the rest of the file, q quit")
     parser.add_argument("--report", metavar="FILE", help="write a JSON report (per file, per rule, manual items)")
     parser.add_argument("--select", metavar="RULES", default="", help="comma-separated rule names to run (unsafe ones included)")
     parser.add_argument("--ignore", metavar="RULES", default="", help="comma-separated rule names to skip")
@@ -89,13 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
+    if args.interactive and "-" in args.paths:
+        parser.error("--interactive reads answers from the terminal: give files or folders, not '-'")
     if args.paths == ["-"]:
         return _run_stdin(args, config, colour, runtime)
     if "-" in args.paths:
         parser.error("'-' (stdin) cannot be combined with other paths")
 
     def on_result(result: FileResult) -> None:
-        if result.diff and not args.write and not args.check:
+        if result.diff and not args.write and not args.check and not args.interactive:
             sys.stdout.write(colourise(result.diff) if colour else result.diff)
             sys.stdout.flush()
 
@@ -104,6 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.paths, config, jobs=args.jobs or None, on_result=on_result,
         progress=_progress_printer() if show_progress else None,
     )
+    if args.interactive:
+        if runtime is not None:
+            worklist.annotate(report, runtime)
+        report = interactive.review(report, config, input, sys.stdout, colourise if colour else str)
+        return _finish(report, args)
     return _finish(report, args, runtime)
 
 
