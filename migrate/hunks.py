@@ -136,13 +136,24 @@ def explained_diff(old: str, new: str, path: str, steps: Sequence[tuple[str, str
 
 
 def _function_spans(code: str) -> list[tuple[int, int]]:
-    """(first, last) line of every function in `code`; none when it does not parse."""
+    """(first, last) line of every function in `code` (decorators included); none when it does not parse."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return []
-    return [(node.lineno if not node.decorator_list else node.decorator_list[0].lineno, node.end_lineno or node.lineno)
-            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    spans = []
+    # functions live in statement bodies only: expressions (most of the tree) are never entered
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            spans.append((first, node.end_lineno or node.lineno))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(node, name, ()):
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    pending.append(child)
+    return spans
 
 
 def _innermost(spans: list[tuple[int, int]], first: int, last: int) -> tuple[int, int] | None:
