@@ -185,9 +185,6 @@ def apply_worklist(p: Patcher) -> None:
             p.set_attr(tf, name, worklist.recording(getattr(tf, name), idiom))
     session_cls = tf.compat.v1.Session
     p.set_attr(session_cls, "__init__", worklist.recording(session_cls.__init__, "tf.Session()"))
-    # the idiom of nearly every legacy request handler: without it, a handler whose other
-    # lines call nothing legacy (`model.predict`) would look as if it never ran
-    p.set_attr(tf.Graph, "as_default", worklist.recording(tf.Graph.as_default, "graph.as_default()"))
 
 
 # --- the table --------------------------------------------------------------------------
@@ -380,7 +377,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="worklist",
         target="tf.get_default_graph, tf.placeholder, tf.global_variables_initializer, tf.import_graph_def, "
-        "tf.Session.__init__, tf.Graph.as_default",
+        "tf.Session.__init__",
         replacement="the same, recording the app's call site for legacy_shim.report()",
         why="the runtime worklist: which legacy idioms this app really uses, file:line",
         when=_always,

@@ -72,7 +72,7 @@ def test_hunks_count_the_requests_that_ran_them_and_flag_the_route_nobody_called
     source = (app_dir / "app.py").read_text().splitlines()
     handler = _hunk_of_function(entry["hunks"], source, "def predict():")
     unused = _hunk_of_function(entry["hunks"], source, "def predict_batch():")
-    # every request entered `with graph.as_default():` once, in one of the two workers
+    # every request called `model.predict(x)` once (the shim records it), in one of the two workers
     assert (handler["runs"], handler["exercised"], handler["runs_from"]) == (requests, True, "line")
     assert (unused["runs"], unused["exercised"]) == (0, False)
     module_level = next(h for h in entry["hunks"] if h["function"] is None)
@@ -112,7 +112,7 @@ def test_manual_items_come_busiest_first(tmp_path):
 
 def _report(path: Path, sites: list[tuple[str, int, int]]) -> str:
     path.write_text(json.dumps({"patches": [], "notes": [], "load_once": {}, "call_sites": [
-        {"file": f, "line": line, "idiom": "graph.as_default()", "count": n} for f, line, n in sites]}))
+        {"file": f, "line": line, "idiom": "model.predict()", "count": n} for f, line, n in sites]}))
     return str(path)
 
 
