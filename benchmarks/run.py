@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import load_once, migrate_speed, predict_overhead, real_apps, serving  # noqa: E402
+from benchmarks import load_once, migrate_speed, predict_overhead, real_apps, review_page, serving  # noqa: E402
 from benchmarks.report import Section, as_markdown, as_text, machine, shown  # noqa: E402
 
 BENCHMARKS = {
@@ -33,6 +33,7 @@ BENCHMARKS = {
     "load-once": load_once.run,
     "serving": serving.run,
     "migrate": migrate_speed.run,
+    "review-page": review_page.run,
 }
 DEFAULT_MARKDOWN = REPO_ROOT / "docs" / "benchmarks.md"
 

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Sequence
 
-from migrate import runner
+from migrate import interactive, review_page, runner, worklist
 from migrate.engine import Config
 from migrate.report import EXIT_ERROR, FileResult, Report
 from migrate.rules import all_rules
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="apply the changes (atomic; keeps mode, encoding, BOM, newlines)")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    mode.add_argument("--interactive", "-i", action="store_true",
+                      help="show each file's changes with their reasons and ask: y apply, n skip, a apply the rest of the file, q quit")
     parser.add_argument("--report", metavar="FILE", help="write a JSON report (per file, per rule, manual items)")
     parser.add_argument("--sarif", metavar="FILE",
                         help="write manual items, failures and pending rewrites as SARIF 2.1.0 (code-scanning UIs)")
@@ -53,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary on stderr")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--html", metavar="FILE", help="write a self-contained review page (summary, side-by-side diffs)")
+    parser.add_argument("--worklist", metavar="SHIM_REPORT", action="append", default=[],
+                        help="a `python -m legacy_shim --report` file: count how often each hunk's code ran (repeatable)")
     return parser
 
 
@@ -94,10 +99,14 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if not args.paths:
         parser.error("no PATH given (use '-' for stdin)")
-    if args.report:
-        problem = _unwritable(args.report)
+    for flag, path in (("--report", args.report), ("--sarif", args.sarif), ("--html", args.html)):
+        problem = _unwritable(path) if path else None
         if problem:
-            parser.error(f"--report {args.report}: {problem}")  # before any file is touched
+            parser.error(f"{flag} {path}: {problem}")  # before any file is touched
+    try:
+        runtime = worklist.load(args.worklist) if args.worklist else None
+    except worklist.WorklistError as exc:
+        parser.error(str(exc))
     config = runner.RunConfig(
         migration=Config(
             options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
@@ -107,18 +116,20 @@ def _main(argv: Sequence[str] | None) -> int:
         write=args.write,
         check=args.check,
         model_files=not args.no_model_files,
-        diffs=not (args.write or args.check),
+        diffs=not (args.write or args.check) or bool(args.html or args.interactive),
         timeout=max(args.timeout, 0.0),
     )
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
+    if args.interactive and "-" in args.paths:
+        parser.error("--interactive reads answers from the terminal: give files or folders, not '-'")
     if args.paths == ["-"]:
-        return _run_stdin(args, config, colour)
+        return _run_stdin(args, config, colour, runtime)
     if "-" in args.paths:
         parser.error("'-' (stdin) cannot be combined with other paths")
 
     def on_result(result: FileResult) -> None:
-        if result.diff and not args.write and not args.check:
+        if result.diff and not args.write and not args.check and not args.interactive:
             _write_stdout(colourise(result.diff) if colour else result.diff)
 
     show_progress = args.progress or sys.stderr.isatty()
@@ -126,10 +137,17 @@ def _main(argv: Sequence[str] | None) -> int:
         args.paths, config, jobs=args.jobs or None, on_result=on_result,
         progress=_progress_printer() if show_progress else None,
     )
-    return _finish(report, args)
+    if args.interactive:
+        if runtime is not None:
+            worklist.annotate(report, runtime)
+        indexed = runner.with_whole_app_index(args.paths, config)  # as the run saw the app
+        report = interactive.review(report, indexed, input, sys.stdout, colourise if colour else str)
+        return _finish(report, args)
+    return _finish(report, args, runtime)
 
 
-def _run_stdin(args: argparse.Namespace, config: runner.RunConfig, colour: bool) -> int:
+def _run_stdin(args: argparse.Namespace, config: runner.RunConfig, colour: bool,
+               runtime: worklist.RuntimeWorklist | None) -> int:
     # bytes, decoded like a file (BOM, coding cookie), not with the terminal's locale
     data = sys.stdin.buffer.read()
     output, result = runner.migrate_stdin(data, replace(config, model_files=False, write=False))
@@ -138,12 +156,14 @@ def _run_stdin(args: argparse.Namespace, config: runner.RunConfig, colour: bool)
     # stdin → stdout is a filter: the migrated code on stdout, diffs only under --check
     if not args.check:
         _write_stdout(output)
-    return _finish(report, args)
+    return _finish(report, args, runtime)
 
 
-def _finish(report: Report, args: argparse.Namespace) -> int:
+def _finish(report: Report, args: argparse.Namespace, runtime: worklist.RuntimeWorklist | None = None) -> int:
+    if runtime is not None:
+        worklist.annotate(report, runtime)
     if not args.quiet:
-        for line in report.details():
+        for line in report.details() + worklist.summary_lines(report):
             print(line, file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     if args.report:
@@ -157,6 +177,12 @@ def _finish(report: Report, args: argparse.Namespace) -> int:
             write_sarif(report, args.sarif)
         except OSError as exc:
             print(f"--sarif {args.sarif}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+    if args.html:
+        try:
+            review_page.write(report, args.html)
+        except OSError as exc:
+            print(f"--html {args.html}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
     return report.exit_code
 

@@ -115,7 +115,7 @@ class _Given(difflib.SequenceMatcher):
         return list(self._codes)  # get_grouped_opcodes edits the list it gets
 
 
-def _grouped(codes: list[Opcode], context: int = 3) -> Iterator[list[Opcode]]:
+def grouped_opcodes(codes: list[Opcode], context: int = 3) -> Iterator[list[Opcode]]:
     """Hunks with `context` lines around each change."""
     return _Given(codes).get_grouped_opcodes(context)
 
@@ -131,7 +131,7 @@ def unified_diff(old: str, new: str, path: str) -> str:
     """A unified diff of two texts (a/ b/ prefixes, like git)."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     out: list[str] = []
-    for group in _grouped(opcodes(a, b, autojunk=True)):  # difflib.unified_diff's default
+    for group in grouped_opcodes(opcodes(a, b, autojunk=True)):  # difflib.unified_diff's default
         if not out:
             out += [f"--- a/{path.lstrip('/')}\n", f"+++ b/{path.lstrip('/')}\n"]
         first, last = group[0], group[-1]

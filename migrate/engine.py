@@ -18,12 +18,11 @@ from migrate.rules import all_rules
 from migrate.rules.base import ManualItem, Options, Rule
 from migrate.rules.driver import SourceOutcome, run_rules
 
-# A file that mentions none of these cannot use TF or Keras: skipped without parsing. The
-# graph/session methods are there for modules that get their graph from another one
-# (`from load import *` then `with graph.as_default():`): they are reported, not skipped.
-_MARKERS = r"keras|tensorflow|as_default|set_session|_make_predict_function"
-TF_OR_KERAS = re.compile(_MARKERS.encode())
-_TF_OR_KERAS_TEXT = re.compile(_MARKERS)
+# A file that mentions none of these is skipped without parsing. Only files that mention keras
+# or tensorflow are rewritten; one that only enters a graph/session it imports (`from load import
+# *` then `with graph.as_default():`) is never changed, but its legacy code is reported.
+TF_OR_KERAS = re.compile(rb"keras|tensorflow|as_default|set_session|_make_predict_function")
+_TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,9 @@ def migrate_source(
     names other modules of the app read from this one → who reads them (kept bound).
     """
     if not _TF_OR_KERAS_TEXT.search(code):
-        return SourceOutcome(code=code)
+        outcome = SourceOutcome(code=code)
+        _report_legacy_path(code, outcome)
+        return outcome
     return apply_rules(code, config, filename, rules, needed=needed)
 
 

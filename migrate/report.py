@@ -25,6 +25,8 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     model_files: list[dict] = field(default_factory=list)
     written: bool = False
+    # per hunk of `diff`: line ranges, the rules behind it and their catalogue entries (migrate.hunks)
+    hunks: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Report:
     check: bool = False
     write: bool = False
     files: list[FileResult] = field(default_factory=list)
+    # set by migrate.worklist.annotate when shim reports were given (--worklist)
+    worklist: dict | None = None
 
     def add(self, result: FileResult) -> None:
         """Record one file's outcome."""
@@ -99,6 +103,7 @@ class Report:
             "exit_code": self.exit_code,
             "counts": {s: self.count(s) for s in ("changed", "unchanged", "skipped", "error")},
             "rules": per_rule,
+            **({"worklist": self.worklist} if self.worklist else {}),
             "files": [
                 {k: v for k, v in asdict(f).items() if k != "diff"}
                 for f in sorted(self.files, key=lambda f: f.path)

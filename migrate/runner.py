@@ -22,7 +22,7 @@ from multiprocessing import active_children
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from migrate import model_files, notebooks, project_index
+from migrate import hunks, model_files, notebooks, project_index
 from migrate.diffs import unified_diff
 from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
 from migrate.fileio import UnreadableSource, atomic_write, decode_source
@@ -146,11 +146,14 @@ def _finish(path: str, config: RunConfig, result: FileResult, outcome: SourceOut
     if config.model_files and (".h5" in new_text or ".hdf5" in new_text or ".json" in new_text):
         # only reported here; the parent upgrades them all in one batch (one TF process per Keras)
         result.model_files = model_files.check_model_files(Path(path), new_text, write=False)
+    # the diff names the rules behind each hunk (and manual items learn their function)
+    hunks.explain(result, old_text, new_text, Path(path).as_posix(), outcome.steps,
+                  diffed=diff is None and config.diffs)
     if new_text == old_text:
         return None
     result.status = "changed"
-    if config.diffs:
-        result.diff = diff if diff is not None else unified_diff(old_text, new_text, Path(path).as_posix())
+    if config.diffs and diff is not None:
+        result.diff = diff
     return new_data
 
 
@@ -296,7 +299,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
         else:
             report.add(FileResult(path=path))
             counts["left"] -= 1
-    config = replace(config, needed=_whole_app_index(paths, importers, {os.path.abspath(p) for p, _ in candidates}))
+    config = with_whole_app_index(paths, config, importers, {os.path.abspath(p) for p, _ in candidates})
     total = len(files)
     if progress:
         progress(total - counts["left"], total)
@@ -318,6 +321,33 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
                 raise KeyboardInterrupt
     finally:
         pooled.close()  # stops the workers, now
+
+
+def with_whole_app_index(paths: Sequence[str], config: RunConfig, read: dict[str, bytes] | None = None,
+                         migrated: set[str] | None = None) -> RunConfig:
+    """`config` with the whole-app index of `paths` (`read`: absolute path → bytes already read)."""
+    if read is None:
+        read = {}
+        for path, problem in discover(paths):
+            if problem is None and path.endswith((".py", ".pyw")):
+                try:
+                    data = _read(path)
+                except OSError:
+                    continue
+                if data is not None:
+                    read[os.path.abspath(path)] = data
+    return replace(config, needed=_whole_app_index(paths, read, set(read) if migrated is None else migrated))
+
+
+def migrate_path(path: str, config: RunConfig) -> tuple[FileResult, bytes | None]:
+    """Read and migrate one file (see migrate_data); writes nothing."""
+    try:
+        data = _read(path)
+    except _NotRegular:
+        return _special(path), None
+    except OSError as exc:
+        return FileResult(path=path, status="error", message=f"cannot read: {_why(exc)}"), None
+    return migrate_data(path, data, config)
 
 
 def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set[str]) -> dict[str, dict[str, list[str]]]:

@@ -39,6 +39,9 @@ class SourceOutcome:
     manual: list[ManualItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    # (rule, the text after it) for each rule applied, in order: what hunks are attributed from;
+    # rules that shared one traversal share one text
+    steps: list[tuple[str, str]] = field(default_factory=list)
 
     def changed(self, original: str) -> bool:
         """True when the output differs from `original`."""
@@ -212,6 +215,7 @@ class _Loop:
         """The outcome of a run whose result compiles."""
         outcome = self.outcome
         outcome.code = self.current
+        outcome.steps = list(self.applied)
         seen: set[tuple[int, int]] = set()
         for item in _map_manual_items(self.code, self.file.manual, self.file):
             # two rules noticing the same site: the first (lowest ORDER) says it

@@ -121,7 +121,7 @@ def test_a_name_missing_from_the_target_module_is_reported_only_when_the_rewrite
     assert [p.check for p in verify.check(before, after)] == ["missing-import"]
     aliased = "import tensorflow.keras.backend as K\nK.get_session()\n"
     assert [p.message for p in verify.missing_imports(ast.parse(""), ast.parse(aliased))] \
-        == ["`tensorflow.keras.backend` has no `get_session` on today's stack"]
+        == ["`get_session` taken from `tensorflow.keras.backend`, which has no such name on today's stack"]
     assert verify.check(before, before) == []
 
 
