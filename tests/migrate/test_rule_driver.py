@@ -9,9 +9,14 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
+from migrate.analysis import carriers as carriers_module
+from migrate.analysis.carriers import Carriers
+from migrate.analysis.handlers import request_functions
+from migrate.analysis.names import ImportNames
+from migrate.analysis.walk import transform
 from migrate.pipeline import Config
 from migrate.rules import all_rules, driver
-from migrate.rules.base import Options, Rule, drop_small_statements
+from migrate.rules.base import Options, Rule, SourceFile, drop_small_statements
 from migrate.rules.make_predict_function import MakePredictFunction
 from migrate.rules.set_learning_phase import SetLearningPhase
 
@@ -74,26 +79,25 @@ class _Stopper(Rule):
         return updated_node
 
 
+_SWAP = m.Expr(m.Call(m.Name("swap")))
+
+
 class _IntoPass(Rule):
     """Replaces a statement line by another kind of node: a shared traversal cannot go on."""
 
-    NAME = "test-into-pass"
-    DESCRIPTION = "test rule"
-    ORDER = 29
+    NAME, DESCRIPTION, ORDER = "test-into-pass", "test rule", 29
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        if m.matches(updated_node, m.SimpleStatementLine(body=[m.Expr(m.Call(m.Name("swap")))])):
+        if m.matches(updated_node, m.SimpleStatementLine(body=[_SWAP])):
             return cst.If(test=cst.Name("True"), body=cst.IndentedBlock(body=[updated_node]))
         return updated_node
 
 
 class _DropSwap(Rule):
-    NAME = "test-drop-swap"
-    DESCRIPTION = "test rule"
-    ORDER = 33
+    NAME, DESCRIPTION, ORDER = "test-drop-swap", "test rule", 33
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        return drop_small_statements(updated_node, lambda s: m.matches(s, m.Expr(m.Call(m.Name("swap")))))
+        return drop_small_statements(updated_node, lambda s: m.matches(s, _SWAP))
 
 
 @pytest.mark.parametrize("rules, source", [
@@ -138,13 +142,6 @@ def init():
 
 
 def test_analyses_of_a_changed_tree_walk_only_the_new_statements(monkeypatch: pytest.MonkeyPatch) -> None:
-    from migrate.analysis import carriers as carriers_module
-    from migrate.analysis.carriers import Carriers
-    from migrate.analysis.handlers import request_functions
-    from migrate.analysis.names import ImportNames
-    from migrate.analysis.walk import transform
-    from migrate.rules.base import SourceFile
-
     class _Rename(cst.CSTTransformer):
         def leave_Name(self, original_node, updated_node):
             return updated_node.with_changes(value="m2") if updated_node.value == "model" else updated_node
