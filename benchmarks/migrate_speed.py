@@ -10,11 +10,15 @@ dir). Wall time includes each tool's start-up (imports): that is what a user wai
    (tf_upgrade_v2 aborts on the first walrus), and migrate's prefilter rate on the TF-free
    part alone, start-up subtracted (an empty folder timed the same way).
 3. Scaling: files/s at 1 and 2 jobs and at 100, 1,000, 10,000 legacy files.
+4. Where migrate's time goes: a per-stage CPU profile (cProfile, one process) of the
+   rule engine on the legacy files of the first table.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import re
 import shutil
 import statistics
@@ -23,8 +27,15 @@ import sys
 import time
 from pathlib import Path
 
+import libcst as cst
+from libcst.codemod.visitors import RemoveImportsVisitor
+
 from benchmarks import rounds, trees
 from benchmarks.report import Section, check, fmt, ratio
+from migrate.analysis import carriers, handlers, names
+from migrate.engine import Config, migrate_source
+from migrate.rules import all_rules, base, driver
+from migrate.rules.base import Rule
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # scaling runs projected to take longer than this (at the measured rate) are left out
@@ -103,7 +114,8 @@ def run(workdir: Path, quick: bool = False) -> list[Section]:
     mixed = _mixed(workdir, scratch, n_mixed, n_rounds)
     sizes = (50,) if quick else (100, 1000, 10000)
     scaling = _scaling(workdir, scratch, sizes, per_file)
-    return [head_to_head, mixed, scaling]
+    profile = stage_profile(legacy, 50 if quick else 300)
+    return [head_to_head, mixed, scaling, profile]
 
 
 def _head_to_head(tree: Path, scratch: Path, n_rounds: int, n_files: int) -> tuple[Section, float]:
@@ -216,3 +228,56 @@ def _scaling(workdir: Path, scratch: Path, sizes: tuple[int, ...], seconds_per_f
     return Section("migrate scaling: files/s by tree size and jobs",
                    ["files", "1 job: s", "1 job: files/s", "2 jobs: s", "2 jobs: files/s", "2 jobs / 1 job"],
                    rows, caption)
+
+
+def _stages() -> list[tuple[str, object]]:
+    """(label, function) of each stage worth a row, outermost first."""
+    stages: list[tuple[str, object]] = [("migrate_source (everything below)", driver.run_rules),
+                                        ("parse (libcst)", cst.parse_module)]
+    for rule in all_rules():
+        if rule.rewrite is not Rule.rewrite:
+            stages.append((f"rule {rule.NAME}", rule.rewrite))
+    stages += [
+        ("hook-only rules, one at a time", Rule.rewrite),
+        ("hook-only rules sharing a traversal", driver._SharedTraversal.transform_module_impl),
+        ("  analysis: imports", names.ImportNames.from_module),
+        ("  analysis: bindings walk (carriers, models)", carriers._collect_statement),
+        ("  analysis: carrier liveness plan", carriers.Carriers.plan_dead_carriers),
+        ("  analysis: handlers", handlers.request_functions),
+        ("codegen (module text, per changed statement)", base.SourceFile.code_of),
+        ("import removal (metadata-free)", base._TextuallyUnusedImports.remove),
+        ("import removal (libcst, scope metadata)", RemoveImportsVisitor.transform_module_impl),
+        ("manual items: positions", Rule.flush_manual),
+        ("compile check", driver._syntax_error),
+    ]
+    return stages
+
+
+def stage_profile(tree: Path, n_files: int) -> Section:
+    """CPU per file of each stage of the rule engine, from one cProfile run in this process."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(tree.rglob("*.py"))[:n_files]]
+    for text in texts[:10]:  # warm: node-type tables, visitor plans
+        migrate_source(text, Config())
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for text in texts:
+        migrate_source(text, Config())
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # (file, line, name) → (calls, _, own, cumulative, _)
+    by_code = {(f, line, name): row for (f, line, name), row in stats.items()}
+    stages = _stages()
+    total = None
+    rows = []
+    for label, func in stages:
+        code = getattr(func, "__code__", None)
+        row = by_code.get((code.co_filename, code.co_firstlineno, code.co_name)) if code else None
+        if row is None:
+            continue
+        calls, seconds = row[1], row[3]
+        total = total if total is not None else seconds
+        rows.append([label, fmt(1000 * seconds / len(texts), 2), f"{100 * seconds / total:.0f}%", fmt(calls)])
+    caption = [f"The first {len(texts):,} files of the first table's tree, migrated in one process under cProfile "
+               "(which inflates every row by a similar factor: read the shares). Cumulative CPU: a rule's row includes "
+               "the analyses and codegen it asks for; the indented analysis rows are inside the rule rows."]
+    return Section("Where migrate's time goes (per-stage profile)", ["stage", "ms/file", "share", "calls"], rows, caption)
+

@@ -25,6 +25,7 @@ import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements
 from migrate.analysis.names import ImportNames, dotted
+from migrate.analysis.statements import StatementFacts, each_statement
 from migrate.analysis.walk import transform, walk
 
 
@@ -206,6 +207,30 @@ class _Collector(cst.CSTVisitor):
         self.function_refs[node.value] = self.function_refs.get(node.value, 0) + 1
 
 
+def collect_bindings(module: cst.Module, facts: StatementFacts | None = None) -> _Collector:
+    """Bindings, functions, returns, calls and globals of `module` (what `Carriers` solves
+    over), collected per top-level statement (only new statements are walked with `facts`)."""
+    merged = _Collector()
+    for part in each_statement(module, "carriers", _collect_statement, facts):
+        merged.bindings.extend(part.bindings)
+        for name, defs in part.functions.items():
+            merged.functions.setdefault(name, []).extend(defs)
+        for name, rets in part.returns.items():
+            merged.returns.setdefault(name, []).extend(rets)
+        merged.calls.extend(part.calls)
+        merged.globals.extend(part.globals)
+        merged.with_items.extend(part.with_items)
+        for name, count in part.function_refs.items():
+            merged.function_refs[name] = merged.function_refs.get(name, 0) + count
+    return merged
+
+
+def _collect_statement(statement: cst.CSTNode) -> _Collector:
+    collector = _Collector()
+    walk(statement, collector)
+    return collector
+
+
 @dataclass
 class DeadPlan:
     """What to remove (ids of nodes in the analysed tree)."""
@@ -255,14 +280,14 @@ class Carriers:
         names: ImportNames,
         producers: dict[str, Held] | None = None,
         getters: dict[str, Held] | None = None,
+        collected: "_Collector | None" = None,
     ) -> None:
         self.module = module
         self.names = names
         self.producers = PRODUCERS if producers is None else producers
         self.getters = GETTERS if getters is None else getters
         self._returning: set[str] = set()
-        self._c = _Collector()
-        walk(module, self._c)
+        self._c = collected if collected is not None else collect_bindings(module)
         self.keys: dict[str, Kind] = {}
         self._param_bindings: list[_Binding] = self._bind_params()
         self._solve()
@@ -756,14 +781,17 @@ def prune_dead_carriers(
     names: ImportNames,
     allow_configured_sessions: bool = False,
     carriers: "Carriers | None" = None,
+    facts: StatementFacts | None = None,
 ) -> tuple[cst.Module, bool]:
     """(module without its dead carriers, whether anything was removed).
 
     One pass is enough: liveness is solved transitively, so a chain (`sess` only feeding
     `graph = sess.graph`, only passed to a helper parameter) dies in one plan. `carriers`
-    may be given when it was computed on this very module.
+    may be given when it was computed on this very module; `facts` lets the bindings of
+    statements seen before be reused (analysis.statements).
     """
-    carriers = carriers if carriers is not None and carriers.module is module else Carriers(module, names)
+    if carriers is None or carriers.module is not module:
+        carriers = Carriers(module, names, collected=collect_bindings(module, facts))
     if not carriers.keys:
         return module, False
     plan = carriers.plan_dead_carriers(allow_configured_sessions)

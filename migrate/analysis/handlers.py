@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.analysis.names import dotted
+from migrate.analysis.statements import StatementFacts, each_statement
 from migrate.analysis.walk import walk
 
 ROUTE_DECORATOR_ATTRS = frozenset(
@@ -116,6 +117,12 @@ class _Finder(cst.CSTVisitor):
             self.calls.setdefault(id(self._func_stack[-1]), set()).add(name)
 
 
+def _find_in_statement(statement: cst.CSTNode) -> _Finder:
+    finder = _Finder()
+    walk(statement, finder)
+    return finder
+
+
 def _function_ref(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Name):
         return expr.value
@@ -124,10 +131,19 @@ def _function_ref(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def request_functions(module: cst.Module) -> RequestFunctions:
-    """Handlers of `module` and every local function they call (see the module docstring)."""
+def request_functions(module: cst.Module, facts: StatementFacts | None = None) -> RequestFunctions:
+    """Handlers of `module` and every local function they call (see the module docstring);
+    with `facts`, only top-level statements not seen before are walked."""
     finder = _Finder()
-    walk(module, finder)
+    for part in each_statement(module, "handlers", _find_in_statement, facts):
+        for name, funcs in part.functions.items():
+            finder.functions.setdefault(name, []).extend(funcs)
+        for key in part.order:  # (in each part's own order)
+            finder.order[key] = len(finder.order)
+        finder.handlers.extend(part.handlers)
+        finder.registered |= part.registered
+        for key, names in part.calls.items():
+            finder.calls.setdefault(key, set()).update(names)
     handlers = list(finder.handlers)
     for name in finder.registered:
         for func in finder.functions.get(name, []):

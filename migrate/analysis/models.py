@@ -36,6 +36,7 @@ LOADERS = frozenset(
 )
 
 
-def keras_models(module: cst.Module, names: ImportNames) -> Carriers:
-    """Keys holding Keras models; `.kind_of(expr) == MODEL` for a model expression."""
-    return Carriers(module, names, producers=MODEL_PRODUCERS, getters={})
+def keras_models(module: cst.Module, names: ImportNames, collected=None) -> Carriers:
+    """Keys holding Keras models; `.kind_of(expr) == MODEL` for a model expression.
+    `collected`: `carriers.collect_bindings(module)` when already at hand."""
+    return Carriers(module, names, producers=MODEL_PRODUCERS, getters={}, collected=collected)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
+
+from migrate.analysis.statements import StatementFacts, each_statement
 from migrate.analysis.walk import walk
 
 # (prefix, canonical prefix), first match wins: the Keras 2 / tf.keras / tf_keras spellings of
@@ -65,10 +67,13 @@ class ImportNames:
     aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_module(cls, module: cst.Module) -> "ImportNames":
-        """Collect every import (at any depth), then let module-level definitions shadow them."""
+    def from_module(cls, module: cst.Module, facts: StatementFacts | None = None) -> "ImportNames":
+        """Collect every import (at any depth), then let module-level definitions shadow them
+        (with `facts`, only top-level statements not seen before are walked)."""
         collector = _ImportCollector()
-        walk(module, collector)
+        for part in each_statement(module, "imports", _imports_in_statement, facts):
+            collector.aliases.update(part.aliases)
+            collector.alias_assignments.extend(part.alias_assignments)
         names = cls(dict(collector.aliases))
         for stmt in module.body:
             for bound in _module_level_definitions(stmt):
@@ -94,6 +99,12 @@ class ImportNames:
     def local_names_for(self, qualified: str) -> list[str]:
         """Local names bound directly to `qualified` (e.g. ["tf"] for "tensorflow")."""
         return [local for local, q in self.aliases.items() if canonical(q) == qualified]
+
+
+def _imports_in_statement(statement: cst.CSTNode) -> "_ImportCollector":
+    collector = _ImportCollector()
+    walk(statement, collector)
+    return collector
 
 
 def _module_level_definitions(stmt: cst.BaseStatement) -> list[str]:

@@ -4,7 +4,9 @@ Rules do not build analyses themselves: they read `self.analyses.names` (imports
 `.carriers` (graph/session holders), `.models` (Keras model holders) and `.requests`
 (per-request functions), each computed on first use. A rule that changes the file hands
 the next rule a new tree, whose analyses are new too; a rule that changes nothing hands on
-the same tree, and the next rule reuses every answer already computed.
+the same tree, and the next rule reuses every answer already computed. The new tree's
+analyses walk only the top-level statements the change created (analysis.statements): the
+facts of every statement object the file's trees already had are kept.
 """
 
 from __future__ import annotations
@@ -13,34 +15,41 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrate.analysis.carriers import Carriers
+from migrate.analysis.carriers import Carriers, collect_bindings
 from migrate.analysis.handlers import RequestFunctions, request_functions
 from migrate.analysis.models import keras_models
 from migrate.analysis.names import ImportNames
+from migrate.analysis.statements import StatementFacts
 
 
 class TreeAnalyses:
     """Lazily computed analyses of `tree` (see the module docstring)."""
 
-    def __init__(self, tree: cst.Module) -> None:
+    def __init__(self, tree: cst.Module, facts: StatementFacts | None = None) -> None:
         self.tree = tree
+        self.facts = facts
 
     @cached_property
     def names(self) -> ImportNames:
         """What each imported local name means."""
-        return ImportNames.from_module(self.tree)
+        return ImportNames.from_module(self.tree, self.facts)
+
+    @cached_property
+    def _bindings(self):
+        # carriers and models solve over the same bindings, with different producers
+        return collect_bindings(self.tree, self.facts)
 
     @cached_property
     def carriers(self) -> Carriers:
         """Which names hold a TF graph or session."""
-        return Carriers(self.tree, self.names)
+        return Carriers(self.tree, self.names, collected=self._bindings)
 
     @cached_property
     def models(self) -> Carriers:
         """Which names hold a Keras model."""
-        return keras_models(self.tree, self.names)
+        return keras_models(self.tree, self.names, collected=self._bindings)
 
     @cached_property
     def requests(self) -> RequestFunctions:
         """Which functions run per request."""
-        return request_functions(self.tree)
+        return request_functions(self.tree, self.facts)

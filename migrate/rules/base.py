@@ -50,6 +50,7 @@ from libcst.metadata import PositionProvider
 from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportFromAliasRemoval,
                                           requested_import_removals)
 from migrate.analysis.shared import TreeAnalyses
+from migrate.analysis.statements import StatementFacts
 from migrate.analysis.walk import transform
 
 TARGETS = ("tf-keras", "keras3")
@@ -240,6 +241,7 @@ class SourceFile:
         self.manual: list[_RawItem] = []
         self.stop: str | None = None
         self._analyses: TreeAnalyses | None = None
+        self.facts = StatementFacts()  # per top-level statement, for every tree of this file
         # (tree, its text) for the last tree whose text is known: several rules in a row
         # read the text of the same tree
         self._known: tuple[cst.Module, str] | None = None
@@ -250,7 +252,7 @@ class SourceFile:
     def analyses(self, tree: cst.Module) -> TreeAnalyses:
         """The shared analyses of `tree` (the same object while rules hand on the same tree)."""
         if self._analyses is None or self._analyses.tree is not tree:
-            self._analyses = TreeAnalyses(tree)
+            self._analyses = TreeAnalyses(tree, self.facts)
         return self._analyses
 
     def know_code(self, tree: cst.Module, text: str) -> None:

@@ -487,7 +487,7 @@ class GraphReentry(Rule):
             return tree
         unwrapper = _Unwrapper(self, carriers)
         unwrapped = transform(tree, unwrapper) if "as_default" in code else tree
-        result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers if unwrapped is tree else None)
+        result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers, facts=self.file.facts)
         for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
             self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "
                                    "port this use by hand")

@@ -393,7 +393,7 @@ class SessionConfig(Rule):
         remover = _SetSessionRemover(self, names, carriers, tf, finder.gpu_constructors_calls())
         result = transform(tree, remover) if "set_session" in code else tree
         result, pruned = prune_dead_carriers(
-            result, names, allow_configured_sessions=True, carriers=carriers if result is tree else None
+            result, names, allow_configured_sessions=True, carriers=carriers, facts=self.file.facts
         )
         result, mapped = self._map_unused_configs(result, names, tf, finder if result is tree else None)
         for statement, qualified in leftover_statements(result, names, LEFTOVERS):

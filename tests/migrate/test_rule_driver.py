@@ -9,9 +9,14 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
+from migrate.analysis import carriers as carriers_module
+from migrate.analysis.carriers import Carriers
+from migrate.analysis.handlers import request_functions
+from migrate.analysis.names import ImportNames
+from migrate.analysis.walk import transform
 from migrate.engine import Config
 from migrate.rules import all_rules, driver
-from migrate.rules.base import Options, Rule, drop_small_statements
+from migrate.rules.base import Options, Rule, SourceFile, drop_small_statements
 from migrate.rules.make_predict_function import MakePredictFunction
 from migrate.rules.set_learning_phase import SetLearningPhase
 
@@ -74,26 +79,25 @@ class _Stopper(Rule):
         return updated_node
 
 
+_SWAP = m.Expr(m.Call(m.Name("swap")))
+
+
 class _IntoPass(Rule):
     """Replaces a statement line by another kind of node: a shared traversal cannot go on."""
 
-    NAME = "test-into-pass"
-    DESCRIPTION = "test rule"
-    ORDER = 29
+    NAME, DESCRIPTION, ORDER = "test-into-pass", "test rule", 29
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        if m.matches(updated_node, m.SimpleStatementLine(body=[m.Expr(m.Call(m.Name("swap")))])):
+        if m.matches(updated_node, m.SimpleStatementLine(body=[_SWAP])):
             return cst.If(test=cst.Name("True"), body=cst.IndentedBlock(body=[updated_node]))
         return updated_node
 
 
 class _DropSwap(Rule):
-    NAME = "test-drop-swap"
-    DESCRIPTION = "test rule"
-    ORDER = 33
+    NAME, DESCRIPTION, ORDER = "test-drop-swap", "test rule", 33
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        return drop_small_statements(updated_node, lambda s: m.matches(s, m.Expr(m.Call(m.Name("swap")))))
+        return drop_small_statements(updated_node, lambda s: m.matches(s, _SWAP))
 
 
 @pytest.mark.parametrize("rules, source", [
@@ -119,3 +123,45 @@ def test_unsafe_rules_that_are_not_allowed_run_alone() -> None:
 def test_config_rules_are_what_the_pipeline_runs() -> None:
     # the pipeline hands the driver exactly Config's rules with per-rule unsafe permission
     assert [r.NAME for r, _ in _chosen(Options())] == [r.NAME for r in Config().rules()]
+
+
+APP = """\
+import tensorflow as tf
+from keras.models import load_model
+graph = tf.get_default_graph()
+model = load_model("m.h5")
+
+@app.route("/predict")
+def predict():
+    with graph.as_default():
+        return model.predict(x)
+
+def init():
+    return load_model("n.h5"), tf.get_default_graph()
+"""
+
+
+def test_analyses_of_a_changed_tree_walk_only_the_new_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    class _Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node, updated_node):
+            return updated_node.with_changes(value="m2") if updated_node.value == "model" else updated_node
+
+    file = SourceFile()
+    before = cst.parse_module(APP)
+    first = file.analyses(before)
+    first.carriers, first.models, first.requests, first.names
+    walked: list[cst.CSTNode] = []
+    original = carriers_module._collect_statement
+    monkeypatch.setattr(carriers_module, "_collect_statement", lambda s: walked.append(s) or original(s))
+    after = transform(before, _Rename())
+    again = file.analyses(after)
+    assert again is not first
+    again.carriers, again.models
+    assert len(walked) == 2 and all(s in after.body and s not in before.body for s in walked)  # `model = ...`, predict
+    fresh = Carriers(after, ImportNames.from_module(after))
+    assert again.carriers.keys == fresh.keys and again.models.keys == Carriers(
+        after, fresh.names, producers=again.models.producers, getters={}).keys
+    assert [f.name.value for f in again.requests.per_request] == \
+        [f.name.value for f in request_functions(after).per_request] == ["predict"]
+    assert again.names == ImportNames.from_module(after)
+    assert file.analyses(after) is again

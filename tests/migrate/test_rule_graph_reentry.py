@@ -9,6 +9,8 @@ import libcst as cst
 import pytest
 
 from fixtures.catalog import all_apps
+from migrate.analysis.carriers import GETTER, GRAPH, SESSION, Carriers, ContainerOf, Held
+from migrate.analysis.names import ImportNames
 from migrate.engine import Config, apply_rules, migrate_source
 from migrate.rules.graph_reentry import GraphReentry
 
@@ -152,9 +154,6 @@ def test_init_returning_only_graph_and_session_keeps_its_call():
 
 
 def test_carrier_kinds_are_typed_values_not_strings():
-    from migrate.analysis.carriers import GETTER, GRAPH, SESSION, Carriers, ContainerOf, Held
-    from migrate.analysis.names import ImportNames
-
     module = cst.parse_module(
         "import tensorflow as tf\nGRAPHS = []\nGRAPHS.append(tf.get_default_graph())\n"
         "sess = tf.Session()\nget = tf.compat.v1.get_default_graph\n"
