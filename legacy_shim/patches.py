@@ -156,11 +156,12 @@ def apply_clear_session_guard(p: Patcher) -> None:
 
 
 def apply_load_once(p: Patcher) -> None:
+    thread_context = _thread_context()
     _import_keras2_api()
     from tf_keras.src import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("tf_keras",))
+    p.replace_everywhere(current, load_once.caching_load_model(current, thread_context.unusable_reason), ("tf_keras",))
 
 
 def apply_predict_classes(p: Patcher) -> None:

@@ -445,10 +445,10 @@ def apply_clear_session_guard(p: Patcher) -> None:
 
 
 def apply_load_once(p: Patcher) -> None:
-    from legacy_shim import load_once
+    from legacy_shim import load_once, thread_context
 
     import_keras()
     from keras import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("keras",))
+    p.replace_everywhere(current, load_once.caching_load_model(current, thread_context.unusable_reason), ("keras",))

@@ -15,6 +15,7 @@ inside ``with graph.as_default(), session.as_default():`` in whatever thread cal
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -32,6 +33,56 @@ _graph_sessions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # id(model) -> model, for every model whose context was captured (clear_session guard).
 live_models: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 _capture_lock = threading.RLock()
+
+
+class KerasStateUse:
+    """Which threads are inside a load, compile or inference call right now.
+
+    ``K.clear_session()`` resets state other threads may be using mid-call: Keras 2.2's
+    module-global session (whose only reference holds the weights a concurrent
+    ``load_model`` just wrote), the learning-phase table, layer-name counters. A reset
+    runs only while no other thread is in such a call, and calls that start meanwhile
+    wait for it to finish.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._depth: dict[int, int] = {}  # thread id -> nesting depth of its calls
+        self._resetting: int | None = None  # thread id running a reset
+
+    @contextlib.contextmanager
+    def using(self):
+        me = threading.get_ident()
+        with self._cond:
+            while self._resetting is not None and self._resetting != me:
+                self._cond.wait()
+            self._depth[me] = self._depth.get(me, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                if self._depth[me] == 1:
+                    del self._depth[me]
+                else:
+                    self._depth[me] -= 1
+
+    def reset_unless_in_use(self, reset) -> bool:
+        """Run ``reset()`` unless another thread is mid-call; True if it ran."""
+        me = threading.get_ident()
+        with self._cond:
+            if self._resetting is not None or any(thread != me for thread in self._depth):
+                return False
+            self._resetting = me
+        try:
+            reset()
+        finally:
+            with self._cond:
+                self._resetting = None
+                self._cond.notify_all()
+        return True
+
+
+keras_state = KerasStateUse()
 
 
 FORK_MESSAGE = (
@@ -154,6 +205,21 @@ def capture(model, get_session):
         return ctx
 
 
+def unusable_reason(model) -> str | None:
+    """Why a captured graph-mode model cannot run, or None: variables its session has
+    not initialised (Keras state reset while it was being loaded)."""
+    ctx = model.__dict__.get(CTX_ATTR)
+    weights = list(getattr(model, "weights", None) or [])
+    if ctx is None or not weights:
+        return None
+    with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
+        names = ctx.session.run(tf.compat.v1.report_uninitialized_variables(weights))
+    if not len(names):
+        return None
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    return "uninitialized variables: " + ", ".join(names[:5])
+
+
 def prepare_for_threads(model, ctx, get_session) -> None:
     """Do now, under the graph lock, the graph construction Keras would do lazily on the
     first predicts: build the predict function, and let ``get_session`` initialise (and
@@ -180,17 +246,18 @@ def reentering(method, get_session, idiom: str | None = None):
             worklist.hit(idiom)
         if _forked_with_sessions:
             raise ForkedSessionError(FORK_MESSAGE)
-        ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
-        if ctx is None or ctx.is_current():
-            if ctx is not None and ctx.lock is not None:
-                with ctx.lock:
-                    return method(self, *args, **kwargs)
-            return method(self, *args, **kwargs)
-        with ctx.graph.as_default(), ctx.session.as_default():
-            if ctx.lock is not None:
-                with ctx.lock:
-                    return method(self, *args, **kwargs)
-            return method(self, *args, **kwargs)
+        with keras_state.using():
+            ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
+            if ctx is None or ctx.is_current():
+                if ctx is not None and ctx.lock is not None:
+                    with ctx.lock:
+                        return method(self, *args, **kwargs)
+                return method(self, *args, **kwargs)
+            with ctx.graph.as_default(), ctx.session.as_default():
+                if ctx.lock is not None:
+                    with ctx.lock:
+                        return method(self, *args, **kwargs)
+                return method(self, *args, **kwargs)
 
     wrapper.__legacy_shim_original__ = method
     return wrapper
@@ -215,9 +282,12 @@ def capturing_load(loader, get_session):
 
     @functools.wraps(loader)
     def load_model(filepath, *args, **kwargs):
-        model = loader(filepath, *args, **kwargs)
-        capture(model, get_session)
-        return model
+        # In use from the first read to the capture: a reset in between would drop the
+        # session holding the weights just written (Keras 2.2's global one).
+        with keras_state.using():
+            model = loader(filepath, *args, **kwargs)
+            capture(model, get_session)
+            return model
 
     load_model.__legacy_shim_original__ = loader
     return load_model
@@ -228,11 +298,12 @@ def capturing_after(method, get_session):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        result = method(self, *args, **kwargs)
-        ctx = capture(self, get_session)
-        if ctx is not None:  # compile() drops the predict function and adds metric variables
-            prepare_for_threads(self, ctx, get_session)
-        return result
+        with keras_state.using():
+            result = method(self, *args, **kwargs)
+            ctx = capture(self, get_session)
+            if ctx is not None:  # compile() drops the predict function and adds metric variables
+                prepare_for_threads(self, ctx, get_session)
+            return result
 
     wrapper.__legacy_shim_original__ = method
     return wrapper
@@ -248,11 +319,12 @@ def backend_function_call(call, get_session):
             graph = getattr(tensor, "graph", None)
             if graph is not None:
                 break
-        if graph is None or tf.compat.v1.get_default_graph() is graph:
-            return call(self, inputs)
-        session = session_for(graph, get_session)
-        with graph.as_default(), session.as_default():
-            return call(self, inputs)
+        with keras_state.using():
+            if graph is None or tf.compat.v1.get_default_graph() is graph:
+                return call(self, inputs)
+            session = session_for(graph, get_session)
+            with graph.as_default(), session.as_default():
+                return call(self, inputs)
 
     wrapper.__legacy_shim_original__ = call
     return wrapper
@@ -306,14 +378,15 @@ def registering_set_session(original):
 
 
 def guarded_clear_session(original, backend=None):
-    """``K.clear_session()`` that leaves live models working.
+    """``K.clear_session()`` that leaves live models and other threads' calls working.
 
     Legacy per-request handlers call it before ``load_model``; in a threaded server it
-    would reset Keras state under the feet of concurrent requests, so from a non-main
-    thread it is a no-op while captured models are alive. In the main thread it runs,
-    but does not close a session a live model still uses (tf_keras closes it; the Keras
-    2.x these apps were written for did not). ``backend`` is the module holding the
-    per-thread ``_SESSION`` that ``original`` closes: tf_keras's by default.
+    would reset Keras state under the feet of concurrent requests. So it is a no-op
+    while another thread is inside a load, compile or predict (``keras_state``), and,
+    from a non-main thread, while captured models are alive. In the main thread it
+    runs, but does not close a session a live model still uses (tf_keras closes it; the
+    Keras 2.x these apps were written for did not). ``backend`` is the module holding
+    the per-thread ``_SESSION`` that ``original`` closes: tf_keras's by default.
     """
 
     @functools.wraps(original)
@@ -322,16 +395,21 @@ def guarded_clear_session(original, backend=None):
         models = list(live_models.values())
         if models and threading.current_thread() is not threading.main_thread():
             return None
-        if models:
-            if backend is None:
-                from tf_keras.src import backend as keras_backend
-            else:
-                keras_backend = backend
-            slot = keras_backend._SESSION  # noqa: SLF001
-            in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
-            if id(getattr(slot, "session", None)) in in_use:
-                slot.session = None  # detach, so clear_session does not close it
-        return original()
+
+        def reset():
+            if models:
+                if backend is None:
+                    from tf_keras.src import backend as keras_backend
+                else:
+                    keras_backend = backend
+                slot = keras_backend._SESSION  # noqa: SLF001
+                in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
+                if id(getattr(slot, "session", None)) in in_use:
+                    slot.session = None  # detach, so clear_session does not close it
+            original()
+
+        keras_state.reset_unless_in_use(reset)
+        return None
 
     clear_session.__legacy_shim_original__ = original
     return clear_session
