@@ -8,7 +8,6 @@ functions above it do the work through a ``Patcher`` (which records the original
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -30,20 +29,14 @@ def _need(module_name: str, why: str):
     return when
 
 
-def _keras_major() -> int | None:
-    """Major version of the `keras` distribution first on sys.path (None if absent)."""
-    try:
-        return int(importlib.metadata.version("keras").split(".")[0])
-    except (importlib.metadata.PackageNotFoundError, ValueError):
-        return None
-
-
 def _tf_keras_serves_keras():
     if importlib.util.find_spec("tf_keras") is None:
         return "tf_keras is not installed: `pip install tf-keras` to serve Keras 2 apps"
-    major = _keras_major()
-    if major is not None and major < 3:
-        return f"standalone Keras {importlib.metadata.version('keras')} is on the path; it is used as is"
+    # The distribution, not sys.modules["keras"]: once the keras2-imports row applied,
+    # `keras` there is tf_keras's Keras 2 API under the alias.
+    version = standalone_keras.installed_keras_version()
+    if version is not None and not version.startswith("3"):
+        return f"standalone Keras {version} is on the path; it is used as is"
     return None
 
 
@@ -135,8 +128,7 @@ def apply_thread_context(p: Patcher) -> None:
     # Resolved at call time through the module, so it is the session-sharing get_session.
     session = lambda: backend.get_session()  # noqa: E731
     Model = training_v1.Model
-    methods = ("predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator")
-    thread_context.patch_model_class(p, Model, session, methods + ("__call__",))
+    thread_context.patch_model_class(p, Model, session, thread_context.INFERENCE_METHODS + ("__call__",))
     # The predict loop sets model.stop_training on every call; Keras' __setattr__ deletes the
     # attribute before setting it again, so a concurrent predict could find it missing. With a
     # class attribute of that name, __setattr__ takes its plain path.

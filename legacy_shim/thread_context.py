@@ -32,7 +32,14 @@ CTX_ATTR = "_legacy_shim_ctx"
 _graph_sessions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # id(model) -> model, for every model whose context was captured (clear_session guard).
 live_models: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
-_capture_lock = threading.RLock()
+# Graph construction is not thread-safe: building predict functions and the ops Keras adds
+# to initialise variables happen under this lock, one thread at a time.
+graph_lock = threading.RLock()
+
+# The methods through which a Keras 2 model runs inference, wrapped to re-enter its graph.
+INFERENCE_METHODS = (
+    "predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator",
+)
 
 
 class KerasStateUse:
@@ -95,7 +102,7 @@ _forked_with_sessions = False
 
 
 def _sessions_exist() -> bool:
-    return bool(len(live_models)) or any(_registered(g) is not None for g in list(_graph_sessions.keys()))
+    return bool(len(live_models)) or any(registered_session(g) is not None for g in list(_graph_sessions.keys()))
 
 
 def _before_fork() -> None:
@@ -121,11 +128,12 @@ def remember_session(session, *, override: bool) -> None:
     if session is None:
         return
     graph = session.graph
-    if override or _registered(graph) is None:
+    if override or registered_session(graph) is None:
         _graph_sessions[graph] = weakref.ref(session)
 
 
-def _registered(graph):
+def registered_session(graph):
+    """The live session remembered for ``graph`` (``remember_session``), or None."""
     ref = _graph_sessions.get(graph)
     session = ref() if ref is not None else None
     if session is None or session._closed:  # noqa: SLF001 - closed sessions are useless to re-enter
@@ -139,7 +147,7 @@ def session_for(graph, get_session):
     default = tf.compat.v1.get_default_session()
     if default is not None and default.graph is graph:
         return default
-    session = _registered(graph)
+    session = registered_session(graph)
     if session is not None:
         return session
     with graph.as_default():
@@ -187,7 +195,7 @@ def capture(model, get_session):
         return ctx
     if tf.executing_eagerly():
         return None
-    with _capture_lock:
+    with graph_lock:
         ctx = model.__dict__.get(CTX_ATTR)
         if ctx is not None:
             return ctx
@@ -212,7 +220,7 @@ def unusable_reason(model) -> str | None:
     weights = list(getattr(model, "weights", None) or [])
     if ctx is None or not weights:
         return None
-    with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
+    with graph_lock, ctx.graph.as_default(), ctx.session.as_default():
         names = ctx.session.run(tf.compat.v1.report_uninitialized_variables(weights))
     if not len(names):
         return None
@@ -227,14 +235,16 @@ def prepare_for_threads(model, ctx, get_session) -> None:
     marked, and each first predict would add ``is_variable_initialized`` ops to the
     shared graph, concurrently. Graph construction is not thread-safe."""
     make_predict = getattr(type(model), "_make_predict_function", None)
-    with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
+    with graph_lock, ctx.graph.as_default(), ctx.session.as_default():
         if make_predict is not None and getattr(model, "predict_function", None) is None:
             _original(make_predict)(model)
         get_session()
 
 
 def _original(func):
-    return getattr(func, "__legacy_shim_original__", func)
+    # One level of __wrapped__ (set by functools.wraps): the exact function the shim
+    # wrapped. inspect.unwrap would go on through Keras's own decorators.
+    return getattr(func, "__wrapped__", func)
 
 
 def reentering(method, get_session, idiom: str | None = None):
@@ -259,11 +269,10 @@ def reentering(method, get_session, idiom: str | None = None):
                         return method(self, *args, **kwargs)
                 return method(self, *args, **kwargs)
 
-    wrapper.__legacy_shim_original__ = method
     return wrapper
 
 
-def patch_model_class(patcher, model_class, get_session, inference_methods) -> None:
+def patch_model_class(patcher, model_class, get_session, inference_methods=INFERENCE_METHODS) -> None:
     """Wrap a Keras 2 Model class: its inference methods and ``_make_predict_function``
     re-enter the model's graph and session; ``compile`` captures the model right after."""
     for method in inference_methods:
@@ -289,7 +298,6 @@ def capturing_load(loader, get_session):
             capture(model, get_session)
             return model
 
-    load_model.__legacy_shim_original__ = loader
     return load_model
 
 
@@ -305,7 +313,6 @@ def capturing_after(method, get_session):
                 prepare_for_threads(self, ctx, get_session)
             return result
 
-    wrapper.__legacy_shim_original__ = method
     return wrapper
 
 
@@ -326,7 +333,6 @@ def backend_function_call(call, get_session):
             with graph.as_default(), session.as_default():
                 return call(self, inputs)
 
-    wrapper.__legacy_shim_original__ = call
     return wrapper
 
 
@@ -350,17 +356,16 @@ def sharing_get_session(original, backend=None):
             graph = keras_backend._current_graph(op_input_list)  # noqa: SLF001 - same lookup Keras does
             local = getattr(keras_backend._SESSION, "session", None)  # noqa: SLF001
             if local is None or local.graph is not graph:
-                shared = _registered(graph)
+                shared = registered_session(graph)
                 if shared is not None:
                     keras_backend._SESSION.session = shared  # noqa: SLF001
         # Keras' get_session initialises unmarked variables by adding ops to the graph:
         # one thread at a time (cheap when there is nothing left to initialise).
-        with _capture_lock:
+        with graph_lock:
             session = original(op_input_list)
         remember_session(session, override=False)
         return session
 
-    get_session.__legacy_shim_original__ = original
     return get_session
 
 
@@ -373,7 +378,6 @@ def registering_set_session(original):
         original(session)
         remember_session(session, override=True)
 
-    set_session.__legacy_shim_original__ = original
     return set_session
 
 
@@ -411,5 +415,4 @@ def guarded_clear_session(original, backend=None):
         keras_state.reset_unless_in_use(reset)
         return None
 
-    clear_session.__legacy_shim_original__ = original
     return clear_session
