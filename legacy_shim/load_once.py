@@ -16,7 +16,9 @@ from legacy_shim import worklist
 
 _cache: dict[tuple, object] = {}
 _lock = threading.RLock()  # RLock: a custom object's loader may load another file
-stats = {"loads": 0, "hits": 0}
+# loads: files read into a model; hits: loads served from memory; rereads: reads thrown away
+# because the file changed while it was being read.
+stats = {"loads": 0, "hits": 0, "rereads": 0}
 
 
 def cache_key(filepath, custom_objects, args, kwargs):
@@ -78,6 +80,7 @@ def caching_load_model(original, unusable):
                     break
                 if after is None:  # gone meanwhile: nothing to cache under
                     return model
+                stats["rereads"] += 1
                 key = after  # changed while being read: read the new version
             else:
                 raise UnusableModelError(f"{key[0]} kept changing while load_model read it; not cached")
@@ -103,4 +106,4 @@ def _load(original, filepath, custom_objects, args, kwargs):
 def clear() -> None:
     with _lock:
         _cache.clear()
-    stats.update(loads=0, hits=0)
+    stats.update(loads=0, hits=0, rereads=0)

@@ -302,7 +302,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="standalone-keras-clear-session-guard",
         target="keras K.clear_session (every re-export)",
-        replacement="a no-op from non-main threads while captured models are alive; never closes their sessions",
+        replacement="a no-op while another thread is inside a load/compile/predict, and from non-main threads while "
+        "captured models are alive; never closes their sessions",
         why="per-request K.clear_session() resets Keras 2.2's global session under a concurrent request's load "
         "(FailedPreconditionError: Attempting to use uninitialized value ...)",
         when=standalone_keras.when_standalone,
@@ -346,7 +347,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="clear-session-guard",
         target="tf_keras K.clear_session (every re-export)",
-        replacement="a no-op when called from a non-main thread while captured models are alive",
+        replacement="a no-op while another thread is inside a load/compile/predict, and from a non-main thread while "
+        "captured models are alive",
         why="per-request K.clear_session() resets Keras state under concurrent requests",
         when=_tf_keras_serves_keras,
         apply=apply_clear_session_guard,
@@ -354,7 +356,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="load-once",
         target="tf_keras load_model (every re-export)",
-        replacement="a cache keyed by path, mtime, size, custom objects and arguments",
+        replacement="a cache keyed by path, mtime, size, custom objects and arguments; a model that cannot run "
+        "(uninitialised variables) or a file that changed while read is never cached",
         why="load_model per request rebuilds the model each time: ~100x slower, racy under threads",
         when=_tf_keras_serves_keras,
         apply=apply_load_once,
