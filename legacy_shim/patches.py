@@ -8,7 +8,6 @@ functions above it do the work through a ``Patcher`` (which records the original
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -30,20 +29,14 @@ def _need(module_name: str, why: str):
     return when
 
 
-def _keras_major() -> int | None:
-    """Major version of the `keras` distribution first on sys.path (None if absent)."""
-    try:
-        return int(importlib.metadata.version("keras").split(".")[0])
-    except (importlib.metadata.PackageNotFoundError, ValueError):
-        return None
-
-
 def _tf_keras_serves_keras():
     if importlib.util.find_spec("tf_keras") is None:
         return "tf_keras is not installed: `pip install tf-keras` to serve Keras 2 apps"
-    major = _keras_major()
-    if major is not None and major < 3:
-        return f"standalone Keras {importlib.metadata.version('keras')} is on the path; it is used as is"
+    # The distribution, not sys.modules["keras"]: once the keras2-imports row applied,
+    # `keras` there is tf_keras's Keras 2 API under the alias.
+    version = standalone_keras.installed_keras_version()
+    if version is not None and not version.startswith("3"):
+        return f"standalone Keras {version} is on the path; it is used as is"
     return None
 
 
@@ -135,8 +128,7 @@ def apply_thread_context(p: Patcher) -> None:
     # Resolved at call time through the module, so it is the session-sharing get_session.
     session = lambda: backend.get_session()  # noqa: E731
     Model = training_v1.Model
-    methods = ("predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator")
-    thread_context.patch_model_class(p, Model, session, methods + ("__call__",))
+    thread_context.patch_model_class(p, Model, session, thread_context.INFERENCE_METHODS + ("__call__",))
     # The predict loop sets model.stop_training on every call; Keras' __setattr__ deletes the
     # attribute before setting it again, so a concurrent predict could find it missing. With a
     # class attribute of that name, __setattr__ takes its plain path.
@@ -156,11 +148,12 @@ def apply_clear_session_guard(p: Patcher) -> None:
 
 
 def apply_load_once(p: Patcher) -> None:
+    thread_context = _thread_context()
     _import_keras2_api()
     from tf_keras.src import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("tf_keras",))
+    p.replace_everywhere(current, load_once.caching_load_model(current, thread_context.unusable_reason), ("tf_keras",))
 
 
 def apply_predict_classes(p: Patcher) -> None:
@@ -309,7 +302,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="standalone-keras-clear-session-guard",
         target="keras K.clear_session (every re-export)",
-        replacement="a no-op from non-main threads while captured models are alive; never closes their sessions",
+        replacement="a no-op while another thread is inside a load/compile/predict, and from non-main threads while "
+        "captured models are alive; never closes their sessions",
         why="per-request K.clear_session() resets Keras 2.2's global session under a concurrent request's load "
         "(FailedPreconditionError: Attempting to use uninitialized value ...)",
         when=standalone_keras.when_standalone,
@@ -353,7 +347,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="clear-session-guard",
         target="tf_keras K.clear_session (every re-export)",
-        replacement="a no-op when called from a non-main thread while captured models are alive",
+        replacement="a no-op while another thread is inside a load/compile/predict, and from a non-main thread while "
+        "captured models are alive",
         why="per-request K.clear_session() resets Keras state under concurrent requests",
         when=_tf_keras_serves_keras,
         apply=apply_clear_session_guard,
@@ -361,7 +356,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="load-once",
         target="tf_keras load_model (every re-export)",
-        replacement="a cache keyed by path, mtime, size, custom objects and arguments",
+        replacement="a cache keyed by path, mtime, size, custom objects and arguments; a model that cannot run "
+        "(uninitialised variables) or a file that changed while read is never cached",
         why="load_model per request rebuilds the model each time: ~100x slower, racy under threads",
         when=_tf_keras_serves_keras,
         apply=apply_load_once,

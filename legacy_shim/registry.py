@@ -95,10 +95,6 @@ class Patcher:
         it may return a note for what it could not reverse."""
         self._registry._changes.append(_Change(self.patch_id, "undo", None, None, None, undo))
 
-    def original(self, owner: Any, name: str) -> Any:
-        """The value ``owner.name`` had before the shim first touched it."""
-        return self._registry.get_original(owner, name)
-
 
 @dataclasses.dataclass
 class Outcome:

@@ -55,15 +55,25 @@ NUMPY_ALIASES = {
 # --- when: is a real Keras 2.x what `import keras` will give? ---------------------------
 
 
-def keras_version() -> str | None:
-    """Version of the ``keras`` distribution that ``import keras`` resolves to, or None."""
-    module = sys.modules.get("keras")
-    if module is not None and getattr(module, "__version__", None):
-        return module.__version__
+def installed_keras_version() -> str | None:
+    """Version of the first ``keras`` distribution on ``sys.path`` (what ``import keras`` finds), or None."""
     try:
         return importlib.metadata.version("keras")
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def keras_version() -> str | None:
+    """Version of the ``keras`` that ``import keras`` gives: the imported one, else the installed one."""
+    module = sys.modules.get("keras")
+    if module is not None and getattr(module, "__version__", None):
+        return module.__version__
+    return installed_keras_version()
+
+
+def is_keras23() -> bool:
+    """True when that Keras is a 2.3.x (TF-2 code paths, ``_SYMBOLIC_SCOPE``, TF-side sessions)."""
+    return (keras_version() or "").startswith("2.3.")
 
 
 def when_standalone() -> str | None:
@@ -79,7 +89,7 @@ def when_standalone() -> str | None:
 def when_standalone_23() -> str | None:
     """None for a real Keras 2.3.x (the series with ``_SYMBOLIC_SCOPE``), else why not."""
     reason = when_standalone()
-    if reason is None and not keras_version().startswith("2.3."):
+    if reason is None and not is_keras23():
         return f"keras {keras_version()} is not Keras 2.3 (its TF-2 code paths and _SYMBOLIC_SCOPE are 2.3-only)"
     return reason
 
@@ -206,7 +216,6 @@ def decoding_attr_getitem(original):
                 return numpy.array([item.encode("utf-8") for item in items]).reshape(value.shape)
         return value
 
-    __getitem__.__legacy_shim_original__ = original
     return __getitem__
 
 
@@ -250,10 +259,10 @@ def adapting_from_config(func, rules):
     """A ``from_config`` classmethod that adapts the config, then runs ``func`` (the
     original classmethod's function) for the class it is called on."""
 
+    @functools.wraps(func)
     def from_config(cls, config, *args, **kwargs):
         return func(cls, adapt_config(cls, config, rules), *args, **kwargs)
 
-    from_config.__legacy_shim_original__ = func
     return classmethod(from_config)
 
 
@@ -345,7 +354,7 @@ def keras_get_session(backend):
     """The ``get_session`` that the app's Keras should use, registered with ``thread_context``."""
     from legacy_shim import thread_context
 
-    if keras_version().startswith("2.3."):
+    if is_keras23():
         tf_backend = _tf_side_backend()
         return thread_context.sharing_get_session(tf_backend.get_session, backend=tf_backend)
     return _graph_aware_get_session(backend)
@@ -364,7 +373,7 @@ def _graph_aware_get_session(backend):
     def get_session():
         worklist.hit("K.get_session()")
         # Keras initialises unmarked variables by adding ops to the graph: one thread at a time.
-        with thread_context._capture_lock:  # noqa: SLF001
+        with thread_context.graph_lock:
             return _get_session()
 
     def _get_session():
@@ -372,7 +381,7 @@ def _graph_aware_get_session(backend):
 
         if tf.compat.v1.get_default_session() is None:
             graph = tf.compat.v1.get_default_graph()
-            session = thread_context._registered(graph)  # noqa: SLF001
+            session = thread_context.registered_session(graph)
             current = backend._SESSION  # noqa: SLF001
             if session is None and current is not None and current.graph is not graph:
                 session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
@@ -387,7 +396,6 @@ def _graph_aware_get_session(backend):
         thread_context.remember_session(session, override=False)
         return session
 
-    get_session.__legacy_shim_original__ = original
     return get_session
 
 
@@ -396,21 +404,14 @@ def apply_sessions(p: Patcher) -> None:
 
     _, backend = import_keras()
     original_get, original_set = backend.get_session, backend.set_session
-    if keras_version().startswith("2.3."):
+    if is_keras23():
         tf_backend = _tf_side_backend()
         set_session = thread_context.registering_set_session(tf_backend.set_session)
     else:
         set_session = thread_context.registering_set_session(original_set)
-    set_session.__legacy_shim_original__ = original_set
     get_session = keras_get_session(backend)
-    get_session.__legacy_shim_original__ = original_get
     p.replace_everywhere(original_get, get_session, ("keras",))
     p.replace_everywhere(original_set, set_session, ("keras",))
-
-
-MODEL_INFERENCE_METHODS = (
-    "predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator",
-)
 
 
 def apply_thread_context(p: Patcher) -> None:
@@ -421,10 +422,10 @@ def apply_thread_context(p: Patcher) -> None:
 
     # Resolved at call time, so it is the session row's get_session when that applied.
     session = lambda: backend.get_session()  # noqa: E731
-    thread_context.patch_model_class(p, training.Model, session, MODEL_INFERENCE_METHODS)
+    thread_context.patch_model_class(p, training.Model, session)
 
     # K.function results, called from a request thread by apps that build their own.
-    if keras_version().startswith("2.3."):
+    if is_keras23():
         function_cls = _tf_side_backend().GraphExecutionFunction
     else:
         function_cls = backend.Function
@@ -439,16 +440,16 @@ def apply_clear_session_guard(p: Patcher) -> None:
 
     _, backend = import_keras()
     # Keras 2.3 on TF 2 clears TF's internal tf.keras backend, whose per-thread session it closes.
-    session_owner = _tf_side_backend() if keras_version().startswith("2.3.") else backend
+    session_owner = _tf_side_backend() if is_keras23() else backend
     original = backend.clear_session
     p.replace_everywhere(original, thread_context.guarded_clear_session(original, backend=session_owner), ("keras",))
 
 
 def apply_load_once(p: Patcher) -> None:
-    from legacy_shim import load_once
+    from legacy_shim import load_once, thread_context
 
     import_keras()
     from keras import models
 
     current = models.load_model  # the thread-context wrapper when that row applied
-    p.replace_everywhere(current, load_once.caching_load_model(current, after_load=lambda model: None), ("keras",))
+    p.replace_everywhere(current, load_once.caching_load_model(current, thread_context.unusable_reason), ("keras",))

@@ -15,6 +15,7 @@ inside ``with graph.as_default(), session.as_default():`` in whatever thread cal
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -31,7 +32,64 @@ CTX_ATTR = "_legacy_shim_ctx"
 _graph_sessions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # id(model) -> model, for every model whose context was captured (clear_session guard).
 live_models: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
-_capture_lock = threading.RLock()
+# Graph construction is not thread-safe: building predict functions and the ops Keras adds
+# to initialise variables happen under this lock, one thread at a time.
+graph_lock = threading.RLock()
+
+# The methods through which a Keras 2 model runs inference, wrapped to re-enter its graph.
+INFERENCE_METHODS = (
+    "predict", "predict_on_batch", "evaluate", "test_on_batch", "predict_generator", "evaluate_generator",
+)
+
+
+class KerasStateUse:
+    """Which threads are inside a load, compile or inference call right now.
+
+    ``K.clear_session()`` resets state other threads may be using mid-call: Keras 2.2's
+    module-global session (whose only reference holds the weights a concurrent
+    ``load_model`` just wrote), the learning-phase table, layer-name counters. A reset
+    runs only while no other thread is in such a call, and calls that start meanwhile
+    wait for it to finish.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._depth: dict[int, int] = {}  # thread id -> nesting depth of its calls
+        self._resetting: int | None = None  # thread id running a reset
+
+    @contextlib.contextmanager
+    def using(self):
+        me = threading.get_ident()
+        with self._cond:
+            while self._resetting is not None and self._resetting != me:
+                self._cond.wait()
+            self._depth[me] = self._depth.get(me, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                if self._depth[me] == 1:
+                    del self._depth[me]
+                else:
+                    self._depth[me] -= 1
+
+    def reset_unless_in_use(self, reset) -> bool:
+        """Run ``reset()`` unless another thread is mid-call; True if it ran."""
+        me = threading.get_ident()
+        with self._cond:
+            if self._resetting is not None or any(thread != me for thread in self._depth):
+                return False
+            self._resetting = me
+        try:
+            reset()
+        finally:
+            with self._cond:
+                self._resetting = None
+                self._cond.notify_all()
+        return True
+
+
+keras_state = KerasStateUse()
 
 
 FORK_MESSAGE = (
@@ -44,7 +102,7 @@ _forked_with_sessions = False
 
 
 def _sessions_exist() -> bool:
-    return bool(len(live_models)) or any(_registered(g) is not None for g in list(_graph_sessions.keys()))
+    return bool(len(live_models)) or any(registered_session(g) is not None for g in list(_graph_sessions.keys()))
 
 
 def _before_fork() -> None:
@@ -70,11 +128,12 @@ def remember_session(session, *, override: bool) -> None:
     if session is None:
         return
     graph = session.graph
-    if override or _registered(graph) is None:
+    if override or registered_session(graph) is None:
         _graph_sessions[graph] = weakref.ref(session)
 
 
-def _registered(graph):
+def registered_session(graph):
+    """The live session remembered for ``graph`` (``remember_session``), or None."""
     ref = _graph_sessions.get(graph)
     session = ref() if ref is not None else None
     if session is None or session._closed:  # noqa: SLF001 - closed sessions are useless to re-enter
@@ -88,7 +147,7 @@ def session_for(graph, get_session):
     default = tf.compat.v1.get_default_session()
     if default is not None and default.graph is graph:
         return default
-    session = _registered(graph)
+    session = registered_session(graph)
     if session is not None:
         return session
     with graph.as_default():
@@ -136,7 +195,7 @@ def capture(model, get_session):
         return ctx
     if tf.executing_eagerly():
         return None
-    with _capture_lock:
+    with graph_lock:
         ctx = model.__dict__.get(CTX_ATTR)
         if ctx is not None:
             return ctx
@@ -154,6 +213,21 @@ def capture(model, get_session):
         return ctx
 
 
+def unusable_reason(model) -> str | None:
+    """Why a captured graph-mode model cannot run, or None: variables its session has
+    not initialised (Keras state reset while it was being loaded)."""
+    ctx = model.__dict__.get(CTX_ATTR)
+    weights = list(getattr(model, "weights", None) or [])
+    if ctx is None or not weights:
+        return None
+    with graph_lock, ctx.graph.as_default(), ctx.session.as_default():
+        names = ctx.session.run(tf.compat.v1.report_uninitialized_variables(weights))
+    if not len(names):
+        return None
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    return "uninitialized variables: " + ", ".join(names[:5])
+
+
 def prepare_for_threads(model, ctx, get_session) -> None:
     """Do now, under the graph lock, the graph construction Keras would do lazily on the
     first predicts: build the predict function, and let ``get_session`` initialise (and
@@ -161,14 +235,16 @@ def prepare_for_threads(model, ctx, get_session) -> None:
     marked, and each first predict would add ``is_variable_initialized`` ops to the
     shared graph, concurrently. Graph construction is not thread-safe."""
     make_predict = getattr(type(model), "_make_predict_function", None)
-    with _capture_lock, ctx.graph.as_default(), ctx.session.as_default():
+    with graph_lock, ctx.graph.as_default(), ctx.session.as_default():
         if make_predict is not None and getattr(model, "predict_function", None) is None:
             _original(make_predict)(model)
         get_session()
 
 
 def _original(func):
-    return getattr(func, "__legacy_shim_original__", func)
+    # One level of __wrapped__ (set by functools.wraps): the exact function the shim
+    # wrapped. inspect.unwrap would go on through Keras's own decorators.
+    return getattr(func, "__wrapped__", func)
 
 
 def reentering(method, get_session, idiom: str | None = None):
@@ -180,23 +256,23 @@ def reentering(method, get_session, idiom: str | None = None):
             worklist.hit(idiom)
         if _forked_with_sessions:
             raise ForkedSessionError(FORK_MESSAGE)
-        ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
-        if ctx is None or ctx.is_current():
-            if ctx is not None and ctx.lock is not None:
-                with ctx.lock:
-                    return method(self, *args, **kwargs)
-            return method(self, *args, **kwargs)
-        with ctx.graph.as_default(), ctx.session.as_default():
-            if ctx.lock is not None:
-                with ctx.lock:
-                    return method(self, *args, **kwargs)
-            return method(self, *args, **kwargs)
+        with keras_state.using():
+            ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
+            if ctx is None or ctx.is_current():
+                if ctx is not None and ctx.lock is not None:
+                    with ctx.lock:
+                        return method(self, *args, **kwargs)
+                return method(self, *args, **kwargs)
+            with ctx.graph.as_default(), ctx.session.as_default():
+                if ctx.lock is not None:
+                    with ctx.lock:
+                        return method(self, *args, **kwargs)
+                return method(self, *args, **kwargs)
 
-    wrapper.__legacy_shim_original__ = method
     return wrapper
 
 
-def patch_model_class(patcher, model_class, get_session, inference_methods) -> None:
+def patch_model_class(patcher, model_class, get_session, inference_methods=INFERENCE_METHODS) -> None:
     """Wrap a Keras 2 Model class: its inference methods and ``_make_predict_function``
     re-enter the model's graph and session; ``compile`` captures the model right after."""
     for method in inference_methods:
@@ -218,11 +294,13 @@ def capturing_load(loader, get_session):
 
     @functools.wraps(loader)
     def load_model(filepath, *args, **kwargs):
-        model = loader(filepath, *args, **kwargs)
-        capture(model, get_session)
-        return model
+        # In use from the first read to the capture: a reset in between would drop the
+        # session holding the weights just written (Keras 2.2's global one).
+        with keras_state.using():
+            model = loader(filepath, *args, **kwargs)
+            capture(model, get_session)
+            return model
 
-    load_model.__legacy_shim_original__ = loader
     return load_model
 
 
@@ -231,13 +309,13 @@ def capturing_after(method, get_session):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        result = method(self, *args, **kwargs)
-        ctx = capture(self, get_session)
-        if ctx is not None:  # compile() drops the predict function and adds metric variables
-            prepare_for_threads(self, ctx, get_session)
-        return result
+        with keras_state.using():
+            result = method(self, *args, **kwargs)
+            ctx = capture(self, get_session)
+            if ctx is not None:  # compile() drops the predict function and adds metric variables
+                prepare_for_threads(self, ctx, get_session)
+            return result
 
-    wrapper.__legacy_shim_original__ = method
     return wrapper
 
 
@@ -251,13 +329,13 @@ def backend_function_call(call, get_session):
             graph = getattr(tensor, "graph", None)
             if graph is not None:
                 break
-        if graph is None or tf.compat.v1.get_default_graph() is graph:
-            return call(self, inputs)
-        session = session_for(graph, get_session)
-        with graph.as_default(), session.as_default():
-            return call(self, inputs)
+        with keras_state.using():
+            if graph is None or tf.compat.v1.get_default_graph() is graph:
+                return call(self, inputs)
+            session = session_for(graph, get_session)
+            with graph.as_default(), session.as_default():
+                return call(self, inputs)
 
-    wrapper.__legacy_shim_original__ = call
     return wrapper
 
 
@@ -281,17 +359,16 @@ def sharing_get_session(original, backend=None):
             graph = keras_backend._current_graph(op_input_list)  # noqa: SLF001 - same lookup Keras does
             local = getattr(keras_backend._SESSION, "session", None)  # noqa: SLF001
             if local is None or local.graph is not graph:
-                shared = _registered(graph)
+                shared = registered_session(graph)
                 if shared is not None:
                     keras_backend._SESSION.session = shared  # noqa: SLF001
         # Keras' get_session initialises unmarked variables by adding ops to the graph:
         # one thread at a time (cheap when there is nothing left to initialise).
-        with _capture_lock:
+        with graph_lock:
             session = original(op_input_list)
         remember_session(session, override=False)
         return session
 
-    get_session.__legacy_shim_original__ = original
     return get_session
 
 
@@ -304,19 +381,19 @@ def registering_set_session(original):
         original(session)
         remember_session(session, override=True)
 
-    set_session.__legacy_shim_original__ = original
     return set_session
 
 
 def guarded_clear_session(original, backend=None):
-    """``K.clear_session()`` that leaves live models working.
+    """``K.clear_session()`` that leaves live models and other threads' calls working.
 
     Legacy per-request handlers call it before ``load_model``; in a threaded server it
-    would reset Keras state under the feet of concurrent requests, so from a non-main
-    thread it is a no-op while captured models are alive. In the main thread it runs,
-    but does not close a session a live model still uses (tf_keras closes it; the Keras
-    2.x these apps were written for did not). ``backend`` is the module holding the
-    per-thread ``_SESSION`` that ``original`` closes: tf_keras's by default.
+    would reset Keras state under the feet of concurrent requests. So it is a no-op
+    while another thread is inside a load, compile or predict (``keras_state``), and,
+    from a non-main thread, while captured models are alive. In the main thread it
+    runs, but does not close a session a live model still uses (tf_keras closes it; the
+    Keras 2.x these apps were written for did not). ``backend`` is the module holding
+    the per-thread ``_SESSION`` that ``original`` closes: tf_keras's by default.
     """
 
     @functools.wraps(original)
@@ -325,16 +402,20 @@ def guarded_clear_session(original, backend=None):
         models = list(live_models.values())
         if models and threading.current_thread() is not threading.main_thread():
             return None
-        if models:
-            if backend is None:
-                from tf_keras.src import backend as keras_backend
-            else:
-                keras_backend = backend
-            slot = keras_backend._SESSION  # noqa: SLF001
-            in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
-            if id(getattr(slot, "session", None)) in in_use:
-                slot.session = None  # detach, so clear_session does not close it
-        return original()
 
-    clear_session.__legacy_shim_original__ = original
+        def reset():
+            if models:
+                if backend is None:
+                    from tf_keras.src import backend as keras_backend
+                else:
+                    keras_backend = backend
+                slot = keras_backend._SESSION  # noqa: SLF001
+                in_use = {id(m.__dict__[CTX_ATTR].session) for m in models}
+                if id(getattr(slot, "session", None)) in in_use:
+                    slot.session = None  # detach, so clear_session does not close it
+            original()
+
+        keras_state.reset_unless_in_use(reset)
+        return None
+
     return clear_session

@@ -64,7 +64,6 @@ def recording(func, idiom: str):
         hit(idiom)
         return func(*args, **kwargs)
 
-    wrapper.__legacy_shim_original__ = func
     return wrapper
 
 

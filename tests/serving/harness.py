@@ -356,6 +356,41 @@ def serve(app_dir: Path, server: str, port: int | None = None,
     raise last_error
 
 
+# -------------------------------------------------------------------------- burners
+
+# A busy-loop bounded in time, so a burner left behind by a killed test ends by itself.
+_BURNER_SCRIPT = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end: pass\n"
+
+
+def burner_count() -> int:
+    """One burner per core the process may run on: every core busy."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def cpu_burners(count: int | None = None, max_seconds: float = 1800.0) -> Iterator[list[subprocess.Popen]]:
+    """``count`` processes (default: one per core) spinning in a busy loop during the ``with``.
+
+    An ordinary day on a shared box: the server's threads get the CPU late and in slices,
+    which opens the windows between one request's steps that a quiet machine keeps shut.
+    Each burner stops after ``max_seconds`` whatever happens, and is killed on exit.
+    """
+    procs = []
+    try:
+        for _ in range(count if count is not None else burner_count()):
+            procs.append(subprocess.Popen([sys.executable, "-c", _BURNER_SCRIPT, str(max_seconds)],
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True,
+                                          preexec_fn=_parent_death_hook()))
+        yield procs
+    finally:
+        for proc in procs:
+            _kill_group(proc)
+
+
 # ------------------------------------------------------------------------- reference
 
 _REFERENCE_SCRIPT = r"""
@@ -470,7 +505,7 @@ class HammerResult:
 def hammer(base_url: str, route: str, payloads: Sequence[dict], clients: int = 16,
            per_client: int = 25, expected: Sequence[bytes] | None = None,
            request_timeout: float = 30.0, total_timeout: float = 600.0,
-           max_errors: int = 16) -> HammerResult:
+           max_errors: int = 16, stagger: float = 0.0) -> HammerResult:
     """Send ``clients * per_client`` POSTs from ``clients`` concurrent threads.
 
     Each client thread has its own ``requests.Session`` and walks the payloads from its
@@ -482,6 +517,9 @@ def hammer(base_url: str, route: str, payloads: Sequence[dict], clients: int = 1
     after ``total_timeout``, and all of them once ``max_errors`` requests got no 200
     (a hung or crashing server should fail a test quickly, not after every request has
     timed out); unsent requests show as a shortfall against ``expected``.
+    ``stagger`` > 0 delays client ``c``'s first request by ``c * stagger`` seconds after
+    the start line, so that first requests keep arriving while the earliest are still in
+    their first steps (loading a model, say), as real traffic does.
     """
     if not payloads:
         raise ValueError("hammer needs at least one payload")
@@ -496,6 +534,8 @@ def hammer(base_url: str, route: str, payloads: Sequence[dict], clients: int = 1
         out = per_thread[c]
         with requests.Session() as session:
             start_line.wait()
+            if stagger > 0:
+                time.sleep(c * stagger)
             for i in range(per_client):
                 if time.monotonic() > stop_at[0] or failures[0] >= max_errors:
                     return

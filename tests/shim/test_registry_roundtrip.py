@@ -32,7 +32,7 @@ def test_uninstall_restores_every_patched_object(run):
     changed = {
         "tf.Session": hasattr(tf, "Session"),
         "predict wrapped": legacy_shim.is_patched(training_v1.Model, "predict"),
-        "predict original": legacy_shim.get_original(training_v1.Model, "predict") is vars(training_v1.Model)["predict"].__legacy_shim_original__,
+        "predict original": legacy_shim.get_original(training_v1.Model, "predict") is vars(training_v1.Model)["predict"].__wrapped__,
         "keras is Keras 2": __import__("keras").__version__.startswith("2"),
     }
     notes = legacy_shim.uninstall()

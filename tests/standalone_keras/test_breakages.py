@@ -143,7 +143,7 @@ def test_request_threads(keras_version, keras_dir, thread_rows_on, tmp_path):
         assert run.result == {
             "/predict": 200, "/predict_fresh": 200, "graph-only": 1,
             # the per-request load_model of the model loaded at import is served from memory
-            "load-once": {"loads": 1, "hits": 1},
+            "load-once": {"loads": 1, "hits": 1, "rereads": 0},
         }, run.explain()
         return
     for what, message in THREAD_FAILURES[keras_version].items():

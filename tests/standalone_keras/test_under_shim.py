@@ -51,6 +51,7 @@ CONCURRENT_REQUESTS = """
     report = legacy_shim.report()
     applied = sorted(o.id for o in report.patches if o.status == "applied")
     patched_predict = training.Model.predict
+    original_getitem = legacy_shim.get_original(h5py._hl.attrs.AttributeManager, "__getitem__")
     notes = legacy_shim.uninstall()
     emit({
         "keras": keras.__version__,
@@ -62,8 +63,8 @@ CONCURRENT_REQUESTS = """
             "collections.Iterable": not hasattr(collections, "Iterable"),
             "numpy.string_": "string_" not in vars(np),
             "ops._TensorLike": not hasattr(ops, "_TensorLike"),
-            "h5py attrs": not hasattr(h5py._hl.attrs.AttributeManager.__getitem__, "__legacy_shim_original__"),
-            "Model.predict": training.Model.predict is getattr(patched_predict, "__legacy_shim_original__", None),
+            "h5py attrs": h5py._hl.attrs.AttributeManager.__getitem__ is original_getitem,
+            "Model.predict": training.Model.predict is getattr(patched_predict, "__wrapped__", None),
             "_SYMBOLIC_SCOPE": type(getattr(tb, "_SYMBOLIC_SCOPE", None)).__name__ in ("_local", "NoneType"),
         },
         "uninstall_notes": notes,
