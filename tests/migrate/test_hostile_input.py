@@ -27,18 +27,9 @@ from hypothesis import strategies as st
 
 from benchmarks import trees
 from migrate.cli import main
+from tests.migrate.test_cli import LEGACY
 
 REPO = Path(__file__).resolve().parents[2]
-LEGACY = (
-    "import tensorflow as tf\n"
-    "from keras.models import load_model\n"
-    "\n"
-    "model = load_model('model.h5')\n"
-    "model._make_predict_function()\n"
-    "\n"
-    "def predict(x):\n"
-    "    return model.predict(x)\n"
-)
 MODES = [[], ["--check"], ["--write"], ["--report", "REPORT"]]
 # a hang guard, not a speed target: each of these runs takes seconds when it works
 HANG = 240
