@@ -134,6 +134,19 @@ def test_a_worker_killed_or_exhausted_by_one_file_fails_that_file_only(tmp_path,
     assert json.loads(report.read_text())["counts"] == {"changed": 40, "unchanged": 0, "skipped": 0, "error": 1}
 
 
+def test_where_worker_processes_cannot_start_the_work_runs_in_process(tmp_path, monkeypatch, capsys):
+    from migrate import runner
+
+    def no_processes(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # sem_open where /dev/shm is missing
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", no_processes)
+    good = _good_files(tmp_path, 3)
+    assert main(["--write", "--jobs", "2", str(tmp_path)]) == 0
+    assert "3 files migrated" in capsys.readouterr().err
+    assert all("_make_predict_function" not in p.read_text() for p in good)
+
+
 # --- 2. large files --------------------------------------------------------------------------
 
 
