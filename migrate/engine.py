@@ -16,7 +16,7 @@ from migrate import verify
 from migrate.diffs import line_mapper
 from migrate.rules import all_rules
 from migrate.rules.base import ManualItem, Options, Rule
-from migrate.rules.driver import SourceOutcome, run_rules
+from migrate.rules.driver import SourceOutcome, run_rules, syntax_error
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
 # or tensorflow are rewritten; one that only enters a graph/session it imports (`from load import
@@ -65,7 +65,44 @@ def migrate_source(
         outcome = SourceOutcome(code=code)
         _report_legacy_path(code, outcome)
         return outcome
-    return apply_rules(code, config, filename, rules, needed=needed)
+    beyond = _beyond_parser_limits(code, filename)
+    if beyond:
+        return SourceOutcome(code=code, error=beyond)
+    outcome = apply_rules(code, config, filename, rules, needed=needed)
+    if outcome.error and "produced code that does not compile" in outcome.error:
+        exc = syntax_error(code, filename)
+        if exc is not None:  # not the rule's fault
+            outcome.error = f"the input does not compile ({exc.msg}, line {exc.lineno}); left untouched"
+    elif outcome.error and "crashed: MemoryError" in outcome.error:
+        outcome.error = "ran out of memory on this file; left untouched"
+    elif outcome.error and "crashed: RecursionError" in outcome.error:
+        outcome.error = (f"nested too deeply for migrate's rules (they handle about {RULES_MAX_NESTING} levels of "
+                         f"nested expressions); left untouched")
+    return outcome
+
+
+# Measured on CPython 3.11 with the default recursion limit (1000): the rules walk about 480
+# levels of nested expressions (`1 + 1 + ...`, `-(-(...))`, `a.b.c...`); CPython's own parser
+# stops at 200 nested brackets and about 3,000 nested expressions, with a clean error.
+RULES_MAX_NESTING = 480
+
+
+def _beyond_parser_limits(code: str, filename: str | None) -> str | None:
+    """Why `code` must not reach libcst's native parser, or None.
+
+    That parser overflows its stack (killing the process) on nesting CPython rejects cleanly:
+    CPython's parser is the guard.
+    """
+    try:
+        compile(code, filename or "<input>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return "nested too deeply: Python's own parser gives up (about 3,000 nested expressions); left untouched"
+    except SyntaxError as exc:
+        if "too many nested" in (exc.msg or "") or "too complex" in (exc.msg or ""):
+            return f"nested too deeply: {exc.msg} (line {exc.lineno}; Python allows 200 nested brackets); left untouched"
+    except ValueError:
+        pass  # NUL bytes and the like: the parser reports them
+    return None
 
 
 def apply_rules(
@@ -115,6 +152,11 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
     problems = _problems(code, outcome, needed)
     if not problems:
         return outcome
+    if any(p.check == "unverifiable" for p in problems):  # every trial would be as deep
+        kept = SourceOutcome(code=code)
+        kept.manual.append(ManualItem(verify.LEGACY_PATH, 1, 0, "left as it is: too deeply nested for migrate to "
+                                      "verify that a rewrite is no worse than the input"))
+        return kept
     # Withdraw rules one at a time, latest first, until the output passes; when no single
     # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
     # the reasons: what the full rewrite would have broken, at the input's lines
@@ -160,6 +202,8 @@ def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[s
         return verify.check(code, outcome.code, needed)
     except SyntaxError:  # the input itself does not compile: the compile check reports it
         return []
+    except (RecursionError, MemoryError):  # too deep for the checks: not shown to be safe
+        return [verify.Problem("unverifiable", 1, "code nested too deeply to check", in_input=True)]
 
 
 def _apply_rules_once(code: str, config: Config, filename: str | None, rules: Sequence[type[Rule]],

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# Python itself refuses such a file ("source code cannot contain null bytes")
+BINARY = "binary file (contains NUL bytes; so do UTF-16 and UTF-32 text), not Python source"
+
+
 class UnreadableSource(Exception):
     """The file cannot be treated as Python source text (binary, undecodable, ...)."""
 
@@ -36,8 +40,8 @@ class SourceText:
 
 def decode_source(data: bytes) -> SourceText:
     """Decode Python source bytes the way the interpreter would (BOM, coding cookie)."""
-    if b"\x00" in data[:8192]:
-        raise UnreadableSource("binary file (contains NUL bytes)")
+    if b"\x00" in data:
+        raise UnreadableSource(BINARY)
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

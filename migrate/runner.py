@@ -25,7 +25,7 @@ from typing import Callable, Iterator, Sequence
 from migrate import hunks, model_files, notebooks, project_index
 from migrate.diffs import unified_diff
 from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
-from migrate.fileio import UnreadableSource, atomic_write, decode_source
+from migrate.fileio import BINARY, UnreadableSource, atomic_write, decode_source
 from migrate.report import FileResult, Report
 
 SKIP_DIRS = frozenset(
@@ -54,14 +54,19 @@ class RunConfig:
 
 @dataclass
 class Interrupted(Exception):
-    """Ctrl-C stopped the run; every file is original or fully written."""
+    """Ctrl-C stopped the run; every file is original or fully written.
 
-    written: int
-    not_processed: int
+    not_processed is None when the run had not yet found its files.
+    """
+
+    written: int = 0
+    not_processed: int | None = None
 
     def __str__(self) -> str:
-        return f"interrupted: {self.written} file{'s' if self.written != 1 else ''} written, " \
-               f"{self.not_processed} not processed"
+        written = f"{self.written} file{'s' if self.written != 1 else ''} written"
+        if self.not_processed is None:
+            return f"interrupted: {written}, before any file was read"
+        return f"interrupted: {written}, {self.not_processed} not processed"
 
 
 class FileTimeout(BaseException):
@@ -123,9 +128,10 @@ def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: File
         old_text = data.decode("utf-8", errors="replace")
         new_text = new_data.decode("utf-8", errors="replace")
         return _finish(path, config, result, outcome, old_text, new_text, new_data, diff=cell_diff)
+    if b"\x00" in data:
+        # one rule for every file Python cannot read as source, TF or not (UTF-16 and UTF-32 hold NULs)
+        raise MigrationError(f"{BINARY}; left untouched")
     if not TF_OR_KERAS.search(data):
-        if b"\x00" in data[:8192]:
-            result.status, result.message = "skipped", "binary file"
         return None
     try:
         source = decode_source(data)
@@ -255,12 +261,12 @@ def run(
     original or fully written.
     """
     report = Report(check=config.check, write=config.write)
-    counts = {"written": 0, "left": 0}
+    counts: dict[str, int | None] = {"written": 0, "left": None}
     with _interrupts() as interrupted:
         try:
             _run(paths, config, jobs or os.cpu_count() or 1, report, counts, interrupted, on_result, progress)
         except KeyboardInterrupt:
-            raise Interrupted(counts["written"], counts["left"]) from None
+            raise Interrupted(counts["written"] or 0, counts["left"]) from None
     if config.write and config.model_files and any(f.model_files for f in report.files):
         # one tf_keras and one Keras 3 process for the whole run, not two per model file
         model_files.upgrade_entries(m for f in report.files for m in f.model_files)
@@ -294,7 +300,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
             continue
         if data is not None and not path.endswith(".ipynb"):
             importers[os.path.abspath(path)] = data
-        if data is None or path.endswith(".ipynb") or search(data) or b"\x00" in data[:8192]:
+        if data is None or path.endswith(".ipynb") or search(data) or b"\x00" in data:
             candidates.append((path, data))
         else:
             report.add(FileResult(path=path))
@@ -404,8 +410,9 @@ def _pooled(chunks: list[list], config: RunConfig, jobs: int) -> Iterator[list[t
         if not pending:
             return
         try:
-            pool, workers = _start_pool(min(jobs, len(pending)))
-            futures = {id(entry): pool.submit(_work, entry[0], config) for entry in pending if entry[1] is None}
+            with _sigint_deferred():
+                pool, workers = _start_pool(min(jobs, len(pending)))
+                futures = {id(entry): pool.submit(_work, entry[0], config) for entry in pending if entry[1] is None}
         except (OSError, ImportError, NotImplementedError):
             # processes cannot start here (no fork, no semaphores): the same work in this process
             while pending:
@@ -444,7 +451,9 @@ def _isolated(chunk: list[tuple[str, bytes | None]], config: RunConfig) -> list[
             if pool is None:
                 pool, workers = _start_pool(1)
             try:
-                out += pool.submit(_work, [(path, data)], config).result()
+                with _sigint_deferred():
+                    future = pool.submit(_work, [(path, data)], config)
+                out += future.result()
             except BrokenProcessPool:
                 _stop(pool, workers, kill=True)
                 pool = None
@@ -472,6 +481,23 @@ def _stop(pool: ProcessPoolExecutor, before: set, kill: bool) -> None:
         for process in set(active_children()) - before:
             process.join(5)
     pool.shutdown(wait=True)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """SIGINT held back while the pool forks its workers, delivered right after.
+
+    Landing inside the fork hooks (logging's _releaseLock), a KeyboardInterrupt is printed as
+    "Exception ignored" and lost; blocked, it waits and is raised here, where it is handled.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _ignore_sigint() -> None:

@@ -85,7 +85,7 @@ def run_rules(
     if loop.outcome.error is not None:
         return loop.outcome
     # the result must compile; when it does not, the first rule whose output did not is named
-    if loop.applied and _syntax_error(loop.current, filename) is not None:
+    if loop.applied and syntax_error(loop.current, filename) is not None:
         if loop.shared_used:  # (rules that shared a traversal have no output of their own)
             return run_rules(code, rules, filename, ignore_triggers, share_traversals=False)
         loop.outcome.error = _first_broken(loop.applied, filename)
@@ -333,7 +333,7 @@ def _make_leave(name: str, node_type: type, indices: list[tuple[int, bool]]):
     return leave
 
 
-def _syntax_error(code: str, filename: str | None) -> SyntaxError | None:
+def syntax_error(code: str, filename: str | None) -> SyntaxError | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings of the user's own code are not ours to print
@@ -346,7 +346,7 @@ def _syntax_error(code: str, filename: str | None) -> SyntaxError | None:
 def _first_broken(applied: list[tuple[str, str]], filename: str | None) -> str | None:
     """The error for the first rule whose output does not compile, or None if all do."""
     for name, produced in applied:
-        exc = _syntax_error(produced, filename)
+        exc = syntax_error(produced, filename)
         if exc is not None:
             return f"rule {name} produced code that does not compile ({exc.msg}, line {exc.lineno}); file left untouched"
     return None
@@ -354,6 +354,10 @@ def _first_broken(applied: list[tuple[str, str]], filename: str | None) -> str |
 
 def _parse_failure(code: str, exc: Exception) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    cpython = syntax_error(code, None)
+    if cpython is not None and cpython.lineno:
+        # CPython's message points at the real line (libcst says "@ 1:1" for a tab/space mix)
+        first = f"{cpython.msg} (line {cpython.lineno})"
     if re.search(r"^\s*print\s+[^\s(=.,)]", code, re.M) or re.search(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:", code, re.M) \
             or re.search(r"^\s*exec\s+['\"]", code, re.M):
         return f"Python 2 source, cannot parse as Python 3 ({first}); port it first (e.g. 2to3)"
