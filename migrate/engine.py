@@ -152,6 +152,7 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
     problems = _problems(code, outcome, needed)
     if not problems:
         return outcome
+    order = {rule.NAME: rule.ORDER for rule in rules}  # the withdrawn rules are named in this order
     if any(p.check == "unverifiable" for p in problems):  # every trial would be as deep
         kept = SourceOutcome(code=code)
         kept.manual.append(ManualItem(verify.LEGACY_PATH, 1, 0, "left as it is: too deeply nested for migrate to "
@@ -184,7 +185,7 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
         withdrawn.append(best[0])
         rules = [r for r in rules if r.NAME != best[0]]
         outcome, problems = best[1], best[2]
-    names = sorted(withdrawn, key=lambda n: next((r.ORDER for r in config.rules() if r.NAME == n), 0))
+    names = sorted(withdrawn, key=order.get)
     for line, texts in sorted(reasons.items()):
         outcome.manual.append(ManualItem(
             names[0], line, 0,

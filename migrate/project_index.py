@@ -16,6 +16,7 @@ Python's `ast` and `symtable` only: no libcst, nothing imported.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import symtable
@@ -27,9 +28,16 @@ _IMPORTS = re.compile(rb"^\s*(from|import)\s", re.M)
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
+@functools.lru_cache(maxsize=16)
+def _table(source: str) -> symtable.SymbolTable:
+    """The module's symbol table: the verification stage asks several questions of the same two
+    texts (input and output), and building a table costs a compile."""
+    return symtable.symtable(source, "<file>", "exec")
+
+
 def module_names(source: str) -> set[str]:
     """Names bound at module level: assignments, imports, defs, classes, `global` writes in functions."""
-    top = symtable.symtable(source, "<file>", "exec")
+    top = _table(source)
     names = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
     stack = list(top.get_children())
     while stack:
@@ -42,14 +50,14 @@ def module_names(source: str) -> set[str]:
 
 def class_attributes(source: str) -> set[str]:
     """`Class.name` for every name bound in the body of a top-level class (Django AppConfig attributes)."""
-    top = symtable.symtable(source, "<file>", "exec")
+    top = _table(source)
     return {f"{table.get_name()}.{s.get_name()}" for table in top.get_children() if table.get_type() == "class"
             for s in table.get_symbols() if s.is_assigned()}
 
 
 def global_reads(source: str) -> set[str]:
     """Names the code reads from module scope (or builtins), in any function or class."""
-    top = symtable.symtable(source, "<file>", "exec")
+    top = _table(source)
     reads = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
     stack = list(top.get_children())
     while stack:
