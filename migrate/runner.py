@@ -333,15 +333,7 @@ def with_whole_app_index(paths: Sequence[str], config: RunConfig, read: dict[str
                          migrated: set[str] | None = None) -> RunConfig:
     """`config` with the whole-app index of `paths` (`read`: absolute path → bytes already read)."""
     if read is None:
-        read = {}
-        for path, problem in discover(paths):
-            if problem is None and path.endswith((".py", ".pyw")):
-                try:
-                    data = _read(path)
-                except OSError:
-                    continue
-                if data is not None:
-                    read[os.path.abspath(path)] = data
+        read = _read_modules(paths, {})
     return replace(config, needed=_whole_app_index(paths, read, set(read) if migrated is None else migrated))
 
 
@@ -363,17 +355,8 @@ def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set
     (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
     `views.py` left out of the run still keeps `settings.GRAPH` bound.
     """
-    sources = dict(read)
-    for root in {project_index.project_root(p) for p in paths} - {None}:
-        for path, problem in discover([root]):
-            full = os.path.abspath(path)
-            if problem is None and full not in sources and path.endswith((".py", ".pyw")):
-                try:
-                    data = _read(path)
-                except OSError:
-                    continue
-                if data is not None:
-                    sources[full] = data
+    roots = [root for root in {project_index.project_root(p) for p in paths} if root is not None]
+    sources = _read_modules(roots, dict(read))
     texts = {}
     for path, data in sources.items():
         if project_index.may_import(data):
@@ -384,6 +367,20 @@ def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set
     needed = project_index.needed_names(texts)
     return {path: {name: sorted(_shown(r) for r in readers) for name, readers in names.items()}
             for path, names in needed.items() if path in migrated}
+
+
+def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, bytes]:
+    """`into` plus every readable Python module under `paths` it lacks (absolute path → bytes)."""
+    for path, problem in discover(paths):
+        full = os.path.abspath(path)
+        if problem is None and full not in into and path.endswith((".py", ".pyw")):
+            try:
+                data = _read(path)
+            except OSError:
+                continue
+            if data is not None:
+                into[full] = data
+    return into
 
 
 def _shown(path: str) -> str:
