@@ -16,7 +16,7 @@ from migrate import verify
 from migrate.diffs import line_mapper
 from migrate.rules import all_rules
 from migrate.rules.base import ManualItem, Options, Rule
-from migrate.rules.driver import SourceOutcome, run_rules, syntax_error
+from migrate.rules.driver import SourceOutcome, run_rules
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
 # or tensorflow are rewritten; one that only enters a graph/session it imports (`from load import
@@ -68,23 +68,7 @@ def migrate_source(
     beyond = _beyond_parser_limits(code, filename)
     if beyond:
         return SourceOutcome(code=code, error=beyond)
-    outcome = apply_rules(code, config, filename, rules, needed=needed)
-    if outcome.error and "produced code that does not compile" in outcome.error:
-        exc = syntax_error(code, filename)
-        if exc is not None:  # not the rule's fault
-            outcome.error = f"the input does not compile ({exc.msg}, line {exc.lineno}); left untouched"
-    elif outcome.error and "crashed: MemoryError" in outcome.error:
-        outcome.error = "ran out of memory on this file; left untouched"
-    elif outcome.error and "crashed: RecursionError" in outcome.error:
-        outcome.error = (f"nested too deeply for migrate's rules (they handle about {RULES_MAX_NESTING} levels of "
-                         f"nested expressions); left untouched")
-    return outcome
-
-
-# Measured on CPython 3.11 with the default recursion limit (1000): the rules walk about 480
-# levels of nested expressions (`1 + 1 + ...`, `-(-(...))`, `a.b.c...`); CPython's own parser
-# stops at 200 nested brackets and about 3,000 nested expressions, with a clean error.
-RULES_MAX_NESTING = 480
+    return apply_rules(code, config, filename, rules, needed=needed)
 
 
 def _beyond_parser_limits(code: str, filename: str | None) -> str | None:

@@ -88,7 +88,7 @@ def run_rules(
     if loop.applied and syntax_error(loop.current, filename) is not None:
         if loop.shared_used:  # (rules that shared a traversal have no output of their own)
             return run_rules(code, rules, filename, ignore_triggers, share_traversals=False)
-        loop.outcome.error = _first_broken(loop.applied, filename)
+        loop.outcome.error = _first_broken(code, loop.applied, filename)
         return loop.outcome
     return loop.finish()
 
@@ -151,8 +151,7 @@ class _Loop:
             return None
         except Exception as exc:  # a rule bug fails this file, never the run
             # an earlier rule's broken output may be what this one tripped over
-            self.outcome.error = _first_broken(self.applied, self.filename) or \
-                f"rule {names} crashed: {type(exc).__name__}: {exc}; file left untouched"
+            self.outcome.error = _first_broken(self.code, self.applied, self.filename) or _crash(names, exc)
             return None
         if new_code != self.current and self.current is self.code:
             self.baseline = self.baseline if self.baseline is not None else self.file.code_of(self.module)
@@ -343,13 +342,33 @@ def syntax_error(code: str, filename: str | None) -> SyntaxError | None:
     return None
 
 
-def _first_broken(applied: list[tuple[str, str]], filename: str | None) -> str | None:
-    """The error for the first rule whose output does not compile, or None if all do."""
+def _first_broken(code: str, applied: list[tuple[str, str]], filename: str | None) -> str | None:
+    """The error for the first rule whose output does not compile, or None if all do; when the
+    input `code` does not compile by itself, that is the error, not the rule's."""
     for name, produced in applied:
         exc = syntax_error(produced, filename)
         if exc is not None:
+            original = syntax_error(code, filename)
+            if original is not None:
+                return f"the input does not compile ({original.msg}, line {original.lineno}); left untouched"
             return f"rule {name} produced code that does not compile ({exc.msg}, line {exc.lineno}); file left untouched"
     return None
+
+
+# Measured on CPython 3.11 with the default recursion limit (1000): the rules walk about 480
+# levels of nested expressions (`1 + 1 + ...`, `-(-(...))`, `a.b.c...`); CPython's own parser
+# stops at 200 nested brackets and about 3,000 nested expressions, with a clean error.
+RULES_MAX_NESTING = 480
+
+
+def _crash(names: str, exc: Exception) -> str:
+    """The error for a rule that raised (a rule bug, or a file beyond what the rules survive)."""
+    if isinstance(exc, MemoryError):
+        return "ran out of memory on this file; left untouched"
+    if isinstance(exc, RecursionError):
+        return (f"nested too deeply for migrate's rules (they handle about {RULES_MAX_NESTING} levels of "
+                f"nested expressions); left untouched")
+    return f"rule {names} crashed: {type(exc).__name__}: {exc}; file left untouched"
 
 
 def _parse_failure(code: str, exc: Exception) -> str:
