@@ -9,8 +9,7 @@ blamed on migrate, and says where it is:
 - undefined name: a name the output reads that nothing binds any more (Python's own symbol
   tables, so scopes, `global` and comprehensions count as the compiler counts them);
 - missing import: the output imports or reads a name its target module does not have
-  (`tensorflow.keras.backend` has no `set_session`).
-
+  (`tensorflow.keras.backend` has no `set_session`);
 - exported name: the rewrite unbinds a module-level name (or a class attribute, as Django's
   `AppConfig.graph`) that another module of the app reads (`migrate.project_index` says which).
 
@@ -26,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from migrate.project_index import class_attributes, global_reads, module_names
+from migrate.project_index import class_attributes, global_reads, module_names, star_imports
 
 # Calls that exist only for TF1 graph/session juggling (the last part of the dotted name). They
 # count when the callee comes from TensorFlow or Keras (`tf.Session()`, `K.get_session()`,
@@ -134,17 +133,13 @@ def half_migration(before: ast.AST, after: ast.AST) -> list[Problem]:
 # --- names ---------------------------------------------------------------------------------
 
 
-def _has_star_import(tree: ast.AST) -> bool:
-    return any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) for node in ast.walk(tree))
-
-
 def undefined_names(code: str, tree: ast.AST) -> dict[str, int]:
     """Names read at module scope (or as globals) that nothing in the file binds → first line read.
 
     A file with `from x import *` may get any name from that module, which cannot be known
     without reading it: such a file reports nothing.
     """
-    if _has_star_import(tree):
+    if star_imports(tree):
         return {}
     missing = global_reads(code) - module_names(code) - _BUILTINS
     if not missing:
@@ -226,6 +221,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
     """(module, name, line) for every name the file takes from a module in MISSING_NAMES' modules:
     `from m import n`, and `m.n` / `alias.n` read through `import m [as alias]`."""
     modules = {module for module, _ in MISSING_NAMES}
+    packages = {module.split(".")[0] for module in modules}
     aliases: dict[str, str] = {}
     found = []
     for node in ast.walk(tree):
@@ -240,7 +236,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
             for alias in node.names:
                 if alias.asname and alias.name in modules:
                     aliases[alias.asname] = alias.name
-                elif not alias.asname and alias.name.split(".")[0] in {m.split(".")[0] for m in modules}:
+                elif not alias.asname and alias.name.split(".")[0] in packages:
                     aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
