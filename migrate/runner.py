@@ -364,9 +364,9 @@ def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set
                 texts[path] = decode_source(data).text
             except UnreadableSource:
                 continue
-    needed = project_index.needed_names(texts)
+    needed = project_index.needed_names(texts, migrated & set(texts))
     return {path: {name: sorted(_shown(r) for r in readers) for name, readers in names.items()}
-            for path, names in needed.items() if path in migrated}
+            for path, names in needed.items()}
 
 
 def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, bytes]:
