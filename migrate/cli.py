@@ -166,23 +166,15 @@ def _finish(report: Report, args: argparse.Namespace, runtime: worklist.RuntimeW
         for line in report.details() + worklist.summary_lines(report):
             print(line, file=sys.stderr)
     print(report.summary(), file=sys.stderr)
-    if args.report:
+    outputs = (("--report", args.report, report.write_json), ("--sarif", args.sarif, lambda p: write_sarif(report, p)),
+               ("--html", args.html, lambda p: review_page.write(report, p)))
+    for flag, path, write in outputs:
+        if not path:
+            continue
         try:
-            report.write_json(args.report)
+            write(path)
         except OSError as exc:
-            print(f"--report {args.report}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_ERROR
-    if args.sarif:
-        try:
-            write_sarif(report, args.sarif)
-        except OSError as exc:
-            print(f"--sarif {args.sarif}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_ERROR
-    if args.html:
-        try:
-            review_page.write(report, args.html)
-        except OSError as exc:
-            print(f"--html {args.html}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            print(f"{flag} {path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
     return report.exit_code
 
