@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 from migrate import verify
 from migrate.diffs import line_mapper
 from migrate.rules import all_rules
+from migrate.analysis.carriers import Imported
 from migrate.rules.base import ManualItem, Options, Rule
 from migrate.rules.driver import SourceOutcome, run_rules
 
@@ -55,20 +56,23 @@ def migrate_source(
     filename: str | None = None,
     rules: Sequence[type[Rule]] | None = None,
     needed: Mapping[str, Sequence[str]] | None = None,
+    imported: Imported | None = None,
 ) -> SourceOutcome:
     """Run the rules over `code` and return the new text (never raises for bad input).
 
-    Text that mentions neither keras nor tensorflow comes back unchanged, unparsed. `needed`:
-    names other modules of the app read from this one → who reads them (kept bound).
+    Text that mentions neither keras nor tensorflow, and gets no graph, session or model from
+    another module, comes back unchanged, unparsed. `needed`: names other modules of the app
+    read from this one → who reads them (kept bound); `imported`: the graphs, sessions and
+    models it gets from other modules (`settings.GRAPH`, `model, graph = init()`).
     """
-    if not _TF_OR_KERAS_TEXT.search(code):
+    if not imported and not _TF_OR_KERAS_TEXT.search(code):
         outcome = SourceOutcome(code=code)
         _report_legacy_path(code, outcome)
         return outcome
     beyond = _beyond_parser_limits(code, filename)
     if beyond:
         return SourceOutcome(code=code, error=beyond)
-    return apply_rules(code, config, filename, rules, needed=needed)
+    return apply_rules(code, config, filename, rules, needed=needed, imported=imported)
 
 
 def _beyond_parser_limits(code: str, filename: str | None) -> str | None:
@@ -96,6 +100,7 @@ def apply_rules(
     rules: Sequence[type[Rule]] | None = None,
     ignore_triggers: bool = False,
     needed: Mapping[str, Sequence[str]] | None = None,
+    imported: Imported | None = None,
 ) -> SourceOutcome:
     """Parse `code` and run the triggered rules in ORDER; the result must compile (else the first
     rule whose output did not is named and the file is left untouched) and must be no worse than
@@ -107,7 +112,7 @@ def apply_rules(
     put every visitor in front of arbitrary syntax).
     """
     rules = config.rules() if rules is None else tuple(rules)
-    outcome = _never_worse(code, config, filename, rules, ignore_triggers, needed)
+    outcome = _never_worse(code, config, filename, rules, ignore_triggers, needed, imported)
     if outcome.error is None and not outcome.manual:
         _report_legacy_path(code, outcome)
     return outcome
@@ -131,8 +136,9 @@ def _report_legacy_path(code: str, outcome: SourceOutcome) -> None:
 
 
 def _never_worse(code: str, config: Config, filename: str | None, rules: Sequence[type[Rule]],
-                 ignore_triggers: bool, needed: Mapping[str, Sequence[str]] | None) -> SourceOutcome:
-    outcome = _apply_rules_once(code, config, filename, rules, ignore_triggers)
+                 ignore_triggers: bool, needed: Mapping[str, Sequence[str]] | None,
+                 imported: Imported | None) -> SourceOutcome:
+    outcome = _apply_rules_once(code, config, filename, rules, ignore_triggers, imported)
     problems = _problems(code, outcome, needed)
     if not problems:
         return outcome
@@ -156,7 +162,8 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
     while problems:
         best = None
         for name in reversed(outcome.rules):
-            trial = _apply_rules_once(code, config, filename, [r for r in rules if r.NAME != name], ignore_triggers)
+            trial = _apply_rules_once(code, config, filename, [r for r in rules if r.NAME != name], ignore_triggers,
+                                      imported)
             trial_problems = _problems(code, trial, needed)
             if trial.error is None and (best is None or len(trial_problems) < len(best[2])):
                 best = (name, trial, trial_problems)
@@ -192,6 +199,6 @@ def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[s
 
 
 def _apply_rules_once(code: str, config: Config, filename: str | None, rules: Sequence[type[Rule]],
-                      ignore_triggers: bool) -> SourceOutcome:
+                      ignore_triggers: bool, imported: Imported | None = None) -> SourceOutcome:
     chosen = [(rule, replace(config.options, unsafe_fixes=config.unsafe_allowed(rule))) for rule in rules]
-    return run_rules(code, chosen, filename, ignore_triggers)
+    return run_rules(code, chosen, filename, ignore_triggers, imported=imported)

@@ -237,15 +237,17 @@ class UpgradeError(Exception):
 def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
     """(job, reason) for every model file `code` loads that Keras 3 cannot load.
 
-    Paths are resolved against the source file's folder (where legacy apps are run from).
+    Paths are resolved against the source file's folder (where legacy apps are run from), then
+    its parent and grandparent, nearest first: Django's `os.path.join(BASE_DIR, 'model.h5')`
+    (BASE_DIR: the folder above settings.py) and a `model/load.py` joining its app's ROOT.
     An architecture's job lists the weights-only .h5 files the same code names.
     """
     folder = Path(source_path).resolve().parent
     found: list[tuple[Path, str]] = []
     weights: list[Path] = []
     for name in model_references(code):
-        path = Path(name) if os.path.isabs(name) else folder / name
-        if not path.is_file():
+        path = _located(name, folder)
+        if path is None:
             continue
         reason = tf1_era_reason(path)
         if reason is not None:
@@ -253,6 +255,15 @@ def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
         elif path.suffix in _H5_SUFFIXES and is_weights_only(path):
             weights.append(path)
     return [(UpgradeJob(path, tuple(weights) if path.suffix == ".json" else ()), reason) for path, reason in found]
+
+
+def _located(name: str, folder: Path) -> Path | None:
+    if os.path.isabs(name):
+        return Path(name) if os.path.isfile(name) else None
+    for base in (folder, *folder.parents[:2]):
+        if (base / name).is_file():
+            return base / name
+    return None
 
 
 def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:

@@ -132,6 +132,38 @@ def resolve(module: str, importer: str, files: Iterable[str]) -> str | None:
     return Resolver(files).resolve(module, importer)
 
 
+def imported_bindings(importer: str, tree: ast.AST, resolver: Resolver) -> list[tuple[str, str, str | None]]:
+    """(local name, app file, its name there) for each name `importer` takes from another module
+    of the app: the name is None for a module (`import settings`, `from . import apps`, Django's
+    `from django.conf import settings`) and "*" for a star import (local name "*")."""
+    found: list[tuple[str, str, str | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            target = resolver.resolve(module, importer)
+            for alias in node.names:
+                if alias.name == "*":
+                    if target is not None:
+                        found.append(("*", target, "*"))
+                    continue
+                sub = resolver.resolve(module + ("." if module and not module.endswith(".") else "") + alias.name,
+                                       importer)
+                if sub is not None:
+                    found.append((alias.asname or alias.name, sub, None))
+                elif target is not None:
+                    found.append((alias.asname or alias.name, target, alias.name))
+            if node.module == "django.conf" and any(a.name == "settings" for a in node.names):
+                settings = resolver.resolve("settings", importer)
+                if settings is not None:
+                    found.append(("settings", settings, None))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                target = resolver.resolve(alias.name, importer)
+                if target is not None:
+                    found.append((alias.asname or alias.name.split(".")[0], target, None))
+    return found
+
+
 def uses_of(importer: str, source: str, files: list[str] | Resolver, providers: Mapping[str, str]) -> dict[str, set[str]]:
     """What `importer` reads from other modules of `files`: {file: names}.
 
@@ -143,38 +175,23 @@ def uses_of(importer: str, source: str, files: list[str] | Resolver, providers: 
     tree = ast.parse(source)
     aliases: dict[str, str] = {}  # local name -> app file, for `import x` / `from . import x`
     imported: dict[str, tuple[str, str]] = {}  # local name -> (app file, its name there), for `Class.attr` reads
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            target = resolver.resolve(module, importer)
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                sub = resolver.resolve(module + ("." if module and not module.endswith(".") else "") + alias.name,
-                                       importer)
-                if sub is not None:
-                    aliases[alias.asname or alias.name] = sub
-                elif target is not None:
-                    uses.setdefault(target, set()).add(alias.name)
-                    imported[alias.asname or alias.name] = (target, alias.name)
-            if node.module == "django.conf" and any(a.name == "settings" for a in node.names):
-                settings = resolver.resolve("settings", importer)
-                if settings is not None:
-                    aliases.setdefault("settings", settings)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                target = resolver.resolve(alias.name, importer)
-                if target is not None:
-                    aliases[alias.asname or alias.name.split(".")[0]] = target
+    stars: list[str] = []
+    for local, target, name in imported_bindings(importer, tree, resolver):
+        if name == "*":
+            stars.append(target)
+        elif name is None:
+            aliases.setdefault(local, target)
+        else:
+            uses.setdefault(target, set()).add(name)
+            imported[local] = (target, name)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
             uses.setdefault(aliases[node.value.id], set()).add(node.attr)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:
             target, name = imported[node.value.id]
             uses.setdefault(target, set()).add(f"{name}.{node.attr}")
-    for module in star_imports(tree):
-        target = resolver.resolve(module, importer)
-        provider = providers.get(target or "")
+    for target in stars:
+        provider = providers.get(target)
         if provider is None:
             continue
         try:

@@ -22,7 +22,7 @@ from multiprocessing import active_children
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from migrate import hunks, model_files, notebooks, project_index
+from migrate import hunks, model_files, notebooks, project_index, whole_app
 from migrate.diffs import unified_diff
 from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
 from migrate.fileio import BINARY, UnreadableSource, atomic_write, decode_source
@@ -47,9 +47,9 @@ class RunConfig:
     model_files: bool = True
     diffs: bool = True          # a dry run prints them; --check and --write need none
     timeout: float = 0.0        # seconds per file; 0: no budget
-    # set by run(): for a file (absolute path), the names other modules of the app read from it
-    # → who reads them (project_index); the engine keeps those bound
-    needed: dict[str, dict[str, list[str]]] = field(default_factory=dict, compare=False)
+    # set by run(): for a file (absolute path), what the engine must know about the rest of the
+    # app (whole_app.FileContext: names others read, graphs/sessions/models it imports)
+    contexts: dict[str, whole_app.FileContext] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -137,7 +137,8 @@ def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: File
         source = decode_source(data)
     except UnreadableSource as exc:
         raise MigrationError(f"{exc}; left untouched") from None
-    outcome = migrate_source(source.text, config.migration, filename, needed=config.needed.get(os.path.abspath(path)))
+    context = config.contexts.get(os.path.abspath(path)) or whole_app.FileContext()
+    outcome = migrate_source(source.text, config.migration, filename, needed=context.needed, imported=context.imported)
     new_data = source.encode(outcome.code) if outcome.changed(source.text) else data
     return _finish(path, config, result, outcome, source.text, outcome.code, new_data)
 
@@ -305,7 +306,9 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
         else:
             report.add(FileResult(path=path))
             counts["left"] -= 1
-    config = with_whole_app_index(paths, config, importers, {os.path.abspath(p) for p, _ in candidates})
+    app = _whole_app_plan(paths, importers, {os.path.abspath(p) for p, _ in candidates})
+    config = replace(config, contexts={**app.safe, **app.joint})
+    held: dict[str, tuple[FileResult, bytes | None]] = {}  # joint files: written once the app fits
     total = len(files)
     if progress:
         progress(total - counts["left"], total)
@@ -315,26 +318,73 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     try:
         for results in pooled:
             for result, new_data in results:
-                if new_data is not None and config.write:
-                    atomic_write(Path(result.path), new_data)
-                    result.written = True
-                    counts["written"] += 1
-                _emit(report, result, on_result)
-                counts["left"] -= 1
+                if os.path.abspath(result.path) in app.joint:
+                    held[os.path.abspath(result.path)] = (result, new_data)
+                    continue
+                _done(report, result, new_data, config, counts, on_result)
             if progress:
                 progress(total - counts["left"], total)
             if interrupted.is_set():  # a Ctrl-C that some library code swallowed
                 raise KeyboardInterrupt
     finally:
         pooled.close()  # stops the workers, now
+    if held:
+        inputs = {path: data for path, data in candidates}
+        _fit_together(app, held, {os.path.abspath(p): d for p, d in inputs.items()}, config)
+        for path, _data in candidates:
+            entry = held.get(os.path.abspath(path))
+            if entry is not None:
+                _done(report, entry[0], entry[1], config, counts, on_result)
+        if progress:
+            progress(total - counts["left"], total)
+
+
+def _done(report: Report, result: FileResult, new_data: bytes | None, config: RunConfig, counts: dict[str, int],
+          on_result: Callable[[FileResult], None] | None) -> None:
+    if new_data is not None and config.write:
+        atomic_write(Path(result.path), new_data)
+        result.written = True
+        counts["written"] += 1
+    _emit(report, result, on_result)
+    counts["left"] -= 1
+
+
+def _fit_together(app: whole_app.AppPlan, held: dict[str, tuple[FileResult, bytes | None]],
+                  inputs: dict[str, bytes | None], config: RunConfig) -> None:
+    """Migrate again, alone, each joint file whose output does not fit another's (whole_app),
+    until every pair fits; `held` is updated in place."""
+    texts = {path: _text(data) for path, data in inputs.items() if path in held}
+    alone: set[str] = set()
+    while True:
+        outputs = {path: _text(new) if new is not None else texts[path] for path, (_r, new) in held.items()}
+        bad = {path: why for path, why in whole_app.disagreements(
+            app, {p: t for p, t in texts.items() if t is not None}, outputs).items() if path not in alone}
+        if not bad:
+            return
+        for path, why in bad.items():
+            alone.add(path)
+            result = held[path][0]
+            safe = replace(config, contexts={path: app.safe.get(path) or whole_app.FileContext()})
+            held[path] = migrate_data(result.path, inputs[path], safe)
+            held[path][0].warnings.append(f"migrated on its own, as the rewrite across modules would leave: {why}")
+
+
+def _text(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    try:
+        return decode_source(data).text
+    except UnreadableSource:
+        return None
 
 
 def with_whole_app_index(paths: Sequence[str], config: RunConfig, read: dict[str, bytes] | None = None,
                          migrated: set[str] | None = None) -> RunConfig:
-    """`config` with the whole-app index of `paths` (`read`: absolute path → bytes already read)."""
+    """`config` with the safe whole-app contexts of `paths` (`read`: absolute path → bytes already
+    read): every file migrated as if alone, keeping bound what other modules read."""
     if read is None:
         read = _read_modules(paths, {})
-    return replace(config, needed=_whole_app_index(paths, read, set(read) if migrated is None else migrated))
+    return replace(config, contexts=_whole_app_plan(paths, read, set(read) if migrated is None else migrated).safe)
 
 
 def migrate_path(path: str, config: RunConfig) -> tuple[FileResult, bytes | None]:
@@ -348,8 +398,8 @@ def migrate_path(path: str, config: RunConfig) -> tuple[FileResult, bytes | None
     return migrate_data(path, data, config)
 
 
-def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set[str]) -> dict[str, dict[str, list[str]]]:
-    """For each file to migrate, the names other modules of the app read from it → who reads them.
+def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[str]) -> whole_app.AppPlan:
+    """What each file to migrate must know about the rest of the app (whole_app.plan).
 
     The app is every module under the given paths, and every module of the enclosing project
     (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
@@ -364,9 +414,7 @@ def _whole_app_index(paths: Sequence[str], read: dict[str, bytes], migrated: set
                 texts[path] = decode_source(data).text
             except UnreadableSource:
                 continue
-    needed = project_index.needed_names(texts, migrated & set(texts))
-    return {path: {name: sorted(_shown(r) for r in readers) for name, readers in names.items()}
-            for path, names in needed.items()}
+    return whole_app.plan(texts, migrated & set(texts), _shown)
 
 
 def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, bytes]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
+from typing import Mapping, Union
 
 import libcst as cst
 
@@ -64,6 +64,27 @@ def element_of(kind: Kind) -> Kind:
 def container_of(kind: Kind) -> Kind:
     """Kind of a list/dict holding values of `kind` (containers of containers, getters: None)."""
     return ContainerOf(kind) if isinstance(kind, Held) and kind is not GETTER else None
+
+PLAIN = -1  # the "slot" of a returned value that is not a tuple
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What this module gets from the other modules of the app (the runner's whole-app index).
+
+    keys: local dotted text → kind (`settings.GRAPH`, `PredictorConfig.session`, a star-imported
+    `graph`); returns: local name of another module's function → {tuple slot (PLAIN: a plain
+    value): kind} (`model, graph = init()`); kept_returns: this module's functions whose
+    returned tuples another module unpacks and keeps unpacking, so their shape stays.
+    """
+
+    keys: Mapping[str, Held] = field(default_factory=dict)
+    returns: Mapping[str, Mapping[int, Held]] = field(default_factory=dict)
+    kept_returns: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.returns)
+
 
 # canonical callable (see names.canonical) → what its call returns
 PRODUCERS: dict[str, Held] = {
@@ -281,14 +302,19 @@ class Carriers:
         producers: dict[str, Held] | None = None,
         getters: dict[str, Held] | None = None,
         collected: "_Collector | None" = None,
+        imported: "Imported | None" = None,
     ) -> None:
         self.module = module
         self.names = names
         self.producers = PRODUCERS if producers is None else producers
         self.getters = GETTERS if getters is None else getters
+        self.imported = imported if imported is not None else Imported()
         self._returning: set[str] = set()
         self._c = collected if collected is not None else collect_bindings(module)
-        self.keys: dict[str, Kind] = {}
+        # what other modules of the app hold (`settings.GRAPH`): kinds of this analysis only
+        wanted = set(self.producers.values()) | set(self.getters.values())
+        self.keys: dict[str, Kind] = {key: kind for key, kind in self.imported.keys.items()
+                                      if kind in wanted or element_of(kind) in wanted}
         self._param_bindings: list[_Binding] = self._bind_params()
         self._solve()
 
@@ -343,6 +369,8 @@ class Carriers:
         return kind
 
     def _return_kind(self, func: str, index: int) -> Kind:
+        if func not in self._c.functions:
+            return self._imported_return(func, index)
         for ret in self._c.returns.get(func, []):
             if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) > index:
                 kind = self.kind_of(ret.value.elements[index].value)
@@ -350,8 +378,34 @@ class Carriers:
                     return kind
         return None
 
+    def _imported_return(self, func: str, index: int) -> Kind:
+        kind = self.imported.returns.get(func, {}).get(index)
+        wanted = set(self.producers.values()) | set(self.getters.values())
+        return kind if kind in wanted else None
+
+    def returned_kinds(self, func: str) -> dict[int, Held]:
+        """What local function `func` returns: {tuple slot: kind}, and {PLAIN: kind} for a value
+        that is not a tuple (another module unpacking `model, graph = init()` reads this)."""
+        out: dict[int, Held] = {}
+        for ret in self._c.returns.get(func, []):
+            if isinstance(ret.value, cst.Tuple):
+                for index in range(len(ret.value.elements)):
+                    kind = self._return_kind(func, index)
+                    if isinstance(kind, Held):
+                        out[index] = kind
+        plain = self._plain_return_kind(func)
+        if isinstance(plain, Held):
+            out[PLAIN] = plain
+        return out
+
+    def tuple_widths(self, func: str) -> set[int]:
+        """The lengths of the tuples local function `func` returns."""
+        return {len(ret.value.elements) for ret in self._c.returns.get(func, []) if isinstance(ret.value, cst.Tuple)}
+
     def _plain_return_kind(self, func: str) -> Kind:
         # `model = init()` where init() ends in `return load_model(...)` / `return loaded`
+        if func not in self._c.functions:
+            return self._imported_return(func, PLAIN)
         if func in self._returning or len(self._c.functions.get(func, [])) != 1:
             return None
         self._returning.add(func)
@@ -534,6 +588,8 @@ class Carriers:
             if b.ret is not None and b.key in self.keys:
                 unpacked.setdefault(_ReturnSlot(*b.ret), []).append(b.key)
         for func, rets in c.returns.items():
+            if func in self.imported.kept_returns:
+                continue  # other modules of the app unpack what it returns
             refs = c.function_refs.get(func, 0)
             unpacks = [b for b in c.bindings if b.ret is not None and b.ret[0] == func]
             # every reference to the function is a call whose result is unpacked (+ its def)
@@ -564,8 +620,10 @@ class Carriers:
             for t in targets:
                 # the returned element dies only when every unpacked target dies
                 deps.setdefault(t, set()).add(slot)
-        # a returned slot is live unless it was marked removable
+        # a returned slot is live unless it was marked removable; a slot of a function another
+        # module defines dies with its targets here (the whole-app check pairs the two edits)
         marked = {v for v in conditions.roots.values() if isinstance(v, _ReturnSlot)}
+        marked |= {slot for slot in unpacked if slot.func not in self._c.functions and slot.func in self.imported.returns}
         live |= {slot for slot in unpacked if slot not in marked}
         frontier = list(live)
         while frontier:
@@ -574,7 +632,7 @@ class Carriers:
                 if dependent not in live:
                     live.add(dependent)
                     frontier.append(dependent)
-        return {k for k in (*self.keys, *unpacked) if k not in live}
+        return {k for k in (*self.keys, *unpacked, *marked) if k not in live}
 
     def _removals(self, dead: set, removable_bindings: list[_Binding], removable_params: dict[str, set[str]]) -> DeadPlan:
         c = self._c
@@ -791,7 +849,8 @@ def prune_dead_carriers(
     statements seen before be reused (analysis.statements).
     """
     if carriers is None or carriers.module is not module:
-        carriers = Carriers(module, names, collected=collect_bindings(module, facts))
+        imported = carriers.imported if carriers is not None else None  # the rest of the app is the same
+        carriers = Carriers(module, names, collected=collect_bindings(module, facts), imported=imported)
     if not carriers.keys:
         return module, False
     plan = carriers.plan_dead_carriers(allow_configured_sessions)

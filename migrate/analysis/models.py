@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.analysis.carriers import Carriers, Held
+from migrate.analysis.carriers import Carriers, Held, Imported
 from migrate.analysis.names import ImportNames
 
 MODEL = Held.MODEL
@@ -36,7 +36,8 @@ LOADERS = frozenset(
 )
 
 
-def keras_models(module: cst.Module, names: ImportNames, collected=None) -> Carriers:
+def keras_models(module: cst.Module, names: ImportNames, collected=None, imported: Imported | None = None) -> Carriers:
     """Keys holding Keras models; `.kind_of(expr) == MODEL` for a model expression.
-    `collected`: `carriers.collect_bindings(module)` when already at hand."""
-    return Carriers(module, names, producers=MODEL_PRODUCERS, getters={}, collected=collected)
+    `collected`: `carriers.collect_bindings(module)` when already at hand; `imported`: the models
+    other modules of the app hold (`settings.MODEL`)."""
+    return Carriers(module, names, producers=MODEL_PRODUCERS, getters={}, collected=collected, imported=imported)

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrate.analysis.carriers import Carriers, collect_bindings
+from migrate.analysis.carriers import Carriers, Imported, collect_bindings
 from migrate.analysis.handlers import RequestFunctions, request_functions
 from migrate.analysis.models import keras_models
 from migrate.analysis.names import ImportNames
@@ -25,9 +25,10 @@ from migrate.analysis.statements import StatementFacts
 class TreeAnalyses:
     """Lazily computed analyses of `tree` (see the module docstring)."""
 
-    def __init__(self, tree: cst.Module, facts: StatementFacts | None = None) -> None:
+    def __init__(self, tree: cst.Module, facts: StatementFacts | None = None, imported: Imported | None = None) -> None:
         self.tree = tree
         self.facts = facts
+        self.imported = imported  # what other modules of the app hold (the runner's whole-app index)
 
     @cached_property
     def names(self) -> ImportNames:
@@ -42,12 +43,12 @@ class TreeAnalyses:
     @cached_property
     def carriers(self) -> Carriers:
         """Which names hold a TF graph or session."""
-        return Carriers(self.tree, self.names, collected=self._bindings)
+        return Carriers(self.tree, self.names, collected=self._bindings, imported=self.imported)
 
     @cached_property
     def models(self) -> Carriers:
         """Which names hold a Keras model."""
-        return keras_models(self.tree, self.names, collected=self._bindings)
+        return keras_models(self.tree, self.names, collected=self._bindings, imported=self.imported)
 
     @cached_property
     def requests(self) -> RequestFunctions:

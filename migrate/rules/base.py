@@ -49,6 +49,7 @@ from libcst.metadata import PositionProvider
 
 from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportFromAliasRemoval,
                                           requested_import_removals)
+from migrate.analysis.carriers import Imported
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.statements import StatementFacts
 from migrate.analysis.walk import transform
@@ -236,8 +237,9 @@ class SourceFile:
     stop: set by Rule.stop_other_rules, no later rule runs on this file.
     """
 
-    def __init__(self, original: str | None = None) -> None:
+    def __init__(self, original: str | None = None, imported: Imported | None = None) -> None:
         self.original = original
+        self.imported = imported  # what other modules of the app hold (analysis.carriers.Imported)
         self.manual: list[_RawItem] = []
         self.stop: str | None = None
         self._analyses: TreeAnalyses | None = None
@@ -252,7 +254,7 @@ class SourceFile:
     def analyses(self, tree: cst.Module) -> TreeAnalyses:
         """The shared analyses of `tree` (the same object while rules hand on the same tree)."""
         if self._analyses is None or self._analyses.tree is not tree:
-            self._analyses = TreeAnalyses(tree, self.facts)
+            self._analyses = TreeAnalyses(tree, self.facts, self.imported)
         return self._analyses
 
     def know_code(self, tree: cst.Module, text: str) -> None:

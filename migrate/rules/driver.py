@@ -24,6 +24,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from migrate.analysis.carriers import Imported
 from migrate.analysis.cst_adapter import CodemodBase
 from migrate.analysis.walk import transform
 from migrate.diffs import line_mapper
@@ -54,6 +55,7 @@ def run_rules(
     filename: str | None = None,
     ignore_triggers: bool = False,
     share_traversals: bool = True,
+    imported: Imported | None = None,
 ) -> SourceOutcome:
     """Parse `code` and run the triggered rules in order, each with its options (a rule whose
     options do not allow unsafe fixes and that is not SAFE is only reported); the result
@@ -62,7 +64,7 @@ def run_rules(
 
     ignore_triggers runs every rule whatever the text contains (property tests use it to
     put every visitor in front of arbitrary syntax); share_traversals=False runs every rule
-    on its own.
+    on its own. `imported`: what other modules of the app hold (analysis.carriers.Imported).
     """
     outcome = SourceOutcome(code=code)
     if not ignore_triggers and not any(r.triggered_by(code) or not r.TRIGGERS for r, _ in rules):
@@ -72,7 +74,7 @@ def run_rules(
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         outcome.error = _parse_failure(code, exc)
         return outcome
-    loop = _Loop(code, module, filename, ignore_triggers)
+    loop = _Loop(code, module, filename, ignore_triggers, imported)
     pending = list(rules)
     while pending and not loop.stopped and loop.outcome.error is None:
         group = _next_group(pending, loop) if share_traversals else [pending.pop(0)]
@@ -87,7 +89,7 @@ def run_rules(
     # the result must compile; when it does not, the first rule whose output did not is named
     if loop.applied and syntax_error(loop.current, filename) is not None:
         if loop.shared_used:  # (rules that shared a traversal have no output of their own)
-            return run_rules(code, rules, filename, ignore_triggers, share_traversals=False)
+            return run_rules(code, rules, filename, ignore_triggers, share_traversals=False, imported=imported)
         loop.outcome.error = _first_broken(code, loop.applied, filename)
         return loop.outcome
     return loop.finish()
@@ -119,14 +121,15 @@ def _can_share(rule: type[Rule], options: Options) -> bool:
 class _Loop:
     """The state of one file's rule loop: the tree and text so far, what was applied."""
 
-    def __init__(self, code: str, module: cst.Module, filename: str | None, ignore_triggers: bool) -> None:
+    def __init__(self, code: str, module: cst.Module, filename: str | None, ignore_triggers: bool,
+                 imported: Imported | None = None) -> None:
         self.code = code
         self.module = module
         self.current = code
         self.filename = filename
         self.ignore_triggers = ignore_triggers
         self.outcome = SourceOutcome(code=code)
-        self.file = SourceFile(original=code)
+        self.file = SourceFile(original=code, imported=imported)
         self.context = CodemodContext(filename=filename)
         # libcst round-trips every file but a few whitespace oddities (a last line of only
         # spaces): compare rule output with the round-trip, so such a file is not "changed"

@@ -47,16 +47,6 @@ KERAS3_ULPS = 4
 # reason a manual item), so the migrated app cannot serve without the shim yet.
 # strict: an app that starts passing must leave this list.
 KNOWN_MIGRATE_FAILURES = {
-    "django_settings_graph": (
-        "issue 9, kept on the legacy path: settings.py keeps GRAPH / SESSION because scoring/views.py reads "
-        "settings.GRAPH / settings.SESSION (exported-name check); views.py's `with` and set_session are not "
-        "followed to settings.py"),
-    "django_appconfig": (
-        "issue 9, kept on the legacy path: AppConfig.ready() keeps setting PredictorConfig.graph / .session, "
-        "which the class-based view enters (exported-name check); the view's carriers are not followed to apps.py"),
-    "init_loader_star": (
-        "issue 9, kept on the legacy path: model/load.py would return an unbound `graph` (undefined-name check); "
-        "app.py's `with graph.as_default()` on a star-imported init() result is reported, not rewritten"),
     "helper_carriers": (
         "issue 9, kept on the legacy path: set_session's removal would leave ConfigProto, tf.Session and the "
         "`with` blocks of inference.py (graph/session on self, parameters, app attributes) (half-migration check)"),

@@ -55,17 +55,78 @@ def _migrate(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
     return proc, json.loads((cwd / "r.json").read_text(encoding="utf-8"))
 
 
-def test_settings_keep_a_graph_that_views_read_and_say_who_reads_it(tmp_path):
+def test_settings_and_views_migrate_together_when_views_only_reenter_the_graph(tmp_path):
     app = _app(tmp_path, {"site/settings.py": SETTINGS, "scoring/views.py": VIEWS, "alone.py": ALONE})
     proc, report = _migrate(app, ".", "--write")
     assert proc.returncode == 0, proc.stderr
-    # GRAPH stays (the independent import rewrite may still apply)
+    settings = (app / "site/settings.py").read_text(encoding="utf-8")
+    views = (app / "scoring/views.py").read_text(encoding="utf-8")
+    assert "GRAPH" not in settings and "MODEL = load_model(" in settings
+    assert "as_default" not in views and "GRAPH" not in views and "settings.MODEL.predict" in views
+    assert not [m for f in report["files"] for m in f.get("manual", []) if m["rule"] != "predict-speed"]
+    # a module nobody imports from is migrated as before
+    assert "get_default_graph" not in (app / "alone.py").read_text(encoding="utf-8")
+
+
+def test_settings_keep_a_graph_that_views_use_otherwise_and_say_who_reads_it(tmp_path):
+    # views.py also reads the graph for something no rule rewrites: neither file takes the
+    # joint rewrite (settings.py would unbind GRAPH), and settings.py says who reads it
+    views = VIEWS + "\n\ndef ops(request):\n    return len(settings.GRAPH.get_operations())\n"
+    app = _app(tmp_path, {"site/settings.py": SETTINGS, "scoring/views.py": views})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
     assert "GRAPH = tf.get_default_graph()\n" in (app / "site/settings.py").read_text(encoding="utf-8")
+    assert "settings.GRAPH.as_default()" in (app / "scoring/views.py").read_text(encoding="utf-8")
     files = {f["path"].removeprefix("./"): f for f in report["files"]}
     (item,) = [m for m in files["site/settings.py"]["manual"] if "exported-name" in m["message"]]
     assert item["line"] == 5 and "scoring/views.py" in item["message"] and "GRAPH" in item["message"]
-    # a module nobody imports from is migrated as before
-    assert "get_default_graph" not in (app / "alone.py").read_text(encoding="utf-8")
+
+
+LOAD = textwrap.dedent("""\
+    import tensorflow as tf
+    from keras.models import load_model
+
+    def init():
+        model = load_model("m.h5")
+        graph = tf.get_default_graph()
+        return model, graph
+    """)
+SERVER = textwrap.dedent("""\
+    from load import *
+
+    model, graph = init()
+
+    def predict(x):
+        with graph.as_default():
+            return model.predict(x)
+    """)
+
+
+def test_init_loader_and_its_star_importer_change_the_returned_tuple_together(tmp_path):
+    app = _app(tmp_path, {"load.py": LOAD, "server.py": SERVER})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    load, server = ((app / n).read_text(encoding="utf-8") for n in ("load.py", "server.py"))
+    assert "return model\n" in load and "get_default_graph" not in load
+    assert "model = init()\n" in server and "as_default" not in server
+    # the migrated pair runs: the loader's value is what the server unpacks
+    stub = "def load_model(path):\n    return 'a model'\n"
+    namespace: dict = {}
+    exec(compile(server.replace("from load import *", load.replace(
+        "from tensorflow.keras.models import load_model", stub)), "server.py", "exec"), namespace)
+    assert namespace["model"] == "a model"
+
+
+def test_a_second_caller_that_keeps_the_graph_keeps_the_tuple_for_everyone(tmp_path):
+    # other.py uses the returned graph for more than re-entry: init() keeps returning it, and
+    # server.py keeps unpacking it (each file is then migrated on its own)
+    other = "from load import init\n\nmodel, graph = init()\nprint(graph.get_operations())\n"
+    app = _app(tmp_path, {"load.py": LOAD, "server.py": SERVER, "other.py": other})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    load, server = ((app / n).read_text(encoding="utf-8") for n in ("load.py", "server.py"))
+    assert "return model, graph\n" in load
+    assert "model, graph = init()\n" in server
 
 
 def test_importers_outside_the_given_paths_count_within_the_project(tmp_path):
