@@ -14,13 +14,29 @@ tests/migrate/test_rule_predict_speed.py on real models, batches of 1 to 100 row
 Rewritten only where the receiver is a Keras model, the call runs per request (route,
 view, worker item, or a helper they call), and the input is visibly an array; `verbose`
 and a `batch_size` that covers the whole input are dropped. Anything else is reported.
+
+The statement that calls it runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
+re-assigns `model.predict_function` on every `predict_on_batch` call, and its attribute
+tracking deletes the old value before setting the new one, so a second request thread can
+find it missing (`AttributeError: 'Sequential' object has no attribute 'predict_function'`,
+seen with 4 concurrent clients). An uncontended lock costs well under a microsecond; Keras 3
+does not need it and loses nothing measurable (benchmarks/serving.py, row (c)).
+
+    +# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+    +PREDICT_LOCK = threading.RLock()
+     ...
+    -    preds = model.predict(x)
+    +    with PREDICT_LOCK:
+    +        preds = model.predict_on_batch(x)
 """
 
 from __future__ import annotations
 
 import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor
 
 from migrate.analysis.arrays import ArrayOracle
+from migrate.analysis.blocks import BlockEditor
 from migrate.analysis.models import MODEL
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.walk import transform
@@ -28,9 +44,12 @@ from migrate.rules.base import Example, Rule
 
 # keyword arguments of predict that predict_on_batch can do without (value check in code)
 DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
+# the module-level lock the rewritten statements run under (see the module docstring)
+LOCK = "PREDICT_LOCK"
+LOCK_COMMENT = "# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time"
 
 
-class _Rewriter(cst.CSTTransformer):
+class _Rewriter(BlockEditor):
     def __init__(self, rule: "PredictSpeed", analyses: TreeAnalyses) -> None:
         super().__init__()
         self.rule = rule
@@ -41,13 +60,64 @@ class _Rewriter(cst.CSTTransformer):
         self._arrays: ArrayOracle | None = None
         self.stack: list[cst.FunctionDef] = []
         self.rewrite: set[int] = set()
+        # the statement lines being visited (None: one that cannot be wrapped in a `with`)
+        self.lines: list[cst.SimpleStatementLine | None] = []
+        self.wrap: set[int] = set()  # statement lines holding a rewritten call
+        self.made: set[int] = set()  # the lock blocks made here
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.stack.append(node)
+        self.lines.append(None)  # a call in a default value or decorator
 
     def leave_FunctionDef(self, original_node, updated_node):
         self.stack.pop()
+        self.lines.pop()
         return updated_node
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.lines.append(None)  # compound statement headers are not statement lines
+
+    def leave_IndentedBlock(self, original_node, updated_node):
+        self.lines.pop()
+        block = super().leave_IndentedBlock(original_node, updated_node)
+        return block.with_changes(body=self._merged(block.body)) if block is not updated_node else block
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.lines.append(node)
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        self.lines.pop()
+        return updated_node
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.lines.append(None)
+
+    def leave_Lambda(self, original_node, updated_node):
+        self.lines.pop()
+        return updated_node
+
+    def edit_statement(self, original, updated):
+        if id(original) not in self.wrap:
+            return None
+        block = cst.IndentedBlock(body=[updated.with_changes(leading_lines=())])
+        made = cst.With(items=[cst.WithItem(item=cst.Name(LOCK))], body=block, leading_lines=updated.leading_lines)
+        self.made.add(id(made))
+        return [made]
+
+    def _merged(self, body) -> list:
+        """Statements of a block with each run of adjacent lock blocks made here as one."""
+        out: list = []
+        for statement in body:
+            previous = out[-1] if out else None
+            if (id(statement) in self.made and previous is not None and id(previous) in self.made
+                    and not statement.leading_lines):
+                merged = previous.with_changes(body=previous.body.with_changes(
+                    body=[*previous.body.body, *statement.body.body]))
+                self.made.add(id(merged))
+                out[-1] = merged
+            else:
+                out.append(statement)
+        return out
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -56,6 +126,12 @@ class _Rewriter(cst.CSTTransformer):
         if not self.stack or not self.requests.is_per_request(self.stack[-1]):
             return
         if self.models.kind_of(func.value) != MODEL:
+            return
+        line = self.lines[-1] if self.lines else None
+        if line is None:
+            self.rule.manual(node, "model.predict(x) per request is ~90x slower on Keras 3 than predict_on_batch(x); "
+                                   "it is not a statement of its own (a condition, a lambda, a one-line body) that "
+                                   "can run under a lock, so it was left as is")
             return
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) != 1 or positional[0].star:
@@ -80,6 +156,7 @@ class _Rewriter(cst.CSTTransformer):
                                    "predict_on_batch(x); x is not visibly an array, so it was left as is")
             return
         self.rewrite.add(id(node))
+        self.wrap.add(id(line))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         if id(original_node) not in self.rewrite:
@@ -106,7 +183,8 @@ class PredictSpeed(Rule):
     NAME = "predict-speed"
     DESCRIPTION = (
         "In request handlers, `model.predict(x)` on an array → `model.predict_on_batch(x)`: identical "
-        "outputs, ~90x faster per request on Keras 3."
+        "outputs, ~90x faster per request on Keras 3; the statement runs under a module-level "
+        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once."
     )
     SAFE = True
     ORDER = 70
@@ -127,12 +205,17 @@ class PredictSpeed(Rule):
             """
             import numpy as np
             from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
             model = load_model("m.h5")
 
             @app.route("/predict", methods=["POST"])
             def predict():
                 x = np.array(request.get_json()["instances"])
-                preds = model.predict_on_batch(x)
+                with PREDICT_LOCK:
+                    preds = model.predict_on_batch(x)
                 return jsonify(preds.tolist())
             """,
             id="flask route, module-level model",
@@ -151,12 +234,17 @@ class PredictSpeed(Rule):
             """
             import numpy as np
             import keras
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
             model = keras.models.load_model("m.h5")
 
             @app.post("/predict")
             def predict():
                 batch = np.array(request.json["instances"], dtype="float32")
-                return model.predict_on_batch(batch).tolist()
+                with PREDICT_LOCK:
+                    return model.predict_on_batch(batch).tolist()
             """,
             id="batch_size covering the input and verbose dropped",
         ),
@@ -179,12 +267,17 @@ class PredictSpeed(Rule):
             """
             import numpy as np
             from tensorflow.keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
             MODELS = []
             for f in FILES:
                 MODELS.append(load_model(f))
 
             def run_model(i, x):
-                return MODELS[i].predict_on_batch(x)
+                with PREDICT_LOCK:
+                    return MODELS[i].predict_on_batch(x)
 
             @app.route("/predict")
             def predict():
@@ -215,6 +308,10 @@ class PredictSpeed(Rule):
             import numpy as np
             from keras.models import load_model
             from flask_restful import Resource
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
 
             class Predictor(object):
                 def __init__(self, path):
@@ -222,7 +319,8 @@ class PredictSpeed(Rule):
 
                 def predict(self, instances):
                     x = np.array(instances, dtype=np.float32) / 255.0
-                    return self.model.predict_on_batch(x)
+                    with PREDICT_LOCK:
+                        return self.model.predict_on_batch(x)
 
             class Score(Resource):
                 def post(self):
@@ -247,6 +345,10 @@ class PredictSpeed(Rule):
             """
             import numpy as np
             from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
 
             def init():
                 return load_model("m.h5")
@@ -255,7 +357,8 @@ class PredictSpeed(Rule):
 
             def view(request):
                 x = np.expand_dims(np.asarray(request.POST["x"]), 0)
-                return model.predict_on_batch(x)
+                with PREDICT_LOCK:
+                    return model.predict_on_batch(x)
             """,
             id="django function view, model returned by a loader",
         ),
@@ -309,6 +412,22 @@ class PredictSpeed(Rule):
         ),
         Example(
             """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                if model.predict(x)[0][0] > 0.5:
+                    return "yes"
+                return "no"
+            """,
+            id="predict in a condition cannot run under the lock: reported",
+            manual=(8,),
+        ),
+        Example(
+            """
             from keras.models import load_model
             model = load_model("m.h5")
 
@@ -340,4 +459,35 @@ class PredictSpeed(Rule):
         analyses = self.analyses
         if not analyses.requests.per_request:
             return tree
-        return transform(tree, _Rewriter(self, analyses))
+        rewriter = _Rewriter(self, analyses)
+        result = transform(tree, rewriter)
+        if not rewriter.wrap or LOCK in _module_level_names(result):
+            return result
+        AddImportsVisitor.add_needed_import(self.context, "threading")
+        return _with_lock(result)
+
+
+def _module_level_names(module: cst.Module) -> set[str]:
+    names = set()
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+    return names
+
+
+def _with_lock(module: cst.Module) -> cst.Module:
+    """`module` with `PREDICT_LOCK = threading.RLock()` after its last top-level import."""
+    body = list(module.body)
+    after = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
+            after = index + 1
+    lock = cst.parse_statement(f"{LOCK} = threading.RLock()\n").with_changes(
+        leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(LOCK_COMMENT))])
+    if after == 0:
+        lock = lock.with_changes(leading_lines=lock.leading_lines[1:])
+    body.insert(after, lock)
+    return module.with_changes(body=body)

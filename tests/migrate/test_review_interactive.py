@@ -49,7 +49,7 @@ def test_typed_answers_write_exactly_the_accepted_files(trees):
     before = {name: _text(asked, name) for name in APPS}
     child = _spawn(asked)
     # files come in path order; each shows its diff, every hunk's rules and their catalogue entries
-    child.expect(r"@@ -4,23 \+4,18 @@ graph-reentry, session-config")
+    child.expect(r"@@ -4,23 \+4,22 @@ graph-reentry, session-config")
     child.expect(r"\[1/4\] \./configproto_session/app\.py")
     child.expect(r"why session-config: .*\(MIGRATION\.md#session-config\)")
     child.expect(PROMPT)

@@ -36,6 +36,10 @@ import os
 import numpy as np
 from flask import Flask, jsonify, request
 from tensorflow.keras.models import load_model
+import threading
+
+# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+PREDICT_LOCK = threading.RLock()
 
 
 def keras2_predict_classes(proba):
@@ -52,8 +56,9 @@ model = load_model('sentiment.h5')
 @app.route('/predict', methods=['POST'])
 def predict():
     x = np.array(request.get_json(force=True)['instances'])
-    labels = keras2_predict_classes(model.predict_on_batch(x))
-    probs = model.predict_on_batch(x)
+    with PREDICT_LOCK:
+        labels = keras2_predict_classes(model.predict_on_batch(x))
+        probs = model.predict_on_batch(x)
     return jsonify({'labels': labels.tolist(), 'probs': probs.tolist()})
 
 

@@ -28,6 +28,10 @@ def reload():
 from flask import Flask, request, jsonify
 from tensorflow.keras.models import load_model
 import numpy as np
+import threading
+
+# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+PREDICT_LOCK = threading.RLock()
 
 app = Flask(__name__)
 model = load_model("model.h5")
@@ -36,7 +40,8 @@ model = load_model("model.h5")
 @app.route("/predict", methods=["POST"])
 def predict():
     x = np.array(request.json["instances"])
-    return jsonify(predictions=model.predict_on_batch(x).tolist())
+    with PREDICT_LOCK:
+        return jsonify(predictions=model.predict_on_batch(x).tolist())
 
 
 @app.route("/reload", methods=["POST"])
