@@ -136,6 +136,7 @@ class _Collector(cst.CSTVisitor):
         self.function_refs: dict[str, int] = {}
         self._stack: list[str] = []
         self._small: list[cst.CSTNode] = []
+        self._not_refs: set[int] = set()
 
     # functions ---------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -224,8 +225,16 @@ class _Collector(cst.CSTVisitor):
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
             self.calls.append(_Call(func.attr.value, node, method=True))
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._not_refs.add(id(node.attr))  # `app.run(...)` is no reference to a function `run`
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._not_refs.add(id(node.keyword))
+
     def visit_Name(self, node: cst.Name) -> None:
-        self.function_refs[node.value] = self.function_refs.get(node.value, 0) + 1
+        if id(node) not in self._not_refs:
+            self.function_refs[node.value] = self.function_refs.get(node.value, 0) + 1
 
 
 def collect_bindings(module: cst.Module, facts: StatementFacts | None = None) -> _Collector:
@@ -421,6 +430,12 @@ class Carriers:
 
     def _bind_params(self) -> list[_Binding]:
         out = []
+        # `def run(m, x, g=graph, s=sess)`: a parameter holds what its default holds
+        for defs in self._c.functions.values():
+            for func in defs:
+                for param in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params):
+                    if param.default is not None:
+                        out.append(_Binding(param.name.value, value=param.default, owner=param))
         for call in self._c.calls:
             func = self._single_function(call.func)
             if func is None:

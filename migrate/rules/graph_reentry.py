@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.analysis.blocks import BlockEditor, unwrap_with
+from migrate.analysis.blocks import BlockEditor, drop_small_statements, unwrap_with
 from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers
 from libcst.codemod.visitors import RemoveImportsVisitor
 
@@ -37,10 +37,13 @@ from migrate.analysis.walk import transform, walk
 
 # calls that mean the TF1 default graph is still relied on after the rewrite (reported)
 LEFTOVERS = frozenset({"tensorflow.get_default_graph", "keras.backend.get_graph"})
+# switches to TF1 graph mode at import: they go when the file leaves the TF1 path (and come
+# back with the rest when the verification stage keeps the file on it)
+GRAPH_MODE_SWITCHES = frozenset({"tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior"})
 # from-imports this rule can leave unused
 REMOVABLE_IMPORTS = frozenset(
     {"tensorflow.get_default_graph", "keras.backend.get_session", "tensorflow.get_default_session",
-     "keras.backend.get_graph"}
+     "keras.backend.get_graph", *GRAPH_MODE_SWITCHES}
 )
 # calls inside a re-entered graph that mean the graph is used for more than inference
 TRAINING_METHODS = frozenset(
@@ -98,6 +101,28 @@ class _Unwrapper(BlockEditor):
         return [updated.with_changes(items=kept)]
 
 
+class _GraphModeSwitches(BlockEditor):
+    """Drops module-level `tf.compat.v1.disable_eager_execution()` / `disable_v2_behavior()`."""
+
+    def __init__(self, names) -> None:
+        super().__init__()
+        self.names = names
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def edit_statement(self, original, updated):
+        if not isinstance(original, cst.SimpleStatementLine):
+            return None
+        drop = {id(u) for o, u in zip(original.body, updated.body)
+                if isinstance(o, cst.Expr) and isinstance(o.value, cst.Call) and not o.value.args
+                and self.names.qualify(o.value.func) in GRAPH_MODE_SWITCHES}
+        return drop_small_statements(updated, drop) if drop else None
+
+
 def _unknown_as_default(item: cst.WithItem) -> bool:
     call = item.item
     return (
@@ -147,6 +172,46 @@ class GraphReentry(Rule):
     ORDER = 20
     TRIGGERS = ("as_default", "get_default_graph", "get_session", ".graph")
     FIXES = [
+        Example(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+
+            tf.compat.v1.disable_eager_execution()
+            model = load_model("m.h5")
+            graph = K.get_session().graph
+
+
+            def run(m, x, g=graph):
+                with g.as_default():
+                    return m.predict(x)
+
+
+            def predict():
+                return run(model, request.json)
+
+
+            app.run(port=5000)
+            """,
+            """
+            import tensorflow as tf
+            from keras import backend as K
+
+            model = load_model("m.h5")
+
+
+            def run(m, x):
+                return m.predict(x)
+
+
+            def predict():
+                return run(model, request.json)
+
+
+            app.run(port=5000)
+            """,
+            id="graph of the session as a default parameter value; graph mode switch at import goes too",
+        ),
         Example(
             """
             import tensorflow as tf
@@ -493,6 +558,8 @@ class GraphReentry(Rule):
                                    "port this use by hand")
         if not (pruned or unwrapper.changed):
             return tree
+        if "disable_" in code:
+            result = transform(result, _GraphModeSwitches(names))
         for module, name, asname in from_imports_of(tree, REMOVABLE_IMPORTS):
             RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
         return result

@@ -50,9 +50,6 @@ KNOWN_MIGRATE_FAILURES = {
     "helper_carriers": (
         "issue 9, kept on the legacy path: set_session's removal would leave ConfigProto, tf.Session and the "
         "`with` blocks of inference.py (graph/session on self, parameters, app attributes) (half-migration check)"),
-    "session_graph_mixed": (
-        "issue 9, kept on the legacy path: K.get_session().graph, default-parameter carriers and "
-        "disable_eager_execution() are not rewritten, so no partial rewrite passes the half-migration check"),
 }
 # bounded: a few clients x a few dozen requests per app and flavour
 CLIENTS = 4

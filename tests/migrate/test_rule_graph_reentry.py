@@ -25,11 +25,10 @@ def _raw_tf1(source: str) -> bool:
 # Issue 9's work queue, entry module migrated alone (failure classes of benchmarks/migrate_outcomes);
 # strict: an app that starts passing must leave this list.
 KNOWN_MIGRATE_FAILURES = {
-    "helper_carriers": "issue 9, half-migrated: K.set_session removed, tf.ConfigProto / tf.Session / sess.graph kept",
+    "helper_carriers": ("issue 9, kept on the legacy path: the graph and session are handed to inference.py's "
+                        "Predictor and top_class as parameters, on the Flask app and in a dict; not followed"),
     "init_loader_star": ("one file alone: the graph comes from init() of model/load.py through `from load import *`, "
                          "so app.py is migrated with the whole app (test_migrated_apps_serve), not on its own"),
-    "session_graph_mixed": ("issue 9, half-migrated: K.set_session and one `with` removed, tf.Session, "
-                            "K.get_session().graph and the default-parameter `with s.as_default(), g.as_default()` kept"),
 }
 
 
