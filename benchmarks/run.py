@@ -25,13 +25,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import load_once, migrate_speed, predict_overhead, real_apps, review_page, serving  # noqa: E402
+from benchmarks import (load_once, migrate_speed, predict_overhead, predictor_apps, real_apps,  # noqa: E402
+                        review_page, serving)
 from benchmarks.report import Section, as_markdown, as_text, machine, shown  # noqa: E402
 
 BENCHMARKS = {
     "overhead": predict_overhead.run,
     "load-once": load_once.run,
     "serving": serving.run,
+    "predictor": predictor_apps.run,
     "migrate": migrate_speed.run,
     "review-page": review_page.run,
 }

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks import real_apps, trees
 from benchmarks.report import Section, as_markdown, check
 
@@ -25,6 +27,18 @@ def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
     # every variant (shim, by hand, control) produced a figure for both methods, and the same predictions
     assert len(re.findall(r"\| [\d,]+ µs \| [\d,]+ µs \|", text)) == 3, text
     assert "are equal" in text, text
+
+
+@pytest.mark.slow
+def test_quick_predictor_run_serves_both_apps_migrated_with_the_same_answers(tmp_path):
+    out = tmp_path / "bench.md"
+    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--only", "predictor", "--markdown", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    for app in ("predictor_class", "graph_through_helpers"):
+        (row,) = [line for line in text.splitlines() if line.startswith(f"| {app} |")]
+        assert row.endswith("| yes |"), row  # the migrated app answers like the legacy one
 
 
 def test_legacy_tree_files_parse_and_differ(tmp_path):
