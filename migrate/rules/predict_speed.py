@@ -13,7 +13,8 @@ tests/migrate/test_rule_predict_speed.py on real models, batches of 1 to 100 row
 
 Rewritten only where the receiver is a Keras model, the call runs per request (route,
 view, worker item, or a helper they call), and the input is visibly an array; `verbose`
-and a `batch_size` that covers the whole input are dropped. Anything else is reported.
+and a `batch_size` that covers the whole input are dropped. Anything else is reported, and
+gets `verbose=0` (Keras 2's default; Keras 3 would print a progress bar on every request).
 
 The statement that calls it runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
 re-assigns `model.predict_function` on every `predict_on_batch` call, and its attribute
@@ -64,6 +65,7 @@ class _Rewriter(BlockEditor):
         self.lines: list[cst.SimpleStatementLine | None] = []
         self.wrap: set[int] = set()  # statement lines holding a rewritten call
         self.made: set[int] = set()  # the lock blocks made here
+        self.quiet: set[int] = set()  # calls that stay `predict` and get verbose=0
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.stack.append(node)
@@ -129,36 +131,49 @@ class _Rewriter(BlockEditor):
             return
         line = self.lines[-1] if self.lines else None
         if line is None:
-            self.rule.manual(node, "model.predict(x) per request is ~90x slower on Keras 3 than predict_on_batch(x); "
+            self._stays(node, "model.predict(x) per request is ~90x slower on Keras 3 than predict_on_batch(x); "
                                    "it is not a statement of its own (a condition, a lambda, a one-line body) that "
                                    "can run under a lock, so it was left as is")
             return
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) != 1 or positional[0].star:
-            self.rule.manual(node, "model.predict(...) per request with several inputs: consider predict_on_batch")
+            self._stays(node, "model.predict(...) per request with several inputs: consider predict_on_batch")
             return
         x = positional[0].value
         for arg in node.args:
             if arg.keyword is None:
                 continue
             if arg.keyword.value not in DROPPABLE_KWARGS:
-                self.rule.manual(node, f"model.predict(..., {arg.keyword.value}=...) per request is slow on "
+                self._stays(node, f"model.predict(..., {arg.keyword.value}=...) per request is slow on "
                                        "Keras 3; predict_on_batch has no such option, change it by hand")
                 return
             if arg.keyword.value == "batch_size" and not _covers_input(arg.value, x):
-                self.rule.manual(node, "model.predict(x, batch_size=...) per request is slow on Keras 3; "
+                self._stays(node, "model.predict(x, batch_size=...) per request is slow on Keras 3; "
                                        "predict_on_batch would change the batching, change it by hand")
                 return
         if self._arrays is None:
             self._arrays = ArrayOracle(self.module, self.names)  # only for files with a candidate
         if not self._arrays.is_array(x, self.stack[-1]):
-            self.rule.manual(node, "model.predict(x) per request is ~90x slower on Keras 3 than "
+            self._stays(node, "model.predict(x) per request is ~90x slower on Keras 3 than "
                                    "predict_on_batch(x); x is not visibly an array, so it was left as is")
             return
         self.rewrite.add(id(node))
         self.wrap.add(id(line))
 
+    def _stays(self, node: cst.Call, why: str) -> None:
+        """`predict` stays in a request path: reported, and made quiet (Keras 3 prints a progress
+        bar per call; verbose=0 is Keras 2's default, so legacy runs see no change)."""
+        quiet = not any(a.keyword is not None and a.keyword.value == "verbose" or a.star == "**" for a in node.args)
+        if quiet:
+            self.quiet.add(id(node))
+        self.rule.manual(node, why + ("; verbose=0 added (Keras 3 prints a progress bar per call)" if quiet else ""))
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        if id(original_node) in self.quiet:
+            args = list(updated_node.args)
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            return updated_node.with_changes(args=[*args, cst.Arg(keyword=cst.Name("verbose"), value=cst.Integer("0"),
+                                                                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
         if id(original_node) not in self.rewrite:
             return updated_node
         x = next(a for a in updated_node.args if a.keyword is None)
@@ -184,7 +199,8 @@ class PredictSpeed(Rule):
     DESCRIPTION = (
         "In request handlers, `model.predict(x)` on an array → `model.predict_on_batch(x)`: identical "
         "outputs, ~90x faster per request on Keras 3; the statement runs under a module-level "
-        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once."
+        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. A "
+        "`predict` that must stay gets `verbose=0` (no progress bar per request) and is reported."
     )
     SAFE = True
     ORDER = 70
@@ -362,6 +378,78 @@ class PredictSpeed(Rule):
             """,
             id="django function view, model returned by a loader",
         ),
+        Example(
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                return model.predict(request.json["instances"]).tolist()
+            """,
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                return model.predict(request.json["instances"], verbose=0).tolist()
+            """,
+            id="input not visibly an array: reported, made quiet",
+            manual=(6,),
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                return model.predict(x, batch_size=8).tolist()
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                return model.predict(x, batch_size=8, verbose=0).tolist()
+            """,
+            id="batch_size that splits the input: reported, made quiet",
+            manual=(8,),
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                if model.predict(x)[0][0] > 0.5:
+                    return "yes"
+                return "no"
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                if model.predict(x, verbose=0)[0][0] > 0.5:
+                    return "yes"
+                return "no"
+            """,
+            id="predict in a condition cannot run under the lock: reported, made quiet",
+            manual=(8,),
+        ),
     ]
     NOOPS = [
         Example(
@@ -383,48 +471,6 @@ class PredictSpeed(Rule):
             print(model.predict(np.zeros((1000, 64))))
             """,
             id="predict at import time is not per request",
-        ),
-        Example(
-            """
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                return model.predict(request.json["instances"]).tolist()
-            """,
-            id="input not visibly an array: reported",
-            manual=(6,),
-        ),
-        Example(
-            """
-            import numpy as np
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                x = np.array(request.json["instances"])
-                return model.predict(x, batch_size=8).tolist()
-            """,
-            id="batch_size that splits the input: reported",
-            manual=(8,),
-        ),
-        Example(
-            """
-            import numpy as np
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                x = np.array(request.json["instances"])
-                if model.predict(x)[0][0] > 0.5:
-                    return "yes"
-                return "no"
-            """,
-            id="predict in a condition cannot run under the lock: reported",
-            manual=(8,),
         ),
         Example(
             """

@@ -115,5 +115,6 @@ def test_inputs_not_visibly_arrays_are_reported(handler_line):
         f"@app.route('/p')\ndef p():\n    {handler_line}\n    return model.predict(x).tolist()\n"
     )
     code, manual = _rewrite(source)
-    assert code == source
+    # predict stays, made quiet (Keras 3 prints a progress bar per call otherwise)
+    assert code == source.replace("model.predict(x)", "model.predict(x, verbose=0)")
     assert [m.line for m in manual] == [7]  # the predict line
