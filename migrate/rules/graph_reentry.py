@@ -24,6 +24,8 @@ and a re-entry whose body trains (`fit`) or runs initialisers, which needs a hum
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements, unwrap_with
@@ -45,6 +47,8 @@ REMOVABLE_IMPORTS = frozenset(
     {"tensorflow.get_default_graph", "keras.backend.get_session", "tensorflow.get_default_session",
      "keras.backend.get_graph", *GRAPH_MODE_SWITCHES}
 )
+# a comment about the graph/session re-entry itself, which goes with it
+WORKAROUND_COMMENT = re.compile(r"graph|session|thread|not an element|as_default", re.I)
 # calls inside a re-entered graph that mean the graph is used for more than inference
 TRAINING_METHODS = frozenset(
     {"fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch"}
@@ -95,7 +99,7 @@ class _Unwrapper(BlockEditor):
                 return None
         self.changed = True
         if len(drop) == len(original.items):
-            return unwrap_with(updated)
+            return unwrap_with(_without_workaround_comments(updated))
         kept = [item for i, item in enumerate(updated.items) if i not in drop]
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return [updated.with_changes(items=kept)]
@@ -121,6 +125,22 @@ class _GraphModeSwitches(BlockEditor):
                 if isinstance(o, cst.Expr) and isinstance(o.value, cst.Call) and not o.value.args
                 and self.names.qualify(o.value.func) in GRAPH_MODE_SWITCHES}
         return drop_small_statements(updated, drop) if drop else None
+
+
+def _without_workaround_comments(node: cst.With) -> cst.With:
+    """`node` without the comment block right above it, and its header comment, when they only
+    explain the re-entry ("needed to avoid 'not an element of this graph'"): they go with it."""
+    lines = list(node.leading_lines)
+    block = []
+    while lines and lines[-1].comment is not None:
+        block.insert(0, lines.pop())
+    if block and all(WORKAROUND_COMMENT.search(line.comment.value) for line in block):
+        node = node.with_changes(leading_lines=lines)
+    body = node.body
+    if isinstance(body, cst.IndentedBlock) and body.header.comment is not None \
+            and WORKAROUND_COMMENT.search(body.header.comment.value):
+        node = node.with_changes(body=body.with_changes(header=cst.TrailingWhitespace()))
+    return node
 
 
 def _unknown_as_default(item: cst.WithItem) -> bool:
@@ -236,11 +256,10 @@ class GraphReentry(Rule):
 
 
             def predict(x):
-                # needed to avoid 'not an element of this graph'
                 preds = model.predict(x)
                 return preds.tolist()  # all of it inside
             """,
-            id="module graph, whole response inside the with, comments kept",
+            id="module graph, whole response inside the with; comments about the re-entry go, others stay",
         ),
         Example(
             """

@@ -1,4 +1,4 @@
-"""Remove live `model._make_predict_function()` calls.
+"""Remove live `model._make_predict_function()` calls, and commented-out copies of them.
 
 Graph-mode Keras built the predict function lazily and not thread-safely, so apps built it
 right after loading. Eager Keras (tf.keras 2.x, Keras 3) has no such method, and calling it
@@ -11,16 +11,21 @@ raises AttributeError.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 import libcst.matchers as m
 
 from migrate.rules.base import Example, Rule, drop_small_statements
 
 _CALL = m.Call(func=m.Attribute(attr=m.Name("_make_predict_function")), args=[])
+# `# model._make_predict_function()` / `#self.model._make_predict_function()  # for flask`
+_COMMENTED_OUT = re.compile(r"#\s*[\w.\[\]'\"]+\._make_predict_function\(\)\s*(#.*)?$")
 
 
 class MakePredictFunction(Rule):
-    """Drop `x._make_predict_function()` statements (comments and other uses left alone)."""
+    """Drop `x._make_predict_function()` statements and commented-out copies of them (other
+    comments and other uses left alone)."""
 
     NAME = "make-predict-function"
     DESCRIPTION = "Remove `model._make_predict_function()`: modern Keras builds predict itself and has no such method."
@@ -92,6 +97,27 @@ class MakePredictFunction(Rule):
         ),
         Example(
             """
+            from keras.models import load_model
+            model = load_model("model.h5")
+            # model._make_predict_function()
+            # the model is ready
+
+            def predict(x):
+                #model._make_predict_function()  # for flask
+                return model.predict(x)
+            """,
+            """
+            from keras.models import load_model
+            model = load_model("model.h5")
+            # the model is ready
+
+            def predict(x):
+                return model.predict(x)
+            """,
+            id="commented-out calls go with the workaround, other comments stay",
+        ),
+        Example(
+            """
             if model is not None:
                 model._make_predict_function()
             """,
@@ -103,7 +129,7 @@ class MakePredictFunction(Rule):
         ),
     ]
     NOOPS = [
-        Example("# model._make_predict_function()\nx = 1\n", id="commented-out call is not code"),
+        Example("# explain the model\nx = 1\n", id="other comments stay"),
         Example('doc = "call model._make_predict_function() first"\n', id="mention in a string"),
         Example("f = model._make_predict_function\n", id="attribute reference without a call is left alone"),
         Example("result = model._make_predict_function()\n", id="return value used: not a bare statement"),
@@ -113,6 +139,12 @@ class MakePredictFunction(Rule):
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
         return drop_small_statements(updated_node, _is_call_statement)
+
+    def leave_EmptyLine(self, original_node, updated_node):
+        # a commented-out call documents the workaround this rule removes: it goes too
+        if updated_node.comment is not None and _COMMENTED_OUT.match(updated_node.comment.value):
+            return cst.RemovalSentinel.REMOVE
+        return updated_node
 
     def leave_SimpleStatementSuite(self, original_node, updated_node):
         return drop_small_statements(updated_node, _is_call_statement)
