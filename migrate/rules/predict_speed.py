@@ -33,6 +33,8 @@ does not need it and loses nothing measurable (benchmarks/serving.py, row (c)).
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
@@ -45,6 +47,8 @@ from migrate.rules.base import Example, Rule
 
 # keyword arguments of predict that predict_on_batch can do without (value check in code)
 DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
+# request data that arrives as strings (Flask/Django form fields and query arguments, Tornado arguments)
+REQUEST_STRINGS = re.compile(r"request\.(form|args|values|GET|POST)\b|get_argument\(|get_arguments\(")
 # the module-level lock the rewritten statements run under (see the module docstring)
 LOCK = "PREDICT_LOCK"
 LOCK_COMMENT = "# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time"
@@ -140,6 +144,7 @@ class _Rewriter(BlockEditor):
             self._stays(node, "model.predict(...) per request with several inputs: consider predict_on_batch")
             return
         x = positional[0].value
+        self._string_input(node, x)
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -159,6 +164,20 @@ class _Rewriter(BlockEditor):
             return
         self.rewrite.add(id(node))
         self.wrap.add(id(line))
+
+    def _string_input(self, node: cst.Call, x: cst.BaseExpression) -> None:
+        """Report an input built from request strings (form fields, query arguments): TF1's
+        feed_dict cast them to the model's float input silently, TF 2 raises on strings."""
+        function = self.stack[-1]
+        text = self.module.code_for_node(x)
+        sources = [text]
+        if isinstance(x, cst.Name):
+            assigned = re.compile(rf"^\s*{re.escape(x.value)}\s*=(.*)$", re.M)
+            sources += assigned.findall(self.module.code_for_node(function))
+        if any(REQUEST_STRINGS.search(source) for source in sources):
+            self.rule.manual(node, f"`{text}` is built from request strings: TF1's feed_dict cast them to the "
+                                   "model's float input, TF 2 raises on strings; cast explicitly, e.g. "
+                                   f"np.asarray({text}, dtype=\"float32\")")
 
     def _stays(self, node: cst.Call, why: str) -> None:
         """`predict` stays in a request path: reported, and made quiet (Keras 3 prints a progress
@@ -448,6 +467,35 @@ class PredictSpeed(Rule):
                 return "no"
             """,
             id="predict in a condition cannot run under the lock: reported, made quiet",
+            manual=(8,),
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.array([[request.form["a"], request.form["b"]]])
+                return jsonify(model.predict(x).tolist())
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.array([[request.form["a"], request.form["b"]]])
+                with PREDICT_LOCK:
+                    return jsonify(model.predict_on_batch(x).tolist())
+            """,
+            id="input built from form strings: reported (TF1 cast them to float, TF 2 raises)",
             manual=(8,),
         ),
     ]
