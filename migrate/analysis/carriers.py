@@ -132,6 +132,7 @@ class _Collector(cst.CSTVisitor):
         self.returns: dict[str, list[cst.Return]] = {}
         self.calls: list[_Call] = []
         self.globals: list[cst.Global] = []
+        self.import_aliases: list[tuple[str, cst.ImportAlias]] = []  # (local name, alias) of from-imports
         self.with_items: list[cst.WithItem] = []
         self.function_refs: dict[str, int] = {}
         self._stack: list[str] = []
@@ -212,6 +213,14 @@ class _Collector(cst.CSTVisitor):
     def visit_Global(self, node: cst.Global) -> None:
         self.globals.append(node)
 
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            local = alias.asname.name if alias.asname is not None else alias.name
+            if isinstance(local, cst.Name):
+                self.import_aliases.append((local.value, alias))
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("append", "add") and len(node.args) == 1:
@@ -249,6 +258,7 @@ def collect_bindings(module: cst.Module, facts: StatementFacts | None = None) ->
             merged.returns.setdefault(name, []).extend(rets)
         merged.calls.extend(part.calls)
         merged.globals.extend(part.globals)
+        merged.import_aliases.extend(part.import_aliases)
         merged.with_items.extend(part.with_items)
         for name, count in part.function_refs.items():
             merged.function_refs[name] = merged.function_refs.get(name, 0) + count
@@ -270,11 +280,13 @@ class DeadPlan:
     params: dict[int, set[str]] = field(default_factory=dict)
     args: dict[int, set[int]] = field(default_factory=dict)
     tuple_elements: dict[int, set[int]] = field(default_factory=dict)  # Return / Assign → indices
+    import_aliases: set[int] = field(default_factory=set)  # `from .apps import graph` of a dead import
     dead_keys: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
             self.small_statements or self.global_names or self.params or self.args or self.tuple_elements
+            or self.import_aliases
         )
 
 
@@ -530,10 +542,22 @@ class Carriers:
         conditions = _Conditions()
         removable_bindings = self._removable_bindings(conditions, allow_configured_sessions)
         self._global_entries(conditions)
+        imported = self._imported_aliases(conditions)
         removable_params = self._removable_params(conditions, allow_configured_sessions)
         unpacked_slots = self._returned_slots(conditions, allow_configured_sessions)
         dead = self._dead(conditions, unpacked_slots)
-        return self._removals(dead, removable_bindings, removable_params)
+        plan = self._removals(dead, removable_bindings, removable_params)
+        plan.import_aliases = {id(alias) for local, alias in imported if local in dead}
+        return plan
+
+    def _imported_aliases(self, conditions: "_Conditions") -> list[tuple[str, cst.ImportAlias]]:
+        # `from .apps import graph` of a graph/session another module of the app holds: naming it
+        # in the import is no use of it, and the name goes when nothing else uses it
+        found = [(local, alias) for local, alias in self._c.import_aliases
+                 if local in self.imported.keys and local in self.keys]
+        for _local, alias in found:
+            conditions.add(alias, None)
+        return found
 
     def _removable_bindings(self, conditions: "_Conditions", allow_configured_sessions: bool) -> list[_Binding]:
         # bindings of carrier keys whose statement can go when the key dies; the others
@@ -775,6 +799,9 @@ class DeadCarrierPruner(BlockEditor):
         for orig_small, upd_small in zip(original.body, updated.body):
             if id(orig_small) in self.plan.small_statements:
                 drop.add(id(upd_small))
+            elif (isinstance(orig_small, cst.ImportFrom) and not isinstance(orig_small.names, cst.ImportStar)
+                  and all(id(a) in self.plan.import_aliases for a in orig_small.names)):
+                drop.add(id(upd_small))
             elif isinstance(orig_small, cst.Expr) and id(orig_small.value) in self.plan.small_statements:
                 drop.add(id(upd_small))
             elif isinstance(orig_small, cst.Global) and id(orig_small) in self._emptied_globals:
@@ -782,6 +809,16 @@ class DeadCarrierPruner(BlockEditor):
         if not drop:
             return None
         return drop_small_statements(updated, drop)
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if isinstance(original_node.names, cst.ImportStar) or not self.plan.import_aliases:
+            return updated_node
+        kept = [u for o, u in zip(original_node.names, updated_node.names) if id(o) not in self.plan.import_aliases]
+        if not kept or len(kept) == len(updated_node.names):
+            return updated_node  # all gone: the statement goes (edit_statement)
+        if updated_node.lpar is None:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
 
     def leave_Global(self, original_node: cst.Global, updated_node: cst.Global) -> cst.Global:
         names = self.plan.global_names.get(id(original_node))

@@ -117,6 +117,33 @@ def test_init_loader_and_its_star_importer_change_the_returned_tuple_together(tm
     assert namespace["model"] == "a model"
 
 
+def test_names_imported_from_an_appconfig_module_migrate_with_it(tmp_path):
+    apps = textwrap.dedent("""\
+        import tensorflow as tf
+        from keras.models import load_model
+
+        model = load_model("m.h5")
+        graph = tf.get_default_graph()
+        sess = tf.compat.v1.keras.backend.get_session()
+        """)
+    views = textwrap.dedent("""\
+        import numpy as np
+        from .apps import graph, model, sess
+
+        def predict(request):
+            x = np.array(request.json)
+            with graph.as_default(), sess.as_default():
+                return model.predict(x)
+        """)
+    app = _app(tmp_path, {"pkg/__init__.py": "", "pkg/apps.py": apps, "pkg/views.py": views})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    apps_out, views_out = ((app / "pkg" / n).read_text(encoding="utf-8") for n in ("apps.py", "views.py"))
+    assert "graph" not in apps_out and "get_session" not in apps_out and "model = load_model(" in apps_out
+    assert "from .apps import model\n" in views_out and "as_default" not in views_out
+    assert "model.predict_on_batch(x)" in views_out  # the imported name is known to hold a Keras model
+
+
 def test_a_second_caller_that_keeps_the_graph_keeps_the_tuple_for_everyone(tmp_path):
     # other.py uses the returned graph for more than re-entry: init() keeps returning it, and
     # server.py keeps unpacking it (each file is then migrated on its own)
