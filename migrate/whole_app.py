@@ -55,16 +55,13 @@ class AppPlan:
     safe: dict[str, FileContext] = field(default_factory=dict)
     joint: dict[str, FileContext] = field(default_factory=dict)
     resolver: project_index.Resolver | None = None
-
-    def context(self, path: str, joint: bool) -> FileContext | None:
-        """The context `path` is migrated with (None: nothing about the app matters to it)."""
-        return (self.joint.get(path) if joint else None) or self.safe.get(path)
+    shown: Callable[[str], str] = str  # how a path is named in messages
 
 
 def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], str] = str) -> AppPlan:
     """The contexts of every file of `targets` (absolute paths), the app being `sources` ({path: text})."""
     needed = project_index.needed_names(sources, targets & set(sources))
-    result = AppPlan(resolver=project_index.Resolver(sources))
+    result = AppPlan(resolver=project_index.Resolver(sources), shown=shown)
     for path, names in needed.items():
         result.safe[path] = FileContext(
             needed={name: sorted(shown(r) for r in readers) for name, readers in names.items()},
@@ -90,7 +87,9 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
         # a provider may drop a graph or session, or a returned slot, only when every module
         # reading it takes part in the joint rewrite
         joined = {name for name, readers_of in names.items() if all(r in seeds for r in readers_of)}
-        droppable = {name for name in joined if ex.keys.get(name) in (GRAPH, SESSION)}
+        # (`graph.as_default` read through `from .apps import graph` goes with `graph`)
+        droppable = {name for name in joined if ex.keys.get(name) in (GRAPH, SESSION)
+                     or ex.keys.get(name.rsplit(".", 1)[0]) in (GRAPH, SESSION)}
         keys, returns = seeds.get(path, ({}, {}))
         result.joint[path] = FileContext(
             needed={name: sorted(shown(r) for r in readers_of) for name, readers_of in names.items()
@@ -142,7 +141,7 @@ def disagreements(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str,
         for provider, names in sorted(uses.items()):
             if provider not in app.joint or provider == reader:
                 continue
-            problems = _unbound(inputs[provider], providers[provider], names, reader)
+            problems = _unbound(inputs[provider], providers[provider], names, app.shown(reader))
             if problems:
                 bad.setdefault(provider, problems)
                 bad.setdefault(reader, problems)
