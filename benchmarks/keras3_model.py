@@ -1,11 +1,12 @@
 """A Keras-3-loadable copy of a catalogue model, for the migrated apps (variants c, d, e).
 
-Keras 3 cannot read the TF1-era .h5 files of the fixtures (CONTEXT.md), and the
-migrated apps must run on it. ``migrate --write`` is specified to upgrade those files;
-until it does, this module rebuilds the same architecture with the same deterministic
-weights (``fixtures.models.deterministic_weights``) in Keras 3 and saves it under the
-same file name, in a child process so the caller's Keras is never touched. The serving
-benchmark checks that its answers match the legacy model's before timing anything.
+Keras 3 cannot read the TF1-era .h5 files of the fixtures (its load_model fails on
+mlp_softmax.h5: tests/migrate/test_model_files.py), and the migrated apps must run on it.
+``migrate --write`` is specified to upgrade those files; until it does, this module rebuilds
+the same architecture with the same deterministic weights
+(``fixtures.models.deterministic_weights``) in Keras 3 and saves it under the same file name,
+in a child process so the caller's Keras is never touched. The serving benchmark checks that
+its answers match the legacy model's before timing anything.
 
     python -m benchmarks.keras3_model MODEL_NAME DEST.h5
 """

@@ -53,9 +53,9 @@ GAP_NOTES = {
         "row shows how far two identical servers drift on this shared machine."),
     "(c)/(a) latency": (
         "(c)/(a): the migrated app calls Keras 3 `predict_on_batch`, which costs more per call than graph-mode "
-        "tf_keras's (CONTEXT.md: 715 vs 377 µs at batch 1); over HTTP that is a few tenths of a ms of a ~1.7 ms "
+        "tf_keras's (715 vs 377 µs at batch 1); over HTTP that is a few tenths of a ms of a ~1.7 ms "
         "request - the size of the goal's 10% margin and of the (b')/(b) noise floor, so runs land on either "
-        "side of it. The lever is a cheaper call in migrate's predict rewrite (CONTEXT.md: a `tf.function` "
+        "side of it. The lever is a cheaper call in migrate's predict rewrite (a `tf.function` "
         "call ~490 µs; `model(x)` is slower, ~2.5 ms)."),
     "load-once": (
         "Load-once: the cached server's ceiling is the Flask development server and the client threads "

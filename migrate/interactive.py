@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 from migrate import runner
 from migrate.fileio import atomic_write
 from migrate.hunks import catalogue_entry
-from migrate.report import FileResult, Report
+from migrate.report import FileResult, Report, Status
 from migrate.rules import all_rules
 from migrate.worklist import ran
 
@@ -49,7 +49,7 @@ def review(report: Report, config: runner.RunConfig, ask: Callable[[str], str], 
            show_diff: Callable[[str], str] = lambda diff: diff) -> Report:
     """Ask about every changed file of `report` (a run made without writing); write the accepted
     ones. Returns the report of what was written, with skipped files left as they were."""
-    changed = [f for f in sorted(report.files, key=lambda f: f.path) if f.status == "changed"]
+    changed = [f for f in sorted(report.files, key=lambda f: f.path) if f.status == Status.CHANGED]
     written = Report(write=True, worklist=report.worklist)
     decided: dict[str, FileResult] = {}
     quit_ = False
@@ -101,6 +101,6 @@ def _write(shown: FileResult, config: runner.RunConfig, out: TextIO) -> FileResu
 
 def _left_alone(result: FileResult) -> FileResult:
     kept = replace(result, written=False)
-    if kept.status == "changed":
-        kept.status, kept.message = "skipped", "not accepted (--interactive)"
+    if kept.status == Status.CHANGED:
+        kept.status, kept.message = Status.SKIPPED, "not accepted (--interactive)"
     return kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 # black's convention: 0 clean, 1 --check found changes, 123 a file could not be processed
@@ -12,12 +13,24 @@ EXIT_WOULD_CHANGE = 1
 EXIT_ERROR = 123
 
 
+class Status(str, Enum):
+    """What happened to one input. A str: it equals, prints and serialises to JSON as its value."""
+
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class FileResult:
-    """What happened to one input. status: unchanged | changed | skipped | error."""
+    """What happened to one input."""
 
     path: str
-    status: str = "unchanged"
+    status: Status = Status.UNCHANGED
     message: str = ""
     diff: str = ""
     rules: list[str] = field(default_factory=list)
@@ -43,7 +56,7 @@ class Report:
         """Record one file's outcome."""
         self.files.append(result)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         """How many files ended with `status`."""
         return sum(1 for f in self.files if f.status == status)
 
@@ -55,34 +68,34 @@ class Report:
     @property
     def exit_code(self) -> int:
         """123 if any file failed, else 1 under --check when something would change, else 0."""
-        if self.count("error"):
+        if self.count(Status.ERROR):
             return EXIT_ERROR
-        if self.check and (self.count("changed") or any(m.get("action") == "upgrade" for f in self.files for m in f.model_files)):
+        if self.check and (self.count(Status.CHANGED) or any(m.get("action") == "upgrade" for f in self.files for m in f.model_files)):
             return EXIT_WOULD_CHANGE
         return EXIT_OK
 
     def summary(self) -> str:
         """One line, black style: what changed, what was left, what failed."""
-        changed = self.count("changed")
+        changed = self.count(Status.CHANGED)
         verb = "migrated" if self.write else "would be migrated"
         parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}"]
-        parts.append(f"{self.count('unchanged')} unchanged")
-        if self.count("skipped"):
-            parts.append(f"{self.count('skipped')} skipped")
+        parts.append(f"{self.count(Status.UNCHANGED)} unchanged")
+        if self.count(Status.SKIPPED):
+            parts.append(f"{self.count(Status.SKIPPED)} skipped")
         if self.manual_count:
             parts.append(f"{self.manual_count} manual item{'s' if self.manual_count != 1 else ''} to review")
         models = sum(1 for f in self.files for m in f.model_files if m.get("action") in ("upgrade", "upgraded"))
         if models:
             parts.append(f"{models} model file{'s' if models != 1 else ''} {'upgraded' if self.write else 'to upgrade'}")
-        if self.count("error"):
-            parts.append(f"{self.count('error')} failed")
+        if self.count(Status.ERROR):
+            parts.append(f"{self.count(Status.ERROR)} failed")
         return ", ".join(parts) + "."
 
     def details(self) -> list[str]:
         """Per-file lines for stderr: failures, skips, manual work as path:line: message."""
         lines = []
         for f in sorted(self.files, key=lambda f: f.path):
-            if f.status in ("error", "skipped") and f.message:
+            if f.status in (Status.ERROR, Status.SKIPPED) and f.message:
                 lines.append(f"{f.path}: {f.status}: {f.message}")
             for item in f.manual:
                 lines.append(f"{f.path}:{item['line']}: manual [{item['rule']}]: {item['message']}")
@@ -101,7 +114,7 @@ class Report:
         return {
             "summary": self.summary(),
             "exit_code": self.exit_code,
-            "counts": {s: self.count(s) for s in ("changed", "unchanged", "skipped", "error")},
+            "counts": {s.value: self.count(s) for s in (Status.CHANGED, Status.UNCHANGED, Status.SKIPPED, Status.ERROR)},
             "rules": per_rule,
             **({"worklist": self.worklist} if self.worklist else {}),
             "files": [

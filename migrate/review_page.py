@@ -18,7 +18,7 @@ from pathlib import Path
 
 from migrate import catalogue
 from migrate.hunks import catalogue_entry
-from migrate.report import Report
+from migrate.report import Report, Status
 from migrate.rules import all_rules
 from migrate.worklist import NOT_EXERCISED, ran
 
@@ -36,7 +36,7 @@ _PALETTE = ("#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#
 
 def category(result) -> str:
     """What the summary counts a file as: error, skipped, legacy (path), changed or unchanged."""
-    if result.status in ("error", "skipped"):
+    if result.status in (Status.ERROR, Status.SKIPPED):
         return result.status
     if any(_LEGACY_PATH in w for w in result.warnings):
         return "legacy"
@@ -59,7 +59,7 @@ def render(report: Report) -> str:
     rules = {r.NAME: r for r in all_rules()}
     colours = {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(rules)}
     files = sorted(report.files, key=lambda f: f.path)
-    shown = [f for f in files if f.status != "unchanged" or f.manual or f.model_files or f.warnings]
+    shown = [f for f in files if f.status != Status.UNCHANGED or f.manual or f.model_files or f.warnings]
     on_page = {id(f) for f in shown}
     quiet = [f for f in files if id(f) not in on_page]
     start_open = len(shown) <= OPEN_AT_MOST
@@ -89,13 +89,13 @@ def _chip(rule: str, colours: dict[str, str]) -> str:
 
 
 def _summary(report: Report, files: list, colours: dict[str, str]) -> str:
-    counts = {c: 0 for c in ("changed", "unchanged", "legacy", "error", "skipped")}
+    counts = {c: 0 for c in (Status.CHANGED, Status.UNCHANGED, "legacy", Status.ERROR, Status.SKIPPED)}
     for f in files:
         counts[category(f)] += 1
-    labels = (("changed", "changed"), ("unchanged", "unchanged"), ("legacy", "left on the legacy path"),
-              ("error", "failed"), ("skipped", "skipped"))
+    labels = ((Status.CHANGED, "changed"), (Status.UNCHANGED, "unchanged"), ("legacy", "left on the legacy path"),
+              (Status.ERROR, "failed"), (Status.SKIPPED, "skipped"))
     cards = "".join(f'<div class="card k-{key}" data-count="{key}"><b>{counts[key]}</b><span>{label}</span></div>'
-                    for key, label in labels if counts[key] or key != "skipped")
+                    for key, label in labels if counts[key] or key != Status.SKIPPED)
     manual_total = sum(len(f.manual) for f in files)
     cards += f'<div class="card k-manual" data-count="manual"><b>{manual_total}</b><span>manual items</span></div>'
     out = ['<section id="summary"><div class="cards">', cards, "</div>", '<div class="tables">']
@@ -163,11 +163,11 @@ def _file_section(index: int, result, report: Report, colours: dict[str, str], s
     flags = []
     if result.manual:
         flags.append(":manual")
-    if kind in ("error", "skipped"):
+    if kind in (Status.ERROR, Status.SKIPPED):
         flags.append(":failed")
     if any(h.get("exercised") is False for h in result.hunks):
         flags.append(":cold")
-    label = {"legacy": "legacy path", "error": "failed"}.get(kind, kind)
+    label = {"legacy": "legacy path", Status.ERROR: "failed"}.get(kind, kind)
     out = [f'<details class="file" id="file-{index}" data-path="{html.escape(result.path)}" '
            f'data-rules="{html.escape(" ".join(rules + flags))}"{" open" if start_open else ""}>',
            f'<summary><span class="status k-{kind}">{label}</span><span class="path">{html.escape(result.path)}</span>',

@@ -26,7 +26,7 @@ from migrate import hunks, model_files, notebooks, project_index, whole_app
 from migrate.diffs import unified_diff
 from migrate.engine import TF_OR_KERAS, Config, MigrationError, SourceOutcome, migrate_source
 from migrate.fileio import BINARY, UnreadableSource, atomic_write, decode_source
-from migrate.report import FileResult, Report
+from migrate.report import FileResult, Report, Status
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", "site-packages", "dist-packages", "build", "dist",
@@ -86,15 +86,15 @@ def migrate_data(path: str, data: bytes | None, config: RunConfig, filename: str
         with _time_budget(config.timeout):
             return result, _migrate_data(path, data, config, result, filename or path)
     except MigrationError as exc:
-        result.status, result.message = "error", str(exc)
+        result.status, result.message = Status.ERROR, str(exc)
     except FileTimeout:
-        result.status, result.message = "error", f"took longer than {config.timeout:g} s (the per-file time budget, --timeout); left untouched"
+        result.status, result.message = Status.ERROR, f"took longer than {config.timeout:g} s (the per-file time budget, --timeout); left untouched"
     except RecursionError:
-        result.status, result.message = "error", "nested too deeply for migrate (Python's recursion limit); left untouched"
+        result.status, result.message = Status.ERROR, "nested too deeply for migrate (Python's recursion limit); left untouched"
     except MemoryError:
-        result.status, result.message = "error", "ran out of memory on this file; left untouched"
+        result.status, result.message = Status.ERROR, "ran out of memory on this file; left untouched"
     except Exception as exc:  # the run goes on whatever one file does
-        result.status, result.message = "error", f"internal error: {type(exc).__name__}: {exc}"
+        result.status, result.message = Status.ERROR, f"internal error: {type(exc).__name__}: {exc}"
     return result, None
 
 
@@ -119,7 +119,7 @@ def _time_budget(seconds: float) -> Iterator[None]:
 
 def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: FileResult, filename: str) -> bytes | None:
     if data is None:
-        result.status, result.message = "skipped", "symlink, not followed (migrate the file it points to)"
+        result.status, result.message = Status.SKIPPED, "symlink, not followed (migrate the file it points to)"
         return None
     if path.endswith(".ipynb"):
         if not TF_OR_KERAS.search(data):
@@ -158,7 +158,7 @@ def _finish(path: str, config: RunConfig, result: FileResult, outcome: SourceOut
                   diffed=diff is None and config.diffs)
     if new_text == old_text:
         return None
-    result.status = "changed"
+    result.status = Status.CHANGED
     if config.diffs and diff is not None:
         result.diff = diff
     return new_data
@@ -181,7 +181,7 @@ def discover(paths: Sequence[str]) -> Iterator[tuple[str, FileResult | None]]:
         try:
             mode = os.lstat(raw).st_mode
         except OSError as exc:
-            yield raw, FileResult(path=raw, status="error", message=_why(exc, "no such file or directory"))
+            yield raw, FileResult(path=raw, status=Status.ERROR, message=_why(exc, "no such file or directory"))
             continue
         if stat.S_ISLNK(mode) and os.path.isdir(raw):
             yield from _walk(raw)  # a folder named through a symlink: the user means it
@@ -201,7 +201,7 @@ def _walk(root: str) -> Iterator[tuple[str, FileResult | None]]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield folder, FileResult(path=folder, status="error", message=f"cannot read folder: {_why(exc)}")
+            yield folder, FileResult(path=folder, status=Status.ERROR, message=f"cannot read folder: {_why(exc)}")
             continue
         if folder != root and any(e.name == "pyvenv.cfg" for e in entries):
             continue  # a virtualenv
@@ -220,7 +220,7 @@ def _walk(root: str) -> Iterator[tuple[str, FileResult | None]]:
 
 
 def _special(path: str) -> FileResult:
-    return FileResult(path=path, status="skipped", message="not a regular file (FIFO, socket or device), not opened")
+    return FileResult(path=path, status=Status.SKIPPED, message="not a regular file (FIFO, socket or device), not opened")
 
 
 def _why(exc: OSError, default: str = "") -> str:
@@ -296,7 +296,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
             counts["left"] -= 1
             continue
         except OSError as exc:
-            _emit(report, FileResult(path=path, status="error", message=f"cannot read: {_why(exc)}"), on_result)
+            _emit(report, FileResult(path=path, status=Status.ERROR, message=f"cannot read: {_why(exc)}"), on_result)
             counts["left"] -= 1
             continue
         if data is not None and not path.endswith(".ipynb"):
@@ -394,7 +394,7 @@ def migrate_path(path: str, config: RunConfig) -> tuple[FileResult, bytes | None
     except _NotRegular:
         return _special(path), None
     except OSError as exc:
-        return FileResult(path=path, status="error", message=f"cannot read: {_why(exc)}"), None
+        return FileResult(path=path, status=Status.ERROR, message=f"cannot read: {_why(exc)}"), None
     return migrate_data(path, data, config)
 
 
@@ -502,7 +502,7 @@ def _isolated(chunk: list[tuple[str, bytes | None]], config: RunConfig) -> list[
             except BrokenProcessPool:
                 _stop(pool, workers, kill=True)
                 pool = None
-                out.append((FileResult(path=path, status="error", message=_CRASH), None))
+                out.append((FileResult(path=path, status=Status.ERROR, message=_CRASH), None))
     finally:
         if pool is not None:
             _stop(pool, workers, kill=True)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from migrate.report import FileResult, Report
+from migrate.report import FileResult, Report, Status
 from migrate.rules import all_rules
 from migrate.verify import LEGACY_PATH
 
@@ -63,11 +63,11 @@ def _results(result: FileResult, index: dict[str, int]) -> list[dict]:
         out.append({"ruleId": item["rule"], "ruleIndex": index[item["rule"]], "level": "warning",
                     "message": {"text": item["message"]},
                     "locations": [_location(result.path, item["line"], item["column"])]})
-    if result.status == "error":
+    if result.status == Status.ERROR:
         out.append({"ruleId": ERROR_RULE, "ruleIndex": index[ERROR_RULE], "level": "error",
                     "message": {"text": result.message or "could not be processed"},
                     "locations": [_location(result.path, 1, -1)]})
-    elif result.status == "changed":
+    elif result.status == Status.CHANGED:
         out.append({"ruleId": REWRITE_RULE, "ruleIndex": index[REWRITE_RULE], "level": "note",
                     "message": {"text": "migrate rewrites this file (rules: " + ", ".join(result.rules) + ")"
                                 + ("; written" if result.written else "")},
@@ -87,7 +87,7 @@ def as_sarif(report: Report) -> dict:
             "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
             "results": results,
-            "invocations": [{"executionSuccessful": report.count("error") == 0}],
+            "invocations": [{"executionSuccessful": report.count(Status.ERROR) == 0}],
         }],
     }
 

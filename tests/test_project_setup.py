@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +79,24 @@ def test_pyproject_depends_on_the_tensorflow_wheel_tf_keras_requires():
     assert pinned == ["tensorflow"], pinned
     requires = metadata.requires("tf-keras") or []
     assert any(re.match(r"tensorflow\b(?![-\w])", r) for r in requires), requires
+
+
+def tracked_files() -> list[str]:
+    """Paths git tracks in this checkout, relative to the repository root."""
+    try:
+        listing = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    return [name for name in listing.stdout.decode("utf-8").split("\0") if name]
+
+
+def test_no_tracked_file_cites_a_context_md_the_repository_lacks():
+    # files once sent the reader there for their facts, and it was never committed; the name is
+    # assembled so that this test does not cite it too
+    cited = "CONTEXT" + ".md"
+    files = tracked_files()
+    if cited in files:
+        return
+    citing = [name for name in files
+              if (REPO_ROOT / name).is_file() and cited.encode() in (REPO_ROOT / name).read_bytes()]
+    assert citing == [], f"{citing} cite {cited}, which the repository does not contain: state the fact instead"

@@ -13,5 +13,6 @@
   changed), both skipping subtrees that cannot hold a node type the visitor handles.
 
 None of them resolves libcst scope metadata: they walk the module once with plain visitors,
-which is several times cheaper (see CONTEXT.md, "Cost of libcst building blocks").
+which is far cheaper: on the files of fixtures/apps, resolving libcst's `ScopeProvider` alone
+takes ~17-27 ms a file, `ImportNames` and `Carriers` together ~0.5 ms.
 """

@@ -4,7 +4,7 @@ Legacy serving code captures the graph and session under any name (`graph`, `mod
 `settings.GRAPH`, `self.graph`, `GRAPHS[i]`), derives one from the other (`sess.graph`,
 `K.get_session().graph`), passes them through helpers and returns them from `init()`.
 A "key" is the dotted text of a place that holds one (`graph`, `self.graph`, `GRAPHS`);
-keys are file-wide (no scopes: see CONTEXT.md on the cost of scope metadata), which is
+keys are file-wide (no scopes: libcst's scope metadata costs far more than this pass), which is
 exact for the idioms above and conservative otherwise, because a key with any use we do not
 understand stays live and nothing about it is removed.
 

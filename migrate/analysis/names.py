@@ -4,8 +4,9 @@
 `tf.compat.v1.keras.backend.set_session` and `tf_keras.backend.set_session` are one function
 to a migration rule. `ImportNames.qualify(expr)` turns any of them into one canonical name
 ("keras.backend.set_session"), so rules match on data (sets of canonical names), not on
-spellings. It reads import statements and module-level rebinding only (no scope metadata:
-see CONTEXT.md on its cost); a module-level `def load_model` shadows an imported one.
+spellings. It reads import statements and module-level rebinding only (no libcst scope
+metadata, which costs far more to resolve); a module-level `def load_model` shadows an
+imported one.
 """
 
 from __future__ import annotations

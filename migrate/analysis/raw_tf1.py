@@ -2,8 +2,9 @@
 
 Placeholders fed through `sess.run`, frozen GraphDefs, `saved_model.loader`, variable
 initialisers: these need graph mode and a session, which Keras 3 never has. A file with any
-of them cannot move to Keras 3 piecemeal (CONTEXT.md, "Notes for faithful rewrites"): it
-stays on the legacy path (runnable under the shim) and each site is reported as manual work.
+of them cannot move to Keras 3 piecemeal (the Keras rewrites would take its model out of the
+graph and session its raw code still runs in): it stays on the legacy path (runnable under
+the shim) and each site is reported as manual work.
 """
 
 from __future__ import annotations

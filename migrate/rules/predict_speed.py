@@ -1,8 +1,9 @@
 """`model.predict(x)` in a request handler → `model.predict_on_batch(x)`: same answers, ~90x faster.
 
 On Keras 3, `predict` builds a data pipeline on every call: ~59 ms for one row of a small MLP,
-against ~0.7 ms for `predict_on_batch` (CONTEXT.md). A migrated app that kept `predict` in its
-handlers would be far slower than the legacy app it replaces. For array inputs both calls
+against ~0.7 ms for `predict_on_batch`. A migrated app that kept `predict` in its handlers
+would be far slower than the legacy app it replaces: in the serving benchmark its latency is
+40x the migrated app's (docs/benchmarks.md, variant (d) against (c)). For array inputs both calls
 return the same NumPy array, bit for bit, on Keras 3 and tf_keras (measured by
 tests/migrate/test_rule_predict_speed.py on real models, batches of 1 to 100 rows).
 
