@@ -2,7 +2,8 @@
 
 Keras 3 cannot read the TF1-era .h5 files of the fixtures (its load_model fails on
 mlp_softmax.h5: tests/migrate/test_model_files.py), and the migrated apps must run on it.
-``migrate --write`` is specified to upgrade those files; until it does, this module rebuilds
+``migrate --write`` upgrades them (MIGRATION.md, "Model files"); where the benchmark serves a
+hand-written migrated app instead of the tool's output, this module rebuilds
 the same architecture with the same deterministic weights
 (``fixtures.models.deterministic_weights``) in Keras 3 and saves it under the same file name,
 in a child process so the caller's Keras is never touched. The serving benchmark checks that
