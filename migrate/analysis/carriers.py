@@ -17,6 +17,7 @@ returns what to remove; `DeadCarrierPruner` removes it. Rules that take away the
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Union
@@ -381,17 +382,62 @@ class Carriers:
         return defs[0] if len(defs) == 1 else None
 
     def _solve(self) -> None:
+        # The keys that sweeping the bindings until a sweep adds none gives (each sweep in list
+        # order; a key goes to the first binding that resolves it), without sweeping them all
+        # again per key added: that was quadratic on a chain bound against list order (2,000
+        # `a = b` links written backwards: ~10 s). A binding that does not resolve is tried
+        # again only once a key it looked up and missed is added, at the sweep and place the
+        # sweeps would next reach it: later in the same sweep when it comes after the binding
+        # that added the key, else in the next one. (_binding_kind reads no state that changes
+        # but self.keys, and a key once set is never changed.)
         bindings = self._c.bindings + self._param_bindings
-        changed = True
-        while changed:
-            changed = False
-            for b in bindings:
-                if b.key in self.keys:
+        missed: set[str] = set()
+
+        class Recording(dict):
+            """self.keys while solving: notes every key looked up and missing."""
+
+            def __contains__(self, key: object) -> bool:
+                if dict.__contains__(self, key):
+                    return True
+                missed.add(key)
+                return False
+
+            def __getitem__(self, key: str) -> Kind:
+                if not dict.__contains__(self, key):
+                    missed.add(key)
+                return dict.__getitem__(self, key)
+
+            def get(self, key: str, default: Kind = None) -> Kind:
+                if not dict.__contains__(self, key):
+                    missed.add(key)
+                return dict.get(self, key, default)
+
+        keys, self.keys = self.keys, Recording(self.keys)
+        waiting: dict[str, list[int]] = {}  # a missing key -> bindings to try again once it is added
+        queue = [(0, i) for i in range(len(bindings))]  # (sweep, index): a heap (sorted already)
+        queued = set(queue)
+        try:
+            while queue:
+                sweep, i = heapq.heappop(queue)
+                queued.discard((sweep, i))
+                b = bindings[i]
+                if dict.__contains__(self.keys, b.key):
                     continue
+                missed.clear()
                 kind = self._binding_kind(b)
-                if kind is not None:
-                    self.keys[b.key] = kind
-                    changed = True
+                if kind is None:
+                    for key in missed:
+                        waiting.setdefault(key, []).append(i)
+                    continue
+                dict.__setitem__(self.keys, b.key, kind)
+                for j in waiting.pop(b.key, ()):
+                    entry = (sweep if j > i else sweep + 1, j)
+                    if entry not in queued:
+                        queued.add(entry)
+                        heapq.heappush(queue, entry)
+        finally:
+            keys.update(self.keys)  # the same dict object, keys in the order they were added
+            self.keys = keys
 
     # expressions we can drop -----------------------------------------------------
     def is_pure(self, expr: cst.CSTNode | None, allow_configured_sessions: bool = False) -> bool:
