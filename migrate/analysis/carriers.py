@@ -546,11 +546,14 @@ class Carriers:
     def _removable_params(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict[str, set[str]]:
         # function → carrier parameters every call passes a pure carrier to (and nothing else)
         removable: dict[str, set[str]] = {}
+        calls_of: dict[str, list[_Call]] = {}  # by name, once: a scan of every call per function was quadratic
+        for call in self._c.calls:
+            calls_of.setdefault(call.func, []).append(call)
         for name, defs in self._c.functions.items():
             if len(defs) != 1:
                 continue
             func = defs[0]
-            calls = [call for call in self._c.calls if call.func == name]
+            calls = calls_of.get(name, [])
             if not calls or not self._only_called(name, calls):
                 continue
             for param in func.params.params:
@@ -576,14 +579,22 @@ class Carriers:
         # answers each unpacked slot → the keys it is unpacked into
         c = self._c
         unpacked: dict[_ReturnSlot, list[str]] = {}
+        # the unpacking bindings by function, then by call, built once: scans of every binding
+        # per function, and of a function's unpacks per call, were quadratic
+        unpacks_of: dict[str, list[_Binding]] = {}
         for b in c.bindings:
             if b.ret is not None and b.key in self.keys:
                 unpacked.setdefault(_ReturnSlot(*b.ret), []).append(b.key)
+            if b.ret is not None:
+                unpacks_of.setdefault(b.ret[0], []).append(b)
         for func, rets in c.returns.items():
             refs = c.function_refs.get(func, 0)
-            unpacks = [b for b in c.bindings if b.ret is not None and b.ret[0] == func]
+            unpacks = unpacks_of.get(func, [])
             # every reference to the function is a call whose result is unpacked (+ its def)
-            calls_unpacked = {id(b.owner) for b in unpacks}
+            by_call: dict[int, list[_Binding]] = {}
+            for b in unpacks:
+                by_call.setdefault(id(b.owner), []).append(b)
+            calls_unpacked = set(by_call)
             if refs != len(calls_unpacked) + 1:
                 continue
             for ret in rets:
@@ -591,7 +602,7 @@ class Carriers:
                     continue
                 for i, element in enumerate(ret.value.elements):
                     targets_ok = all(
-                        any(b.unpack_index == i and b.key in self.keys for b in unpacks if id(b.owner) == owner)
+                        any(b.unpack_index == i and b.key in self.keys for b in by_call[owner])
                         for owner in calls_unpacked
                     )
                     if targets_ok and self.is_pure(element.value, allow_configured_sessions):
