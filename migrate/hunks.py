@@ -13,6 +13,7 @@ apply` and `patch` ignore that text, so the diff still applies as it is.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -112,8 +113,11 @@ def explained_diff(old: str, new: str, path: str, steps: Sequence[tuple[str, str
     with each hunk's rules in its `@@` trailer, and the hunks themselves."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     touched = touched_positions(old, steps)
+    # each rule's positions in order, searched by bisection: a scan of them all per hunk was
+    # quadratic on a large file (both grow with it)
+    positions = {rule: sorted(marks) for rule, marks in touched.items()}
     order = {rule: i for i, (rule, _) in enumerate(steps)}
-    functions = _function_spans(old) if functions is None else functions
+    innermost = _Innermost(_function_spans(old) if functions is None else functions)
     name = path.lstrip("/")
     out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
     hunks = []
@@ -121,12 +125,12 @@ def explained_diff(old: str, new: str, path: str, steps: Sequence[tuple[str, str
         first, last = group[0], group[-1]
         changes = [op for op in group if op[0] != "equal"]
         low, high = changes[0][1] - 0.5, changes[-1][2] - 0.5
-        rules = sorted((r for r, marks in touched.items() if any(low <= p <= high for p in marks)), key=order.get)
+        rules = sorted((r for r, marks in positions.items() if _any_within(marks, low, high)), key=order.get)
         if not rules and touched:  # the step diffs aligned differently: the nearest rule made it
-            rules = [min(touched, key=lambda r: min(min(abs(p - low), abs(p - high)) for p in touched[r]))]
+            rules = [min(positions, key=lambda r: min(_distance(positions[r], low), _distance(positions[r], high)))]
         changed = (changes[0][1] + 1, max(changes[-1][2], changes[0][1] + 1))
         hunk = Hunk(first[1] + 1, last[2] - first[1], first[3] + 1, last[4] - first[3], tuple(rules),
-                    changed, _innermost(functions, *changed))
+                    changed, innermost(*changed))
         hunks.append(hunk)
         out.append(hunk.header() + "\n")
         for tag, i1, i2, j1, j2 in group:
@@ -162,9 +166,43 @@ def _function_spans(code: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _innermost(spans: list[tuple[int, int]], first: int, last: int) -> tuple[int, int] | None:
-    holding = [s for s in spans if s[0] <= first and last <= s[1]]
-    return min(holding, key=lambda s: s[1] - s[0]) if holding else None
+def _any_within(marks: list[float], low: float, high: float) -> bool:
+    """True when the sorted `marks` hold a position in [low, high]."""
+    i = bisect_left(marks, low)
+    return i < len(marks) and marks[i] <= high
+
+
+def _distance(marks: list[float], x: float) -> float:
+    """The distance from `x` to the nearest of the sorted, non-empty `marks`."""
+    i = bisect_left(marks, x)
+    return min(abs(p - x) for p in marks[max(i - 1, 0):i + 1])
+
+
+class _Innermost:
+    """The innermost function span holding lines first..last, for many ranges of one file.
+
+    Function spans (decorators to last line) nest or are apart: two defs never share a line
+    unless one holds the other. So the spans that hold a line are one chain: the span that
+    starts last at or before it, and the spans around that one. A query climbs that chain
+    (a scan of every span per hunk and per manual item was quadratic on a large file).
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = sorted(set(spans), key=lambda s: (s[0], -s[1]))  # outer before inner
+        self._starts = [start for start, _ in self._spans]
+        self._parent: list[int] = []  # index of the span around each one, -1 for none
+        open_spans: list[int] = []
+        for start, _end in self._spans:
+            while open_spans and self._spans[open_spans[-1]][1] < start:
+                open_spans.pop()
+            self._parent.append(open_spans[-1] if open_spans else -1)
+            open_spans.append(len(self._parent) - 1)
+
+    def __call__(self, first: int, last: int) -> tuple[int, int] | None:
+        i = bisect_right(self._starts, first) - 1
+        while i >= 0 and self._spans[i][1] < last:
+            i = self._parent[i]
+        return self._spans[i] if i >= 0 else None
 
 
 def explain(result, old: str, new: str, path: str, steps: Sequence[tuple[str, str]], diffed: bool = True) -> None:
@@ -172,8 +210,9 @@ def explain(result, old: str, new: str, path: str, steps: Sequence[tuple[str, st
     `diffed`; notebooks bring their own per-cell diff), and the function each manual item
     sits in (what the runtime worklist counts)."""
     spans = _function_spans(old) if result.manual or old != new else []
+    innermost = _Innermost(spans)
     for item in result.manual:
-        span = _innermost(spans, item["line"], item["line"])
+        span = innermost(item["line"], item["line"])
         item["function"] = list(span) if span else None
     if diffed and old != new:
         result.diff, hunks = explained_diff(old, new, path, steps, spans)

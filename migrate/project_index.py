@@ -33,7 +33,31 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 def _table(source: str) -> symtable.SymbolTable:
     """The module's symbol table: the verification stage asks several questions of the same two
     texts (input and output), and building a table costs a compile."""
-    return symtable.symtable(source, "<file>", "exec")
+    top = symtable.symtable(source, "<file>", "exec")
+    _index_children(top)
+    return top
+
+
+def _index_children(top: symtable.SymbolTable) -> None:
+    """Let every table of `top` find a symbol's namespaces by name instead of by a scan.
+
+    symtable builds a table's Symbol on its first lookup, scanning all of the table's children
+    for those of that name (its private __check_children), so get_symbols() on a module with
+    thousands of defs was quadratic (4,000 function pairs: 4.3 s per text). The override gives
+    the same list (the same child objects, which the index keeps alive, in the same order);
+    on a Python without that method nothing changes.
+    """
+    if not hasattr(symtable.SymbolTable, "_SymbolTable__check_children"):
+        return
+    stack = [top]
+    while stack:
+        table = stack.pop()
+        children = table.get_children()
+        by_name: dict[str, list[symtable.SymbolTable]] = {}
+        for child in children:
+            by_name.setdefault(child.get_name(), []).append(child)
+        table._SymbolTable__check_children = lambda name, by_name=by_name: list(by_name.get(name, ()))
+        stack.extend(children)
 
 
 def module_names(source: str) -> set[str]:

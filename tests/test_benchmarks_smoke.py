@@ -83,3 +83,19 @@ def test_real_apps_section_is_replaced_in_place_and_survives_a_full_run_rewrite(
     path.write_text(replaced)
     assert real_apps.kept_section(path) == second
     assert real_apps.kept_section(tmp_path / "missing.md") == ""
+
+
+def test_large_file_section_is_replaced_in_place_and_kept_by_full_runs(tmp_path):
+    import datetime
+
+    from benchmarks import migrate_large
+
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"# Benchmarks\n\n{real_apps.SECTION_START}\nreal apps\n{real_apps.SECTION_END}\n")
+    when = datetime.datetime(2026, 1, 1)
+    for value in ("first", "second"):
+        migrate_large.write_section(doc, Section("Large", ["mode"], [[value]]), "cmd", when, "here")
+    text = doc.read_text()
+    assert text.count(migrate_large.SECTION_START) == 1 and "| second |" in text and "| first |" not in text
+    assert text.index(migrate_large.SECTION_END) < text.index(real_apps.SECTION_START)  # where run.py puts it
+    assert "| second |" in migrate_large.kept_section(doc) and "real apps" in real_apps.kept_section(doc)

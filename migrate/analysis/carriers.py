@@ -17,6 +17,7 @@ returns what to remove; `DeadCarrierPruner` removes it. Rules that take away the
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Mapping, Union
@@ -462,17 +463,62 @@ class Carriers:
         return defs[0] if len(defs) == 1 else None
 
     def _solve(self) -> None:
+        # The keys that sweeping the bindings until a sweep adds none gives (each sweep in list
+        # order; a key goes to the first binding that resolves it), without sweeping them all
+        # again per key added: that was quadratic on a chain bound against list order (2,000
+        # `a = b` links written backwards: ~10 s). A binding that does not resolve is tried
+        # again only once a key it looked up and missed is added, at the sweep and place the
+        # sweeps would next reach it: later in the same sweep when it comes after the binding
+        # that added the key, else in the next one. (_binding_kind reads no state that changes
+        # but self.keys, and a key once set is never changed.)
         bindings = self._c.bindings + self._param_bindings
-        changed = True
-        while changed:
-            changed = False
-            for b in bindings:
-                if b.key in self.keys:
+        missed: set[str] = set()
+
+        class Recording(dict):
+            """self.keys while solving: notes every key looked up and missing."""
+
+            def __contains__(self, key: object) -> bool:
+                if dict.__contains__(self, key):
+                    return True
+                missed.add(key)
+                return False
+
+            def __getitem__(self, key: str) -> Kind:
+                if not dict.__contains__(self, key):
+                    missed.add(key)
+                return dict.__getitem__(self, key)
+
+            def get(self, key: str, default: Kind = None) -> Kind:
+                if not dict.__contains__(self, key):
+                    missed.add(key)
+                return dict.get(self, key, default)
+
+        keys, self.keys = self.keys, Recording(self.keys)
+        waiting: dict[str, list[int]] = {}  # a missing key -> bindings to try again once it is added
+        queue = [(0, i) for i in range(len(bindings))]  # (sweep, index): a heap (sorted already)
+        queued = set(queue)
+        try:
+            while queue:
+                sweep, i = heapq.heappop(queue)
+                queued.discard((sweep, i))
+                b = bindings[i]
+                if dict.__contains__(self.keys, b.key):
                     continue
+                missed.clear()
                 kind = self._binding_kind(b)
-                if kind is not None:
-                    self.keys[b.key] = kind
-                    changed = True
+                if kind is None:
+                    for key in missed:
+                        waiting.setdefault(key, []).append(i)
+                    continue
+                dict.__setitem__(self.keys, b.key, kind)
+                for j in waiting.pop(b.key, ()):
+                    entry = (sweep if j > i else sweep + 1, j)
+                    if entry not in queued:
+                        queued.add(entry)
+                        heapq.heappush(queue, entry)
+        finally:
+            keys.update(self.keys)  # the same dict object, keys in the order they were added
+            self.keys = keys
 
     # expressions we can drop -----------------------------------------------------
     def is_pure(self, expr: cst.CSTNode | None, allow_configured_sessions: bool = False) -> bool:
@@ -593,11 +639,14 @@ class Carriers:
     def _removable_params(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict[str, set[str]]:
         # function → carrier parameters every call passes a pure carrier to (and nothing else)
         removable: dict[str, set[str]] = {}
+        calls_of: dict[str, list[_Call]] = {}  # by name, once: a scan of every call per function was quadratic
+        for call in self._c.calls:
+            calls_of.setdefault(call.func, []).append(call)
         for name, defs in self._c.functions.items():
             if len(defs) != 1:
                 continue
             func = defs[0]
-            calls = [call for call in self._c.calls if call.func == name]
+            calls = calls_of.get(name, [])
             if not calls or not self._only_called(name, calls):
                 continue
             for param in func.params.params:
@@ -623,16 +672,24 @@ class Carriers:
         # answers each unpacked slot → the keys it is unpacked into
         c = self._c
         unpacked: dict[_ReturnSlot, list[str]] = {}
+        # the unpacking bindings by function, then by call, built once: scans of every binding
+        # per function, and of a function's unpacks per call, were quadratic
+        unpacks_of: dict[str, list[_Binding]] = {}
         for b in c.bindings:
             if b.ret is not None and b.key in self.keys:
                 unpacked.setdefault(_ReturnSlot(*b.ret), []).append(b.key)
+            if b.ret is not None:
+                unpacks_of.setdefault(b.ret[0], []).append(b)
         for func, rets in c.returns.items():
             if func in self.imported.kept_returns:
                 continue  # other modules of the app unpack what it returns
             refs = c.function_refs.get(func, 0)
-            unpacks = [b for b in c.bindings if b.ret is not None and b.ret[0] == func]
+            unpacks = unpacks_of.get(func, [])
             # every reference to the function is a call whose result is unpacked (+ its def)
-            calls_unpacked = {id(b.owner) for b in unpacks}
+            by_call: dict[int, list[_Binding]] = {}
+            for b in unpacks:
+                by_call.setdefault(id(b.owner), []).append(b)
+            calls_unpacked = set(by_call)
             if refs != len(calls_unpacked) + 1:
                 continue
             for ret in rets:
@@ -640,7 +697,7 @@ class Carriers:
                     continue
                 for i, element in enumerate(ret.value.elements):
                     targets_ok = all(
-                        any(b.unpack_index == i and b.key in self.keys for b in unpacks if id(b.owner) == owner)
+                        any(b.unpack_index == i and b.key in self.keys for b in by_call[owner])
                         for owner in calls_unpacked
                     )
                     if targets_ok and self.is_pure(element.value, allow_configured_sessions):

@@ -43,14 +43,22 @@ class RequestFunctions:
 
     handlers: list[cst.FunctionDef] = field(default_factory=list)
     per_request: list[cst.FunctionDef] = field(default_factory=list)
+    # ids of the two lists' functions: rules ask about every function of the file, and a scan
+    # of the list per question was quadratic on a large file (the lists are not changed later)
+    _per_request_ids: set[int] = field(init=False, repr=False, compare=False)
+    _handler_ids: set[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._per_request_ids = {id(f) for f in self.per_request}
+        self._handler_ids = {id(f) for f in self.handlers}
 
     def is_per_request(self, func: cst.FunctionDef) -> bool:
         """True when `func` runs for each request."""
-        return any(f is func for f in self.per_request)
+        return id(func) in self._per_request_ids
 
     def is_handler(self, func: cst.FunctionDef) -> bool:
         """True when `func` is a handler itself (not only reached from one)."""
-        return any(f is func for f in self.handlers)
+        return id(func) in self._handler_ids
 
 
 class _Finder(cst.CSTVisitor):
@@ -145,12 +153,17 @@ def request_functions(module: cst.Module, facts: StatementFacts | None = None) -
         for key, names in part.calls.items():
             finder.calls.setdefault(key, set()).update(names)
     handlers = list(finder.handlers)
+    handler_ids = {id(h) for h in handlers}
     for name in finder.registered:
         for func in finder.functions.get(name, []):
-            if not any(func is h for h in handlers):
+            if id(func) not in handler_ids:
+                handler_ids.add(id(func))
                 handlers.append(func)
     reached: list[cst.FunctionDef] = []
     seen: set[int] = set()
+    # every function named `callee` is queued once, for the first call that names it: a large
+    # file defines the same name many times, and queueing them all per call was quadratic
+    queued_names: set[str] = set()
     frontier = list(handlers)
     while frontier:
         func = frontier.pop()
@@ -159,7 +172,9 @@ def request_functions(module: cst.Module, facts: StatementFacts | None = None) -
         seen.add(id(func))
         reached.append(func)
         for callee in finder.calls.get(id(func), ()):
-            frontier.extend(finder.functions.get(callee, []))
+            if callee not in queued_names:
+                queued_names.add(callee)
+                frontier.extend(finder.functions.get(callee, []))
     def in_source_order(funcs: list[cst.FunctionDef]) -> list[cst.FunctionDef]:
         return sorted(funcs, key=lambda f: finder.order[id(f)])
 
