@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -333,8 +332,8 @@ def upgrade_many(jobs: Iterable[UpgradeJob]) -> dict[Path, tuple[str, str]]:
     if not jobs:
         return results
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="migrate-models-") as temp:
-        for path in sorted(jobs):  # sorted: two runs never wait on each other's locks in a cycle
-            stack.enter_context(_file_lock(path))
+        for folder in sorted({path.parent for path in jobs}):  # sorted: two runs never wait in a cycle
+            stack.enter_context(_folder_lock(folder))
         work: dict[Path, _Work] = {}
         for index, (path, job) in enumerate(sorted(jobs.items())):
             if tf1_era_reason(path) is None:
@@ -348,12 +347,15 @@ def upgrade_many(jobs: Iterable[UpgradeJob]) -> dict[Path, tuple[str, str]]:
 
 
 @contextmanager
-def _file_lock(path: Path):
-    # two runs (or two processes of one) may upgrade the same model file
-    name = hashlib.sha1(str(path).encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"migrate-h5-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
+def _folder_lock(folder: Path):
+    # two runs (or two processes of one) may upgrade the same model file: the lock is taken on
+    # its folder (no lock file left anywhere), and each file is checked again once it is held
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _run_children(work: dict[Path, _Work], temp: Path) -> None:
