@@ -99,13 +99,13 @@ def run(workdir: Path, quick: bool = False, timeout: float = 600.0, modes: list[
 
 
 def _describe(root: Path) -> str:
-    """`root`'s commit (short hash and subject) when it is a git checkout, else its path."""
+    """`root`'s commit (short hash) when it is a git checkout, else its path."""
     try:
-        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h %s"], capture_output=True,
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h"], capture_output=True,
                              text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return str(root)
-    return f"commit {out.stdout.strip()[:90]}" if out.returncode == 0 and out.stdout.strip() else str(root)
+    return f"commit {out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else str(root)
 
 
 def kept_section(path: Path) -> str:
