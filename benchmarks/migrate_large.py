@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from benchmarks import real_apps, trees
-from benchmarks.report import Section, as_markdown, as_text, fmt, machine
+from benchmarks.report import Section, as_markdown, as_text, fmt, machine, marked_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIZES_MB = (0.1, 1, 5)
@@ -110,12 +110,7 @@ def _describe(root: Path) -> str:
 
 def kept_section(path: Path) -> str:
     """This benchmark's section of the Markdown file at ``path`` ("" if none), for a writer that regenerates the rest."""
-    if not path.exists():
-        return ""
-    text = path.read_text(encoding="utf-8")
-    if SECTION_START not in text or SECTION_END not in text:
-        return ""
-    return SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+    return marked_section(path, SECTION_START, SECTION_END)
 
 
 def write_section(path: Path, section: Section, command: str, started: datetime.datetime, where: str,

@@ -45,6 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/real_apps.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.report import marked_section  # noqa: E402
 from benchmarks.migrate_outcomes import BAD_CLASSES, CLASSES, AppFiles, FileOutcome, classify_app  # noqa: E402
 from fixtures.catalog import all_apps, sources  # noqa: E402
 
@@ -242,12 +243,7 @@ def splice(document: str, section: str) -> str:
 
 def kept_section(path: Path) -> str:
     """The real-apps section of the Markdown file at ``path`` ("" if none), for a writer that regenerates the rest."""
-    if not path.exists():
-        return ""
-    text = path.read_text(encoding="utf-8")
-    if SECTION_START not in text or SECTION_END not in text:
-        return ""
-    return SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+    return marked_section(path, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import math
 import os
 import platform
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -108,3 +109,15 @@ def as_markdown(section: Section) -> str:
         out += [f"- **{g.name}**: goal {g.target}, measured **{shown(g.value)}**: {'met' if g.met else '**not met**'}"
                 + (f" - {g.note}" if g.note else "") for g in section.goals]
     return "\n".join(out) + "\n"
+
+
+def marked_section(path: Path, start: str, end: str) -> str:
+    """The part of the Markdown file at ``path`` from marker ``start`` to ``end``, markers included
+    ("" if the file or a marker is missing): a section another script writes, for a writer that
+    regenerates the rest of the file."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return ""
+    return start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
