@@ -17,12 +17,17 @@ from benchmarks.report import Section, as_markdown, check
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
+def _quick_run(tmp_path: Path, benchmark: str, timeout: float) -> str:
+    """The Markdown of `benchmarks/run.py --quick --only BENCHMARK` (the run must succeed)."""
     out = tmp_path / "bench.md"
-    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--only", "overhead", "--markdown", str(out)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--only", benchmark, "--markdown", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
+    return out.read_text()
+
+
+def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
+    text = _quick_run(tmp_path, "overhead", timeout=600)
     assert "(a) legacy app under the shim" in text and "(b) no shim" in text and "(b') control" in text
     # every variant (shim, by hand, control) produced a figure for both methods, and the same predictions
     assert len(re.findall(r"\| [\d,]+ µs \| [\d,]+ µs \|", text)) == 3, text
@@ -31,11 +36,7 @@ def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
 
 @pytest.mark.slow
 def test_quick_predictor_run_serves_both_apps_migrated_with_the_same_answers(tmp_path):
-    out = tmp_path / "bench.md"
-    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--only", "predictor", "--markdown", str(out)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = out.read_text()
+    text = _quick_run(tmp_path, "predictor", timeout=900)
     for app in ("predictor_class", "graph_through_helpers"):
         (row,) = [line for line in text.splitlines() if line.startswith(f"| {app} |")]
         assert row.endswith("| yes |"), row  # the migrated app answers like the legacy one
