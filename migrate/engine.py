@@ -23,7 +23,7 @@ from migrate.rules.driver import SourceOutcome, run_rules
 # or tensorflow are rewritten; one that only enters a graph/session it imports (`from load import
 # *` then `with graph.as_default():`) is never changed, but its legacy code is reported.
 TF_OR_KERAS = re.compile(rb"keras|tensorflow|as_default|set_session|_make_predict_function")
-_TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")
+TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")  # the same test on decoded text
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def migrate_source(
     read from this one → who reads them (kept bound); `imported`: the graphs, sessions and
     models it gets from other modules (`settings.GRAPH`, `model, graph = init()`).
     """
-    if not imported and not _TF_OR_KERAS_TEXT.search(code):
+    if not imported and not TF_OR_KERAS_TEXT.search(code):
         outcome = SourceOutcome(code=code)
         _report_legacy_path(code, outcome)
         return outcome

@@ -23,15 +23,21 @@ no worse than its input.
 from __future__ import annotations
 
 import ast
-import re
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from migrate import project_index, verify
 from migrate.analysis.carriers import GRAPH, SESSION, Held, Imported
 from migrate.analysis.exports import Exports, module_exports
+from migrate.engine import TF_OR_KERAS_TEXT
 
-_TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")
+
+
+@functools.lru_cache(maxsize=256)
+def _tree(text: str) -> ast.Module:
+    """The ast of a text the check reads several times (each provider's output, once per reader)."""
+    return ast.parse(text)
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
             imported=Imported(kept_returns=frozenset(names)))
     exports: dict[str, Exports] = {}
     for path in needed:
-        if _TF_OR_KERAS_TEXT.search(sources[path]):
+        if TF_OR_KERAS_TEXT.search(sources[path]):
             found = module_exports(sources[path])
             if found:
                 exports[path] = found
@@ -134,7 +140,7 @@ def disagreements(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str,
         if out is None:
             continue
         try:
-            tree = ast.parse(out)
+            tree = _tree(out)
             uses = project_index.uses_of(reader, out, app.resolver, providers)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
@@ -155,7 +161,7 @@ def _unbound(before: str, after: str, names: set[str], reader: str) -> str | Non
     if before == after:
         return None
     try:
-        problems = verify.exported_names(before, ast.parse(before), after, ast.parse(after),
+        problems = verify.exported_names(before, _tree(before), after, _tree(after),
                                          {name: [reader] for name in names})
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
@@ -169,7 +175,7 @@ def _shape_mismatches(reader: str, inputs: Mapping[str, str], outputs: Mapping[s
     had is not the migration's)."""
     found = []
     try:
-        before = ast.parse(inputs[reader])
+        before = _tree(inputs[reader])
     except (SyntaxError, ValueError, RecursionError, MemoryError, KeyError):
         return found
     for provider, func in _called_functions(reader, tree, resolver, outputs):
@@ -189,7 +195,7 @@ def _called_functions(reader: str, tree: ast.AST, resolver: project_index.Resolv
             continue
         if name == "*":
             try:
-                defined = {n.name for n in ast.parse(outputs[provider]).body if isinstance(n, ast.FunctionDef)}
+                defined = {n.name for n in _tree(outputs[provider]).body if isinstance(n, ast.FunctionDef)}
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             out += [(provider, (func, func)) for func in sorted(defined) if not func.startswith("_")]
@@ -203,7 +209,7 @@ def _return_shapes(source: str | None, func: str) -> set[int]:
     if source is None:
         return set()
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     shapes: set[int] = set()

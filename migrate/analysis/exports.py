@@ -40,7 +40,7 @@ def module_exports(source: str) -> Exports:
     names = ImportNames.from_module(module)
     collected = collect_bindings(module)
     analyses = (Carriers(module, names, collected=collected), keras_models(module, names, collected=collected))
-    top, classes, functions = _top_level(module)
+    top, classes, functions = top_level(module)
     keys: dict[str, Held] = {}
     returns: dict[str, dict[int, Held]] = {}
     for analysis in analyses:
@@ -64,7 +64,7 @@ def module_exports(source: str) -> Exports:
     return Exports(keys, returns)
 
 
-def _top_level(module: cst.Module) -> tuple[set[str], set[str], set[str]]:
+def top_level(module: cst.Module) -> tuple[set[str], set[str], set[str]]:
     """(names assigned, classes, functions) at module level."""
     names: set[str] = set()
     classes: set[str] = set()

@@ -41,6 +41,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from migrate.analysis.arrays import ArrayOracle
 from migrate.analysis.blocks import BlockEditor
+from migrate.analysis.exports import top_level
 from migrate.analysis.models import MODEL
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.walk import transform
@@ -556,20 +557,10 @@ class PredictSpeed(Rule):
             return tree
         rewriter = _Rewriter(self, analyses)
         result = transform(tree, rewriter)
-        if not rewriter.wrap or LOCK in _module_level_names(result):
+        if not rewriter.wrap or LOCK in top_level(result)[0]:
             return result
         AddImportsVisitor.add_needed_import(self.context, "threading")
         return _with_lock(result)
-
-
-def _module_level_names(module: cst.Module) -> set[str]:
-    names = set()
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign):
-                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
-    return names
 
 
 def _with_lock(module: cst.Module) -> cst.Module:
