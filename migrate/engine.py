@@ -20,8 +20,9 @@ from migrate.rules.base import ManualItem, Options, Rule
 from migrate.rules.driver import SourceOutcome, run_rules
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
-# or tensorflow are rewritten; one that only enters a graph/session it imports (`from load import
-# *` then `with graph.as_default():`) is never changed, but its legacy code is reported.
+# or tensorflow are rewritten, and files that take a graph, session or model from another module
+# of the app (`from load import *` then `with graph.as_default():`): those are rewritten together
+# with that module (migrate.whole_app), or left as they are with their legacy code reported.
 TF_OR_KERAS = re.compile(rb"keras|tensorflow|as_default|set_session|_make_predict_function")
 TF_OR_KERAS_TEXT = re.compile(r"keras|tensorflow")  # the same test on decoded text
 
