@@ -11,9 +11,12 @@ A libcst upgrade that changes them breaks this module and nothing else. What it 
 - `FastCodemod`: a `VisitorBasedCodemodCommand` without libcst's per-command deep copy of the
   tree (`_handle_metadata_reference`), without its matcher-decorator set-up for commands that
   use no decorators (writes `_MatcherDecoratableTransformer__matchers`), and with a hook
-  (`remove_imports_without_metadata`) in front of `RemoveImportsVisitor` (`_instantiate_and_run`).
-- `ImportFromAliasRemoval` / `requested_import_removals`: `RemoveImportsVisitor`'s own removal
-  code (`leave_ImportFrom`, `_process_importfrom_aliases`) and its context reader.
+  (`remove_imports_without_metadata`) in front of `RemoveImportsVisitor` (`_instantiate_and_run`),
+  and, in front of `AddImportsVisitor`, `add_imports`: the same result for `import x` requests
+  from the module's top-level statements, relying on which statements that visitor reads and
+  edits and how (its `_get_imports_from_context` too), not only on its documented behaviour.
+- `ImportAliasRemoval` / `requested_import_removals`: `RemoveImportsVisitor`'s own removal
+  code (`leave_Import`, `leave_ImportFrom`, `_process_importfrom_aliases`) and its context reader.
 
 `MIGRATE_PLAIN_LIBCST=1` (read at import) shuts the door: `analysis.walk` then runs libcst's
 public `node.visit`, and rules run as plain `VisitorBasedCodemodCommand`s (tree copy, matcher
@@ -29,11 +32,11 @@ import os
 import textwrap
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Generator
+from typing import Generator, Sequence
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 PLAIN = os.environ.get("MIGRATE_PLAIN_LIBCST", "") not in ("", "0")
@@ -84,7 +87,8 @@ class FastCodemod(VisitorBasedCodemodCommand):
     - no matcher-decorator set-up for a class that uses no decorators (walking every
       attribute of the instance costs ~35 ms per class; matchers are then checked per node);
     - `remove_imports_without_metadata(tree)` is tried before libcst's RemoveImportsVisitor,
-      which resolves scope metadata on a copy of the tree.
+      which resolves scope metadata on a copy of the tree;
+    - `add_imports(context, tree)` stands in for AddImportsVisitor.
 
     `uses_libcst_dispatch` is False for such a plain command: its hooks may then be called
     by `analysis.walk.transform` instead of libcst's traversal.
@@ -152,7 +156,65 @@ class FastCodemod(VisitorBasedCodemodCommand):
             removed = self.remove_imports_without_metadata(tree)
             if removed is not None:
                 return removed
+        if transform is AddImportsVisitor:
+            return add_imports(self.context, tree)
         return super()._instantiate_and_run(transform, tree)
+
+
+def add_imports(context: CodemodContext, tree: cst.Module) -> cst.Module:
+    """What libcst's AddImportsVisitor makes of `tree`, without its walk when the scheduled
+    imports are all `import x` / `import x as y` (the ones migrate's rules add).
+
+    AddImportsVisitor copies and walks the whole tree (most of migrate's time on a file that
+    gains an import) to read and edit the module's leading block of import lines. For
+    module imports it only inserts the missing ones after that block and makes sure a blank
+    line follows: done here on the top-level statements, in its order and with its text.
+    Any other request (`from x import y`, relative imports) runs the visitor itself.
+    """
+    items = AddImportsVisitor._get_imports_from_context(context)
+    if any(item.obj_name is not None or item.relative for item in items):
+        return AddImportsVisitor(context).transform_module(tree)
+    wanted = {item.module for item in items if item.alias is None}
+    aliases = {item.module: item.alias for item in items if item.alias is not None}
+    body = tree.body
+    end = start = 1 if _starts_with_docstring_or_strict(body) else 0
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    for statement in body[start:end]:
+        node = statement.body[0]
+        if isinstance(node, cst.Import):
+            for name in node.names:
+                if name.evaluated_alias is None:
+                    wanted.discard(name.evaluated_name)
+                elif aliases.get(name.evaluated_name) == name.evaluated_alias:
+                    del aliases[name.evaluated_name]
+    if not wanted and not aliases:
+        return tree
+    config = tree.config_for_parsing
+    added = [cst.parse_statement(f"import {module}", config=config) for module in sorted(wanted)]
+    added += [cst.parse_statement(f"import {module} as {alias}", config=config) for module, alias in aliases.items()]
+    after = list(body[end:])
+    if after and not after[0].leading_lines:  # a blank line before the first non-import
+        after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(),))
+    elif after and after[0].leading_lines[0].comment is not None:
+        after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(), *after[0].leading_lines))
+    return tree.with_changes(body=(*body[:end], *added, *after))
+
+
+def _starts_with_docstring_or_strict(body: Sequence[cst.BaseStatement]) -> bool:
+    """AddImportsVisitor never inserts before a docstring or a `__strict__ = ...` line."""
+    if not body or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return False
+    first = body[0].body[0]
+    if isinstance(first, cst.Expr):
+        return isinstance(first.value, cst.SimpleString)
+    return (isinstance(first, cst.Assign) and len(first.targets) == 1
+            and isinstance(first.targets[0].target, cst.Name) and first.targets[0].target.value == "__strict__")
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
 
 
 class _PlainCodemod(VisitorBasedCodemodCommand):
@@ -167,19 +229,23 @@ CodemodBase: type[VisitorBasedCodemodCommand] = _PlainCodemod if PLAIN else Fast
 FORWARDING_BASES = frozenset({FastCodemod})
 
 
-class ImportFromAliasRemoval(cst.CSTTransformer):
-    """RemoveImportsVisitor's own `from x import a, b` removal code, borrowed as is.
+class ImportAliasRemoval(cst.CSTTransformer):
+    """RemoveImportsVisitor's own `import x` / `from x import a, b` removal code, borrowed as is.
 
-    It reads `self.context`, `self.unused_obj_imports` ({module: {(name, alias)}}) and
-    `self._unused_imports` ({alias node: its ImportFrom}); a subclass sets them.
+    It reads `self.context`, `self.unused_module_imports` ({module: alias}),
+    `self.unused_obj_imports` ({module: {(name, alias)}}) and `self._unused_imports` (the alias
+    nodes to remove → their statement); a subclass sets them.
     """
 
+    leave_Import = RemoveImportsVisitor.leave_Import
     leave_ImportFrom = RemoveImportsVisitor.leave_ImportFrom
     _process_importfrom_aliases = RemoveImportsVisitor._process_importfrom_aliases
 
-    def __init__(self, context: CodemodContext, unused_obj_imports: dict, unused: dict) -> None:
+    def __init__(self, context: CodemodContext, unused_module_imports: dict, unused_obj_imports: dict,
+                 unused: dict) -> None:
         super().__init__()
         self.context = context
+        self.unused_module_imports = unused_module_imports
         self.unused_obj_imports = unused_obj_imports
         self._unused_imports = unused
 

@@ -47,7 +47,7 @@ from libcst.codemod import CodemodContext
 from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import PositionProvider
 
-from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportFromAliasRemoval,
+from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportAliasRemoval,
                                           requested_import_removals)
 from migrate.analysis.carriers import Imported
 from migrate.analysis.shared import TreeAnalyses
@@ -292,7 +292,7 @@ class SourceFile:
         return text
 
 
-class _TextuallyUnusedImports(ImportFromAliasRemoval):
+class _TextuallyUnusedImports(ImportAliasRemoval):
     """libcst's RemoveImportsVisitor for the common case where its scope analysis is moot.
 
     RemoveImportsVisitor resolves scope and qualified-name metadata on a deep copy of the
@@ -309,16 +309,24 @@ class _TextuallyUnusedImports(ImportFromAliasRemoval):
         """`tree` (whose text is `code`) with the scheduled imports removed, or None when
         text cannot decide."""
         requested = requested_import_removals(context)
-        if any(obj is None or module == "__future__" for module, obj, _alias in requested):
-            return None  # `import x` removals and __future__: left to libcst
+        if any(module == "__future__" for module, _obj, _alias in requested):
+            return None  # left to libcst
+        modules = {module: alias for module, obj, alias in requested if obj is None}
         wanted_by_module: dict[str, set] = {}
         for module, obj, alias in requested:
-            wanted_by_module.setdefault(module, set()).add((obj, alias))
+            if obj is not None:
+                wanted_by_module.setdefault(module, set()).add((obj, alias))
         imports: list[cst.ImportFrom | cst.Import] = []
         _collect_imports(tree, imports)
-        scheduled: dict[cst.ImportAlias, cst.ImportFrom] = {}
+        scheduled: dict[cst.ImportAlias, cst.ImportFrom | cst.Import] = {}
         for node in imports:
-            if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
+            if isinstance(node, cst.Import):
+                for alias in node.names:
+                    name = alias.evaluated_name
+                    if name in modules and modules[name] == alias.evaluated_alias:
+                        scheduled[alias] = node
+                continue
+            if isinstance(node.names, cst.ImportStar):
                 continue
             module_name = get_absolute_module_from_package_for_import(context.full_package_name, node)
             wanted = wanted_by_module.get(module_name) if module_name is not None else None
@@ -330,12 +338,14 @@ class _TextuallyUnusedImports(ImportFromAliasRemoval):
         if not scheduled:
             return None
         import_text = "\n".join(tree.code_for_node(node) for node in imports)
-        # every requested name, found or not: an import this search missed still holds it
-        for _module, obj, alias in requested:
-            word = re.compile(rf"(?<!\w){re.escape(alias or obj)}(?!\w)")
+        # the name each requested import binds (`import a.b` binds `a`), found or not: an
+        # import this search missed still holds it
+        for module, obj, alias in requested:
+            bound = alias or (obj if obj is not None else module.split(".")[0])
+            word = re.compile(rf"(?<!\w){re.escape(bound)}(?!\w)")
             if len(word.findall(code)) != len(word.findall(import_text)):
                 return None
-        return transform(tree, cls(context, wanted_by_module, scheduled))
+        return transform(tree, cls(context, modules, wanted_by_module, scheduled))
 
 
 def _collect_imports(node: cst.CSTNode, out: list) -> None:

@@ -1,5 +1,6 @@
 """The metadata-free import removal (rules.base) must remove exactly what libcst's
-RemoveImportsVisitor removes, whenever it answers at all."""
+RemoveImportsVisitor removes, whenever it answers at all; the walk-free import addition
+(analysis.cst_adapter.add_imports) must add exactly what AddImportsVisitor adds."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from migrate.analysis.cst_adapter import add_imports
 from migrate.rules.base import _TextuallyUnusedImports
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,6 +57,60 @@ def test_same_removal_as_libcst(source: str, fast: bool) -> None:
         assert result.code == reference
 
 
+MODULE_CASES = [
+    pytest.param("import tensorflow as tf\nimport os\nx = 1\n", True, id="lone aliased module"),
+    pytest.param("import os, tensorflow as tf\nos.getcwd()\n", True, id="one of two"),
+    pytest.param("import threading\nimport tensorflow.compat.v1\nx = 1\n", True, id="dotted, binds its first name"),
+    pytest.param("def f():\n    import tensorflow as tf\n    return 1\n", True, id="inside a function"),
+    pytest.param("import tensorflow as tf\ntf.constant(1)\n", False, id="used: libcst"),
+    pytest.param("import tensorflow.compat.v1\nimport tensorflow.keras\ntensorflow.keras.Model\n", False,
+                 id="first name used by a sibling import: libcst"),
+    pytest.param("import tensorflow as tf\nprint('tf')\n", False, id="in a string: libcst"),
+]
+MODULE_REQUESTS = [("tensorflow", None, "tf"), ("tensorflow.compat.v1", None, None)]
+
+
+@pytest.mark.parametrize("source,fast", MODULE_CASES)
+def test_same_module_import_removal_as_libcst(source: str, fast: bool) -> None:
+    reference, result = _both(source, MODULE_REQUESTS)
+    assert (result is not None) == fast
+    if result is not None:
+        assert result.code == reference
+
+
+HEADS = [
+    "",
+    "x = 1\n",
+    '"""Doc."""\nimport os\n\nx = 1\n',
+    '"""Doc."""\nx = 1\n',
+    "__strict__ = True\nimport os\nx = 1\n",
+    "import os\nimport threading\nx = 1\n",
+    "import os\nimport threading as th\nx = 1\n",
+    "import tensorflow as tf\nfrom keras.models import load_model\n# a comment\nmodel = load_model('m.h5')\n",
+    "#!/usr/bin/env python\n# header\nimport os\n\n\ndef f():\n    import threading\n    return 1\n",
+    "import os; import sys\nx = 1\n",
+    "from __future__ import annotations\nimport os\nclass A:\n    pass\n",
+    "import os\nif True:\n    import threading\n",
+    "'Doc.' 'more'\nimport os\r\nx = 1\r\n",
+    "import os\n",
+]
+ADDS = [[("threading", None)], [("tensorflow", "tf")], [("threading", None), ("os", None), ("tensorflow", "tf")],
+        [("tensorflow", "tf"), ("tensorflow", "tf"), ("threading", None)]]
+
+
+@pytest.mark.parametrize("adds", ADDS, ids=lambda adds: ",".join(f"{m} as {a}" if a else m for m, a in adds))
+@pytest.mark.parametrize("source", HEADS)
+def test_same_module_import_addition_as_libcst(source: str, adds) -> None:
+    def context() -> CodemodContext:
+        ctx = CodemodContext()
+        for module, alias in adds:
+            AddImportsVisitor.add_needed_import(ctx, module, asname=alias)
+        return ctx
+
+    reference = AddImportsVisitor(context()).transform_module(cst.parse_module(source)).code
+    assert add_imports(context(), cst.parse_module(source)).code == reference
+
+
 def _from_imports(module: cst.Module):
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -63,6 +119,9 @@ def _from_imports(module: cst.Module):
                         and small.module is not None and not small.relative:
                     for alias in small.names:
                         yield cst.Module(body=[]).code_for_node(small.module), alias.evaluated_name, alias.evaluated_alias
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        yield alias.evaluated_name, None, alias.evaluated_alias
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "fixtures" / "apps").glob("*/app.py")), ids=lambda p: str(p.relative_to(REPO)))
