@@ -7,7 +7,6 @@ here raises for a bad input: the outcome carries the error.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
@@ -66,14 +65,17 @@ def migrate_source(
     read from this one → who reads them (kept bound); `imported`: the graphs, sessions and
     models it gets from other modules (`settings.GRAPH`, `model, graph = init()`).
     """
-    if not imported and not TF_OR_KERAS_TEXT.search(code):
-        outcome = SourceOutcome(code=code)
-        _report_legacy_path(code, outcome)
-        return outcome
-    beyond = _beyond_parser_limits(code, filename)
-    if beyond:
-        return SourceOutcome(code=code, error=beyond)
-    return apply_rules(code, config, filename, rules, needed=needed, imported=imported)
+    try:
+        if not imported and not TF_OR_KERAS_TEXT.search(code):
+            outcome = SourceOutcome(code=code)
+            _report_legacy_path(code, outcome)
+            return outcome
+        beyond = _beyond_parser_limits(code, filename)
+        if beyond:
+            return SourceOutcome(code=code, error=beyond)
+        return apply_rules(code, config, filename, rules, needed=needed, imported=imported)
+    finally:
+        verify.parse.cache_clear()  # a large file's trees are not kept for the next file
 
 
 def _beyond_parser_limits(code: str, filename: str | None) -> str | None:
@@ -83,7 +85,7 @@ def _beyond_parser_limits(code: str, filename: str | None) -> str | None:
     CPython's parser is the guard.
     """
     try:
-        compile(code, filename or "<input>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        verify.parse(code)  # kept for the checks after the rules
     except (RecursionError, MemoryError):
         return "nested too deeply: Python's own parser gives up (about 3,000 nested expressions); left untouched"
     except SyntaxError as exc:
@@ -123,7 +125,7 @@ def _report_legacy_path(code: str, outcome: SourceOutcome) -> None:
     """A file that keeps TF1 graph/session code and has no manual item says so: it stays on the
     legacy path, and the user must know why it was not migrated."""
     try:
-        left = verify.tf1_machinery(ast.parse(outcome.code))
+        left = verify.tf1_machinery(verify.parse(outcome.code))
     except (SyntaxError, ValueError, RecursionError):
         return
     if left:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -269,12 +270,19 @@ def missing_imports(before: ast.AST, after: ast.AST) -> list[Problem]:
 # --- all of it -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def parse(code: str) -> ast.Module:
+    """`ast.parse(code)`, shared: the engine checks the same input against each trial output and
+    the same output again for the legacy-path report (nothing here changes a tree)."""
+    return ast.parse(code)
+
+
 def check(before_code: str, after_code: str, needed: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
     """Every way `after_code` is worse than `before_code` (both must compile), in line order.
 
     `needed`: the names other modules of the app read from this one → who reads them.
     """
-    before, after = ast.parse(before_code), ast.parse(after_code)
+    before, after = parse(before_code), parse(after_code)
     problems = half_migration(before, after) + dangling_names(before_code, before, after_code, after) \
         + missing_imports(before, after) + exported_names(before_code, before, after_code, after, needed or {})
     return sorted(problems, key=lambda p: (p.line, p.check))
