@@ -35,6 +35,52 @@ def with_leading(stmt: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst
     return stmt.with_changes(leading_lines=(*lines, *stmt.leading_lines))
 
 
+def handed_over(pending: Sequence[cst.EmptyLine], first: cst.BaseStatement) -> cst.BaseStatement:
+    """`first` after a removed statement whose detached lines are `pending`: comments always
+    move down to it, blank lines only when it does not start with one already."""
+    if pending and any(line.comment is not None for line in pending):
+        return with_leading(first, pending)
+    if pending and not any(_is_blank(line) for line in first.leading_lines[:1]):
+        return with_leading(first, pending)
+    return first
+
+
+def keep_lines_of_removed_imports(before: cst.Module, after: cst.Module) -> cst.Module:
+    """`after` (= `before` less some top-level import lines, others with fewer names: what an
+    import removal makes) with each removed line's blank lines handed to the next statement,
+    as BlockEditor does: libcst's removal drops them with the line, joining import groups."""
+    old, new = before.body, after.body
+    if len(old) == len(new):
+        return after
+    out: list[cst.BaseStatement] = []
+    pending: list[cst.EmptyLine] = []
+    k = 0
+    for stmt in old:
+        if k < len(new) and (not _import_names(stmt) or _import_names(new[k]) and _import_names(new[k]) <= _import_names(stmt)):
+            out.append(handed_over(pending, new[k]))
+            pending = []
+            k += 1
+        elif not pending:  # removed
+            pending = detached_lines(stmt.leading_lines)
+    if k != len(new):  # not a removal of import lines: leave it as it is
+        return after
+    footer = [*pending, *after.footer] if any(line.comment for line in pending) else after.footer
+    return after.with_changes(body=out, footer=footer)
+
+
+def _import_names(stmt: cst.BaseStatement) -> frozenset:
+    """(module, name, alias) of each name an import-only line binds; empty for any other statement."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return frozenset()
+    small = stmt.body[0]
+    if isinstance(small, cst.Import):
+        return frozenset((None, a.evaluated_name, a.evaluated_alias) for a in small.names)
+    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        module = ("." * len(small.relative)) + (cst.Module(body=[]).code_for_node(small.module) if small.module else "")
+        return frozenset((module, a.evaluated_name, a.evaluated_alias) for a in small.names)
+    return frozenset()
+
+
 @dataclass
 class Spliced:
     """Statements standing in for one statement, and comment lines that follow them."""
@@ -76,11 +122,7 @@ class BlockEditor(cst.CSTTransformer):
                 if not pending:
                     pending = detached_lines(upd.leading_lines)
                 continue
-            first = replacement[0]
-            if pending and any(line.comment is not None for line in pending):
-                first = with_leading(first, pending)
-            elif pending and not any(_is_blank(line) for line in first.leading_lines[:1]):
-                first = with_leading(first, pending)
+            first = handed_over(pending, replacement[0])
             pending = list(trailing)
             out.append(first)
             out.extend(replacement[1:])

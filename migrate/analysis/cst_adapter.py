@@ -15,6 +15,9 @@ A libcst upgrade that changes them breaks this module and nothing else. What it 
   and, in front of `AddImportsVisitor`, `add_imports`: the same result for `import x` requests
   from the module's top-level statements, relying on which statements that visitor reads and
   edits and how (its `_get_imports_from_context` too), not only on its documented behaviour.
+- `_instantiate_and_run`, where libcst's command runs its import visitors: both commands
+  (and so both switch settings) hand the blank lines of a removed import line to the next
+  statement (`blocks.keep_lines_of_removed_imports`), which RemoveImportsVisitor drops.
 - `ImportAliasRemoval` / `requested_import_removals`: `RemoveImportsVisitor`'s own removal
   code (`leave_Import`, `leave_ImportFrom`, `_process_importfrom_aliases`) and its context reader.
 
@@ -38,6 +41,8 @@ import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
+
+from migrate.analysis.blocks import keep_lines_of_removed_imports
 
 PLAIN = os.environ.get("MIGRATE_PLAIN_LIBCST", "") not in ("", "0")
 
@@ -154,8 +159,9 @@ class FastCodemod(VisitorBasedCodemodCommand):
     def _instantiate_and_run(self, transform, tree: cst.Module) -> cst.Module:
         if transform is RemoveImportsVisitor:
             removed = self.remove_imports_without_metadata(tree)
-            if removed is not None:
-                return removed
+            if removed is None:
+                removed = super()._instantiate_and_run(transform, tree)
+            return keep_lines_of_removed_imports(tree, removed)
         if transform is AddImportsVisitor:
             return add_imports(self.context, tree)
         return super()._instantiate_and_run(transform, tree)
@@ -218,7 +224,11 @@ def _is_import_line(statement: cst.BaseStatement) -> bool:
 
 
 class _PlainCodemod(VisitorBasedCodemodCommand):
-    """libcst's command as is (MIGRATE_PLAIN_LIBCST=1)."""
+    """libcst's command as is (MIGRATE_PLAIN_LIBCST=1), but for the blank lines of removed imports."""
+
+    def _instantiate_and_run(self, transform, tree: cst.Module) -> cst.Module:
+        done = super()._instantiate_and_run(transform, tree)
+        return keep_lines_of_removed_imports(tree, done) if transform is RemoveImportsVisitor else done
 
     uses_libcst_dispatch = True
 

@@ -1,8 +1,8 @@
 """Which functions run once per request (or per work item), and what in them comes from it.
 
 Handlers: functions decorated as routes (Flask/Quart/Sanic/FastAPI/Bottle `@x.route`,
-`@x.get/post/...`, DRF `@api_view`, Django `@require_POST`...), view methods (`get`, `post`...)
-of class-based views (flask_restful `Resource`, Flask `MethodView`, Django `View`/`APIView`,
+`@x.get/post/...`, DRF `@api_view`, Django `@require_POST`...), view methods (`get`, `post`...,
+and the per-request set-up hooks: Tornado `initialize()` / `prepare()`, Django `setup()`) of class-based views (flask_restful `Resource`, Flask `MethodView`, Django `View`/`APIView`,
 Tornado `RequestHandler`, Sanic `HTTPMethodView`), functions registered with
 `add_url_rule(..., view_func=f)` / Django `path(..., f)`, functions whose first parameter is
 `request`, and work items handed to threads (`Thread(target=f)`, `executor.submit(f, ...)`,
@@ -31,7 +31,10 @@ VIEW_BASES = frozenset(
     {"Resource", "MethodView", "View", "APIView", "GenericAPIView", "ViewSet", "ModelViewSet",
      "RequestHandler", "HTTPMethodView", "HTTPEndpoint", "TemplateView", "FormView"}
 )
-VIEW_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options", "dispatch"})
+VIEW_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options", "dispatch",
+                          # set-up hooks the framework calls on its per-request view instance:
+                          # Tornado `initialize` / `prepare` / `on_finish`, Django `setup`, DRF `initial`
+                          "initialize", "prepare", "on_finish", "setup", "initial"})
 REGISTRARS = frozenset({"add_url_rule", "path", "re_path", "url", "add_route", "add_api_route"})
 WORK_SUBMITTERS = frozenset({"submit", "map", "apply_async", "run_in_executor", "start_new_thread"})
 REQUEST_PARAM_NAMES = frozenset({"request", "req"})

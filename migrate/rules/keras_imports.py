@@ -20,6 +20,7 @@ import re
 import libcst as cst
 import libcst.matchers as m
 
+from migrate.analysis.blocks import detached_lines, handed_over
 from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import walk
 
@@ -227,6 +228,24 @@ class KerasImports(Rule):
             """,
             id="unused tensorflow_backend imports dropped",
         ),
+        Example(
+            """
+            import os
+
+            import keras.backend.tensorflow_backend as tb
+            from keras.models import load_model
+
+            model = load_model("m.h5")
+            """,
+            """
+            import os
+
+            from tensorflow.keras.models import load_model
+
+            model = load_model("m.h5")
+            """,
+            id="a dropped import line leaves the blank line between import groups",
+        ),
     ]
     NOOPS = [
         Example("from tensorflow.keras.models import load_model\n", id="already the target"),
@@ -250,6 +269,8 @@ class KerasImports(Rule):
     SHARES_TRAVERSAL = False
 
     def rewrite(self, tree: cst.Module) -> cst.Module:
+        self._top_lines = {id(s) for s in tree.body if isinstance(s, cst.SimpleStatementLine)}
+        self._emptied: set[int] = set()  # top-level import lines all of whose imports went
         self._used_now = _names_in(tree)
         self._in_original = _TextUses(self.original_code(tree))
         return super().rewrite(tree)
@@ -352,6 +373,11 @@ class KerasImports(Rule):
         return cst.FlattenSentinel(statements)
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        if not updated_node.body and id(original_node) in self._top_lines:
+            # kept as a marker for leave_Module, which hands its blank lines to the next line
+            marker = updated_node.with_changes(body=[cst.Pass()])
+            self._emptied.add(id(marker))
+            return marker
         # an import statement may have become several small statements: one line each
         if len(updated_node.body) > len(original_node.body) and any(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in updated_node.body
@@ -366,7 +392,7 @@ class KerasImports(Rule):
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return _dedupe_imports(updated_node)
+        return _dedupe_imports(updated_node, self._emptied)
 
 
 def _local_name(alias: cst.ImportAlias) -> str:
@@ -376,17 +402,27 @@ def _local_name(alias: cst.ImportAlias) -> str:
     return dotted.split(".")[0]
 
 
-def _dedupe_imports(module: cst.Module) -> cst.Module:
-    """Drop a top-level import line that repeats an earlier one exactly (e.g. two `from tensorflow import keras`)."""
+def _dedupe_imports(module: cst.Module, emptied: set[int]) -> cst.Module:
+    """Drop the top-level import lines emptied by the rewrite, and each one that repeats an
+    earlier one exactly (e.g. two `from tensorflow import keras`); a dropped line's blank lines
+    go to the next line, so that import groups stay apart."""
     seen: set[str] = set()
     body = []
+    pending: list[cst.EmptyLine] = []
     changed = False
     for statement in module.body:
-        if m.matches(statement, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
+        drop = id(statement) in emptied
+        if not drop and m.matches(statement, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
             key = module.code_for_node(statement.body[0]).strip()
-            if key in seen:
-                changed = True
-                continue
+            drop = key in seen
             seen.add(key)
-        body.append(statement)
-    return module.with_changes(body=body) if changed else module
+        if drop:
+            changed = True
+            pending = pending or detached_lines(statement.leading_lines)
+            continue
+        body.append(handed_over(pending, statement))
+        pending = []
+    if not changed:
+        return module
+    footer = [*pending, *module.footer] if any(line.comment for line in pending) else module.footer
+    return module.with_changes(body=body, footer=footer)

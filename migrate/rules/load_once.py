@@ -20,6 +20,7 @@ one nested in an `if`/`try` of the handler or reading names defined after the ha
 from __future__ import annotations
 
 import builtins
+import re
 
 import libcst as cst
 
@@ -115,22 +116,29 @@ def _module_bindings(module: cst.Module) -> dict[str, int]:
 
 class _Hoist:
     def __init__(
-        self, func: cst.FunctionDef, statements: list[cst.BaseStatement], bound: set[str], at: int, insert: bool
+        self, func: cst.FunctionDef, statements: list[cst.BaseStatement], bound: set[str], at: int, insert: bool,
+        removed: list[cst.BaseStatement] | None = None, kept: dict[int, cst.BaseStatement] | None = None,
     ) -> None:
         self.func = func
-        self.statements = statements  # removed from the handler
+        self.statements = statements  # what runs at module level
+        self.removed = statements if removed is None else removed  # the handler's statements they replace
+        self.kept = kept or {}  # id(removed statement) → what stays in its place (`self.model = model`)
         self.bound = bound
         self.at = at  # module statement index to insert before
         self.insert = insert  # False when another handler's identical load is already hoisted
 
 
 class _Remover(BlockEditor):
-    def __init__(self, drop: set[int], globals_drop: dict[int, set[str]]) -> None:
+    def __init__(self, drop: set[int], globals_drop: dict[int, set[str]],
+                 kept: dict[int, cst.BaseStatement] | None = None) -> None:
         super().__init__()
         self.drop = drop
         self.globals_drop = globals_drop
+        self.kept = kept or {}
 
     def edit_statement(self, original, updated):
+        if id(original) in self.kept:
+            return [self.kept[id(original)]]
         if id(original) in self.drop:
             return []
         if isinstance(original, cst.SimpleStatementLine):
@@ -245,6 +253,68 @@ class LoadOnce(Rule):
             """,
             id="flask_restful Resource method, with open(...) as f",
         ),
+        Example(
+            """
+            from keras.models import load_model
+            from tornado.web import RequestHandler
+
+
+            class LabelHandler(RequestHandler):
+                def initialize(self):
+                    self.model = load_model("m.h5")
+                    self.model.compile(loss="mse", optimizer="sgd")
+
+                def post(self):
+                    x = np.array(json.loads(self.request.body)["x"])
+                    self.write(json.dumps(self.model.predict(x).tolist()))
+            """,
+            """
+            from keras.models import load_model
+            from tornado.web import RequestHandler
+
+
+            model = load_model("m.h5")
+            model.compile(loss="mse", optimizer="sgd")
+
+
+            class LabelHandler(RequestHandler):
+                def initialize(self):
+                    self.model = model
+
+                def post(self):
+                    x = np.array(json.loads(self.request.body)["x"])
+                    self.write(json.dumps(self.model.predict(x).tolist()))
+            """,
+            id="Tornado builds a handler per request: a load into self in initialize()",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+            from django.views import View
+            from .store import model
+
+
+            class Score(View):
+                def setup(self, request, *args, **kwargs):
+                    super().setup(request, *args, **kwargs)
+                    self.model = load_model("m.h5")
+            """,
+            """
+            from keras.models import load_model
+            from django.views import View
+            from .store import model
+
+
+            score_model = load_model("m.h5")
+
+
+            class Score(View):
+                def setup(self, request, *args, **kwargs):
+                    super().setup(request, *args, **kwargs)
+                    self.model = score_model
+            """,
+            id="Django View.setup() runs per request; `model` taken: the class names the module-level model",
+        ),
     ]
     NOOPS = [
         Example(
@@ -325,10 +395,12 @@ class LoadOnce(Rule):
         if not hoists:
             return tree
         drop: set[int] = set()
+        kept: dict[int, cst.BaseStatement] = {}
         globals_drop: dict[int, set[str]] = {}
         inserts: dict[int, list[cst.BaseStatement]] = {}
         for hoist in hoists:
-            for stmt in hoist.statements:
+            kept.update(hoist.kept)
+            for stmt in hoist.removed:
                 drop.add(id(stmt))
             for stmt in hoist.func.body.body:
                 if isinstance(stmt, cst.SimpleStatementLine):
@@ -339,7 +411,7 @@ class LoadOnce(Rule):
                                 globals_drop.setdefault(id(small), set()).update(hit)
             if hoist.insert:
                 inserts.setdefault(hoist.at, []).extend(s.with_changes(leading_lines=()) for s in hoist.statements)
-        result = transform(tree, _Remover(drop, globals_drop))
+        result = transform(tree, _Remover(drop, globals_drop, kept))
         body = list(result.body)
         for at in sorted(inserts, reverse=True):
             new = inserts[at]
@@ -352,6 +424,8 @@ class LoadOnce(Rule):
 
     def _plan(self, func, names, module_names, at, tree, hoisted_text):
         body = func.body.body if isinstance(func.body, cst.IndentedBlock) else []
+        holder = tree.body[at]
+        classname = holder.name.value if isinstance(holder, cst.ClassDef) else None
         params = {p.name.value for p in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)}
         for extra in (func.params.star_arg, func.params.star_kwarg):
             if isinstance(extra, cst.Param):
@@ -362,7 +436,17 @@ class LoadOnce(Rule):
                 self.manual(load.node, "model loaded inside an `if`/`try`/loop of a request handler: "
                                        "load it once at module level by hand")
         plans = []
-        for j, stmt in enumerate(body):
+        original_body = body
+        for j, stmt in enumerate(original_body):
+            body = original_body
+            attribute = _loaded_attribute(stmt, func, names)
+            if attribute is not None:  # `self.model = load_model(...)`: hoisted as `<name> = ...`
+                name = _free_name(attribute, classname, set(module_names) | params, tree)
+                if name is None:
+                    self.manual(stmt, f"model loaded on every request into self.{attribute}: hoist it by hand")
+                    continue
+                body = _as_module_name(original_body, j, attribute, name)
+                stmt = body[j]
             model_name = _loaded_name(stmt, names)
             if model_name is None:
                 continue
@@ -413,7 +497,14 @@ class LoadOnce(Rule):
             for n in bound:
                 hoisted_text[n] = text
                 module_names[n] = at
-            plans.append(_Hoist(func, statements, bound, at, insert=True))
+            if body is original_body:
+                plans.append(_Hoist(func, statements, bound, at, insert=True))
+            else:
+                assign = cst.parse_statement(f"self.{attribute} = {model_name}\n")
+                plans.append(_Hoist(func, statements, bound, at, insert=True,
+                                    removed=[original_body[i] for i in block],
+                                    kept={id(original_body[j]): assign.with_changes(
+                                        leading_lines=original_body[j].leading_lines)}))
         return plans
 
 
@@ -470,6 +561,51 @@ def _loaded_name(stmt: cst.BaseStatement, names: ImportNames) -> str | None:
         found = [n for n in loaded if n]
         return found[0] if len(found) == 1 else None
     return None
+
+
+def _loaded_attribute(stmt: cst.BaseStatement, func: cst.FunctionDef, names: ImportNames) -> str | None:
+    """`model` for `self.model = load_model(...)` in a method (its first parameter is `self`)."""
+    params = func.params.params
+    if not (params and params[0].name.value == "self" and isinstance(stmt, cst.SimpleStatementLine)
+            and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign)):
+        return None
+    assign = stmt.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"
+            and isinstance(assign.value, cst.Call) and names.qualify(assign.value.func) in LOADERS):
+        return target.attr.value
+    return None
+
+
+def _free_name(attribute: str, classname: str | None, taken: set[str], tree: cst.Module) -> str | None:
+    """A module-level name for a model hoisted out of `self.<attribute>`: the attribute's own
+    name, else prefixed with the class's, when no other code of the module uses it."""
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in classname or "").lstrip("_")
+    code = tree.code
+    for name in (attribute, f"{snake}_{attribute}" if snake else None):
+        if (name and name not in taken and name not in BUILTIN_NAMES
+                and not re.search(rf"(?<![\w.]){re.escape(name)}\b", code)):
+            return name
+    return None
+
+
+def _as_module_name(body, j: int, attribute: str, name: str) -> list:
+    """`body` with `self.<attribute>` read as `name` in statement j and the load followers after
+    it (`self.model.load_weights(...)`): what the hoisted statements say at module level."""
+    class _Rename(cst.CSTTransformer):
+        def leave_Attribute(self, original_node, updated_node):
+            if (isinstance(updated_node.value, cst.Name) and updated_node.value.value == "self"
+                    and updated_node.attr.value == attribute):
+                return cst.Name(name)
+            return updated_node
+
+    out = list(body)
+    out[j] = body[j].visit(_Rename())
+    k = j + 1
+    while k < len(body) and _follows_load(body[k], f"self.{attribute}"):
+        out[k] = body[k].visit(_Rename())
+        k += 1
+    return out
 
 
 def _follows_load(stmt: cst.BaseStatement, model_name: str) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from migrate.analysis.blocks import keep_lines_of_removed_imports
 from migrate.analysis.cst_adapter import add_imports
 from migrate.rules.base import _TextuallyUnusedImports
 
@@ -134,3 +135,23 @@ def test_fixture_imports_removed_as_libcst_does(path: Path) -> None:
         reference, result = _both(module.code, [request])
         if result is not None:
             assert result.code == reference, request
+
+
+@pytest.mark.parametrize("source,expected", [
+    pytest.param("import os\n\nimport tensorflow as tf\nfrom keras import backend as K\n\nx = K\n",
+                 "import os\n\nfrom keras import backend as K\n\nx = K\n", id="first of a group"),
+    pytest.param("import os\n\nimport tensorflow as tf\n\nx = 1\n", "import os\n\nx = 1\n", id="a whole group"),
+    pytest.param("import os\n# tensorflow, for the session\nimport tensorflow as tf\nx = 1\n", "import os\nx = 1\n",
+                 id="its own comment goes with it"),
+    pytest.param("import os\n\n# third party\n\nimport tensorflow as tf\nx = 1\n", "import os\n\n# third party\n\nx = 1\n",
+                 id="a detached comment stays"),
+    pytest.param("import tensorflow as tf, os\n\nos.getcwd()\n", "import os\n\nos.getcwd()\n", id="one name of a line"),
+])
+def test_a_removed_import_line_hands_its_blank_lines_on(source: str, expected: str) -> None:
+    ctx = CodemodContext()
+    RemoveImportsVisitor.remove_unused_import(ctx, "tensorflow", None, "tf")
+    tree = cst.parse_module(source)
+    assert keep_lines_of_removed_imports(tree, RemoveImportsVisitor(ctx).transform_module(tree)).code == expected
+    module = cst.parse_module(source)
+    fast = _TextuallyUnusedImports.remove(ctx, module, module.code)
+    assert fast is not None and keep_lines_of_removed_imports(module, fast).code == expected
