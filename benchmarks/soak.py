@@ -52,6 +52,9 @@ class Row:
 
 
 def _servers_for(app: FixtureApp, servers: list[str]) -> list[str]:
+    # a Tornado app has no WSGI object: only its own __main__ (an IOLoop) serves it
+    if app.kind == "tornado":
+        return [s for s in servers if harness.SERVERS[s].runs_app_main]
     # threaded=False apps serve one request at a time by their own run: not a soak.
     if app.threaded_ok:
         return servers

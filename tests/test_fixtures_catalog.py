@@ -13,9 +13,9 @@ META_KEYS = {"description", "kind", "entry", "wsgi", "route", "input_dim", "mode
              "fails_without_reentry_patches", "threaded_ok"}
 
 
-def test_catalogue_covers_flask_django_and_worker_apps():
+def test_catalogue_covers_flask_django_tornado_and_worker_apps():
     kinds = {app.kind for app in APPS}
-    assert kinds == {"flask", "django", "worker"}
+    assert kinds == {"flask", "django", "tornado", "worker"}
     assert [a.name for a in APPS] == sorted(p.name for p in catalog.APPS_DIR.iterdir() if (p / "meta.json").exists())
 
 
@@ -44,6 +44,10 @@ def test_meta_and_app_agree(app):
         assert "application = get_wsgi_application()" in source and "app = application" in source
         assert 'os.environ.get("PORT", "5000")' in source and "runserver" in source
         assert f"path('{app.route.lstrip('/')}'" in everything, "the route is not in any urls.py"
+    elif app.kind == "tornado":
+        assert app.wsgi is None and "def make_app():" in source and "IOLoop.current().start()" in source
+        assert 'os.environ.get("PORT", "5000")' in source
+        assert f"(r'{app.route}'," in source
     else:
         assert app.wsgi is None and "ThreadPoolExecutor" in source
 

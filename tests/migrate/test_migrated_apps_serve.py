@@ -3,8 +3,9 @@
 For each app in fixtures.catalog: a prepared copy is migrated with `python -m migrate --write`
 (rules + TF1-era model file upgrade, as a user would run it), the result must contain no
 graph/session juggling, and then it is run on TF 2.21 in eager mode without legacy_shim,
-on Keras 3 and on tf_keras (TF_USE_LEGACY_KERAS=1), by its own threaded Flask server hammered
-by concurrent clients (or, for worker apps, its own thread pool). Every answer must be byte
+on Keras 3 and on tf_keras (TF_USE_LEGACY_KERAS=1), by its own server (Flask's threaded one,
+Django's runserver, Tornado's IOLoop) hammered by concurrent clients (or, for worker apps, its
+own thread pool). Every answer must be byte
 for byte the answer of the ORIGINAL app under the shim, computed single-threaded in another
 interpreter (tests/serving/harness.reference). Apps with raw TF1 graph code cannot move to
 Keras 3 and must come back unchanged, reported as manual work with line numbers.
@@ -127,7 +128,7 @@ def _reference(migrated, references, app) -> list[bytes]:
     if app.name not in references:
         original = migrated["original"] / app.name
         bodies = payloads(app, N_PAYLOADS)
-        if app.kind in ("flask", "django"):
+        if app.kind in ("flask", "django", "tornado"):
             references[app.name] = harness.reference(original, bodies, route=app.route, module=app.entry[:-3])
         else:
             out = harness.worker_reference(original, bodies, entry=app.entry)

@@ -401,12 +401,19 @@ os.chdir(app_dir)
 sys.path.insert(0, app_dir)
 payloads = json.load(open(payload_file))
 mod = __import__(module)
-from werkzeug.test import Client  # the entry's WSGI object `app`: Flask or Django alike
-client = Client(mod.app)
 out = []
-for p in payloads:
-    r = client.post(route, json=p)
-    out.append([r.status_code, base64.b64encode(r.get_data()).decode()])
+if hasattr(mod, "app"):
+    from werkzeug.test import Client  # the entry's WSGI object `app`: Flask or Django alike
+    client = Client(mod.app)
+    for p in payloads:
+        r = client.post(route, json=p)
+        out.append([r.status_code, base64.b64encode(r.get_data()).decode()])
+else:  # a Tornado app: its make_app() served by an event loop in another thread
+    from fixtures import tornado_client
+    with tornado_client.served(mod.make_app()) as port:
+        for p in payloads:
+            status, body = tornado_client.post(port, route, p)
+            out.append([status, base64.b64encode(body).decode()])
 # A file, not stdout: apps print ("Loading model...") at import.
 with open(result_file, "w") as f:
     json.dump(out, f)
@@ -430,7 +437,8 @@ def reference(app_dir: Path, payloads: Sequence[dict], route: str = "/predict",
 
     That process imports the shim, then the app module, and posts each payload in order
     through Werkzeug's test client to the module's WSGI object ``app`` (Flask or Django):
-    no server, no second thread. A non-200 answer is an
+    no server, no second thread; a Tornado app (no ``app``, a ``make_app()``) is served on
+    127.0.0.1 by one event loop and sent the payloads one at a time. A non-200 answer is an
     error here, since a reference must be a correct answer.
     """
     app_dir = Path(app_dir)

@@ -27,6 +27,8 @@ APPS = all_apps()
 # Flask and Django apps alike: a WSGI object `app` in the entry module
 WSGI_APPS = [a for a in APPS if a.kind in ("flask", "django")]
 WORKER_APPS = [a for a in APPS if a.kind == "worker"]
+# Tornado apps serve themselves from their own __main__ (an IOLoop): no WSGI server can host them
+TORNADO_APPS = [a for a in APPS if a.kind == "tornado"]
 BY_NAME = {a.name: a for a in APPS}
 
 # Distinct request bodies per app; clients cycle through them from different offsets.
@@ -62,6 +64,8 @@ def _own_run_cases() -> list:
         # nothing concurrent to test, so it gets a threaded WSGI server instead.
         servers = ("flask-import", "flask-runner") if app.threaded_ok else ("waitress",)
         cases += [_case(app, s) for s in servers]
+    # the same two adoptions run a Tornado app's own `IOLoop.current().start()`
+    cases += [_case(app, s) for app in TORNADO_APPS for s in ("flask-import", "flask-runner")]
     return cases
 
 
