@@ -13,6 +13,11 @@ at import instead, right before the handler, and the handler uses the module-lev
     -    model = load_model(MODEL_FILE)
          x = np.array(request.get_json()["instances"])
 
+A handler is anything that runs per request (handlers.py): a route, a view method, and the
+set-up hooks frameworks call on a fresh view per request (Tornado's `initialize()` and
+`prepare()`, Django's `View.setup()`). A load into `self.model` there becomes a module-level
+model (named `model`, or `<class>_model` when that name is taken) and `self.model = model`.
+
 A load whose arguments depend on the request (a model name in the URL...) is reported, as is
 one nested in an `if`/`try` of the handler or reading names defined after the handler.
 """
@@ -159,7 +164,8 @@ class LoadOnce(Rule):
     NAME = "load-once"
     DESCRIPTION = (
         "Move `load_model(...)` / `model_from_json(...)` + `load_weights(...)` out of request handlers "
-        "to module level when the request does not feed them; report the ones it does."
+        "(and per-request hooks: Tornado `initialize()`, Django `setup()`) to module level when the "
+        "request does not feed them; report the ones it does."
     )
     SAFE = True
     ORDER = 50
