@@ -130,6 +130,8 @@ class _Collector(cst.CSTVisitor):
     def __init__(self) -> None:
         self.bindings: list[_Binding] = []
         self.functions: dict[str, list[cst.FunctionDef]] = {}
+        # class name → its `__init__` (None when it has none or several), per class of that name
+        self.classes: dict[str, list[cst.FunctionDef | None]] = {}
         self.returns: dict[str, list[cst.Return]] = {}
         self.calls: list[_Call] = []
         self.globals: list[cst.Global] = []
@@ -141,6 +143,11 @@ class _Collector(cst.CSTVisitor):
         self._not_refs: set[int] = set()
 
     # functions ---------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        inits = [s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"] \
+            if isinstance(node.body, cst.IndentedBlock) else []
+        self.classes.setdefault(node.name.value, []).append(inits[0] if len(inits) == 1 else None)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.setdefault(node.name.value, []).append(node)
         self._stack.append(node.name.value)
@@ -255,6 +262,8 @@ def collect_bindings(module: cst.Module, facts: StatementFacts | None = None) ->
         merged.bindings.extend(part.bindings)
         for name, defs in part.functions.items():
             merged.functions.setdefault(name, []).extend(defs)
+        for name, inits in part.classes.items():
+            merged.classes.setdefault(name, []).extend(inits)
         for name, rets in part.returns.items():
             merged.returns.setdefault(name, []).extend(rets)
         merged.calls.extend(part.calls)
@@ -333,6 +342,7 @@ class Carriers:
         self.imported = imported if imported is not None else Imported()
         self._returning: set[str] = set()
         self._c = collected if collected is not None else collect_bindings(module)
+        self._callables = _callables(self._c)
         # what other modules of the app hold (`settings.GRAPH`): kinds of this analysis only
         wanted = set(self.producers.values()) | set(self.getters.values())
         self.keys: dict[str, Kind] = {key: kind for key, kind in self.imported.keys.items()
@@ -459,8 +469,7 @@ class Carriers:
         return out
 
     def _single_function(self, name: str) -> cst.FunctionDef | None:
-        defs = self._c.functions.get(name, [])
-        return defs[0] if len(defs) == 1 else None
+        return self._callables.get(name)
 
     def _solve(self) -> None:
         # The keys that sweeping the bindings until a sweep adds none gives (each sweep in list
@@ -642,10 +651,7 @@ class Carriers:
         calls_of: dict[str, list[_Call]] = {}  # by name, once: a scan of every call per function was quadratic
         for call in self._c.calls:
             calls_of.setdefault(call.func, []).append(call)
-        for name, defs in self._c.functions.items():
-            if len(defs) != 1:
-                continue
-            func = defs[0]
+        for name, func in self._callables.items():
             calls = calls_of.get(name, [])
             if not calls or not self._only_called(name, calls):
                 continue
@@ -759,7 +765,7 @@ class Carriers:
             params = {p for p in params if p in dead}
             if not params:
                 continue
-            func = c.functions[name][0]
+            func = self._callables[name]
             plan.params[id(func)] = params
             for call in c.calls:
                 if call.func != name:
@@ -811,10 +817,21 @@ class _UseWalker(cst.CSTVisitor):
             self.live_nodes.append((key, node))
 
 
+def _callables(c: "_Collector") -> dict[str, cst.FunctionDef]:
+    """What a call by name runs, for the names defined once: a function, or the `__init__` of a
+    class (`Predictor(model, graph)` binds `__init__`'s parameters after `self`)."""
+    out = {name: defs[0] for name, defs in c.functions.items()
+           if len(defs) == 1 and name != "__init__" and name not in c.classes}
+    for name, inits in c.classes.items():
+        if len(inits) == 1 and inits[0] is not None and name not in c.functions:
+            out[name] = inits[0]
+    return out
+
+
 def _match_args(func: cst.FunctionDef, call: _Call) -> list[tuple[cst.Arg, cst.Param | None]]:
     """Each argument of `call` with the parameter of `func` it binds (None when unknown)."""
     params = list(func.params.posonly_params) + list(func.params.params)
-    if call.method and params and params[0].name.value in ("self", "cls"):
+    if (call.method or func.name.value == "__init__") and params and params[0].name.value in ("self", "cls"):
         params = params[1:]
     by_name = {p.name.value: p for p in params + list(func.params.kwonly_params)}
     out: list[tuple[cst.Arg, cst.Param | None]] = []

@@ -397,6 +397,36 @@ class GraphReentry(Rule):
             """
             import tensorflow as tf
 
+            class Predictor(object):
+                def __init__(self, model, graph):
+                    self.model = model
+                    self.graph = graph
+
+                def score(self, x):
+                    with self.graph.as_default():
+                        return self.model.predict(x)
+
+            graph = tf.get_default_graph()
+            predictor = Predictor(load_model("m.h5"), graph)
+            """,
+            """
+            import tensorflow as tf
+
+            class Predictor(object):
+                def __init__(self, model):
+                    self.model = model
+
+                def score(self, x):
+                    return self.model.predict(x)
+
+            predictor = Predictor(load_model("m.h5"))
+            """,
+            id="graph handed to a class of the module: the constructor parameter goes with it",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
             def init():
                 loaded = load_model("m.h5")
                 graph = tf.get_default_graph()
@@ -498,6 +528,26 @@ class GraphReentry(Rule):
             """,
             id="capture used for something else: the file keeps its graph (never half-migrated)",
             manual=(2,),
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
+            class Predictor(object):
+                def __init__(self, model, graph):
+                    self.model = model
+                    self.graph = graph
+
+                def score(self, x):
+                    with self.graph.as_default():
+                        return self.model.predict(x)
+
+            graph = tf.get_default_graph()
+            predictor = Predictor(load_model("m.h5"), graph)
+            FACTORIES = {"default": Predictor}
+            """,
+            id="a class also used as a value keeps its constructor, and so the graph",
+            manual=(12,),
         ),
         Example(
             """
