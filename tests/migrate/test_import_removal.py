@@ -50,14 +50,6 @@ def _both(source: str, requests) -> tuple[str, cst.Module | None]:
     return reference, _TextuallyUnusedImports.remove(ctx, module, module.code)
 
 
-@pytest.mark.parametrize("source,fast", CASES)
-def test_same_removal_as_libcst(source: str, fast: bool) -> None:
-    reference, result = _both(source, REQUESTS)
-    assert (result is not None) == fast
-    if result is not None:
-        assert result.code == reference
-
-
 MODULE_CASES = [
     pytest.param("import tensorflow as tf\nimport os\nx = 1\n", True, id="lone aliased module"),
     pytest.param("import os, tensorflow as tf\nos.getcwd()\n", True, id="one of two"),
@@ -71,9 +63,11 @@ MODULE_CASES = [
 MODULE_REQUESTS = [("tensorflow", None, "tf"), ("tensorflow.compat.v1", None, None)]
 
 
-@pytest.mark.parametrize("source,fast", MODULE_CASES)
-def test_same_module_import_removal_as_libcst(source: str, fast: bool) -> None:
-    reference, result = _both(source, MODULE_REQUESTS)
+@pytest.mark.parametrize("source,fast,requests", [
+    *(pytest.param(*case.values, REQUESTS, id=f"from-import: {case.id}") for case in CASES),
+    *(pytest.param(*case.values, MODULE_REQUESTS, id=f"module: {case.id}") for case in MODULE_CASES)])
+def test_same_removal_as_libcst(source: str, fast: bool, requests) -> None:
+    reference, result = _both(source, requests)
     assert (result is not None) == fast
     if result is not None:
         assert result.code == reference
