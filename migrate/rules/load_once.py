@@ -447,7 +447,7 @@ class LoadOnce(Rule):
             body = original_body
             attribute = _loaded_attribute(stmt, func, names)
             if attribute is not None:  # `self.model = load_model(...)`: hoisted as `<name> = ...`
-                name = _free_name(attribute, classname, set(module_names) | params, tree)
+                name = _free_name(attribute, classname, set(module_names) | params, self.code_of(tree))
                 if name is None:
                     self.manual(stmt, f"model loaded on every request into self.{attribute}: hoist it by hand")
                     continue
@@ -583,11 +583,10 @@ def _loaded_attribute(stmt: cst.BaseStatement, func: cst.FunctionDef, names: Imp
     return None
 
 
-def _free_name(attribute: str, classname: str | None, taken: set[str], tree: cst.Module) -> str | None:
+def _free_name(attribute: str, classname: str | None, taken: set[str], code: str) -> str | None:
     """A module-level name for a model hoisted out of `self.<attribute>`: the attribute's own
-    name, else prefixed with the class's, when no other code of the module uses it."""
+    name, else prefixed with the class's, when the module's text (`code`) never spells it."""
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in classname or "").lstrip("_")
-    code = tree.code
     for name in (attribute, f"{snake}_{attribute}" if snake else None):
         if (name and name not in taken and name not in BUILTIN_NAMES
                 and not re.search(rf"(?<![\w.]){re.escape(name)}\b", code)):
