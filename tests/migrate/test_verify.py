@@ -224,6 +224,19 @@ def test_a_rule_leaving_an_undefined_name_is_withdrawn_at_worst_to_the_input():
     assert LEGACY.splitlines()[item.line - 1].strip() == "return model.predict(x)"
 
 
+def test_a_file_too_large_to_search_stays_as_it_was_with_every_reason():
+    # the same half-migration as above, then filler past the search limit
+    filler = "".join(f"limit_{i} = {i}\n" for i in range(engine.SEARCH_MAX_LINES))
+    source = LEGACY + filler
+    outcome = engine.apply_rules(source, engine.Config(), "app.py", rules=[HalfMigrator, ThreadedFalse])
+    assert outcome.error is None and outcome.code == source and outcome.rules == []
+    assert outcome.manual and all("too large to search" in m.message and "half-migration" in m.message
+                                  for m in outcome.manual)
+    assert {source.splitlines()[m.line - 1].strip() for m in outcome.manual} == {
+        "sess = tf.Session()", "graph = tf.get_default_graph()",
+        "return sess.run(tf.global_variables_initializer())"}
+
+
 @pytest.mark.parametrize("app", sorted(p.name for p in APPS.iterdir() if (p / "meta.json").exists()))
 def test_every_fixture_module_passes_verification_and_good_apps_lose_no_rule(app):
     # after the fallback every output passes; apps migrate gets right today lose no rule to it
