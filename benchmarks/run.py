@@ -65,17 +65,21 @@ GAP_NOTES = {
         "with the machine quiet). The cache turns a model rebuild into a dict lookup; the ratio grows with the "
         "model's size."),
     "migrate / tf_upgrade_v2": (
-        "migrate vs tf_upgrade_v2: 1.60x on the morning of 2026-11-25, 0.66x-0.71x after the speed work the "
-        "same day: rules transform through analysis.walk.transform, which rebuilds only what changed and skips "
-        "subtrees that cannot hold a node a rule handles; a file's text is regenerated only for the top-level "
-        "statements a rule changed; the result is compiled once; output byte-identical on the fixtures and this "
-        "1,000-file tree. The floor row is the limit of the approach: LibCST alone parsing and printing these "
-        "files, with migrate's start-up and worker pool, takes ~0.2x of tf_upgrade_v2's time, leaving ~0.1x "
-        "(~1 s, ~2 ms of CPU per file) for the rules. They take ~5.5 ms per file: the import, carrier and handler "
-        "analyses are redone on each new tree after every rule that changes the file (~3 of 12 rules per file), "
-        "then each rule's own transform and the text of the statements it changed. 0.33x would need the rules "
-        "to share one analysis and one transform per file (rules as handlers of a single pass): a rewrite of "
-        "every rule module, not attempted."),
+        "migrate vs tf_upgrade_v2: 0.66x-0.71x on 2026-11-25 after the first speed work (rules transform through "
+        "analysis.walk.transform, which rebuilds only what changed; a file's text is regenerated only for the "
+        "statements a rule changed). The work since added a verification stage (every changed file is parsed "
+        "again and checked against its input: ~19% of the CPU), the whole-app analysis, predict-speed's lock "
+        "and more idioms per file, and on 2026-11-29 morning a file cost ~60 ms of CPU: half of it libcst's "
+        "AddImportsVisitor and RemoveImportsVisitor, which copy and walk the whole tree to add `import "
+        "threading` or drop `import tensorflow as tf`. Both are now done from the top-level statements "
+        "(cst_adapter.add_imports, the metadata-free removal), with byte-identical output, and the checks "
+        "share one parse per text: ~22 ms per file, 1.63x tf_upgrade_v2 in the run of 2026-11-29 02:23 "
+        "(a fuzz soak was using ~0.4 of a core beside it). The per-stage profile (the table above) has no "
+        "stage worth more than a fifth: graph-reentry's own transform 19%, the never-worse checks 19%, "
+        "codegen of changed statements 15%, manual-item positions (libcst's PositionProvider over the whole "
+        "tree) 12%, parsing 11%. The floor row (LibCST parse + print, start-up and pool) is ~0.2-0.27x on "
+        "its own, so 0.33x leaves ~1-2 ms of CPU per file for every rule and check: that needs the rules as "
+        "handlers of one pass over one analysis (issue 13's redesign), not attempted."),
     "whole tree": (
         "10,000-file tree: tf_upgrade_v2 never finishes it - it aborts at the first walrus (`NameError: name "
         "'target' is not defined` in google-pasta's visit_NamedExpr) having converted nothing. The ratio compares "
