@@ -45,6 +45,26 @@ def handed_over(pending: Sequence[cst.EmptyLine], first: cst.BaseStatement) -> c
     return first
 
 
+def without_dropped(module: cst.Module, statements: Sequence[tuple[cst.BaseStatement, bool]]) -> cst.Module:
+    """`module` with the body `statements` gives once those marked dropped are taken out, each
+    dropped statement's detached lines handed on as BlockEditor does (to the next statement;
+    comments left over at the end go to the footer)."""
+    body: list[cst.BaseStatement] = []
+    pending: list[cst.EmptyLine] = []
+    for statement, dropped in statements:
+        if dropped:
+            pending = pending or detached_lines(statement.leading_lines)
+            continue
+        body.append(handed_over(pending, statement))
+        pending = []
+    return module.with_changes(body=body, footer=_footer(pending, module.footer))
+
+
+def _footer(pending: Sequence[cst.EmptyLine], footer: Sequence[cst.EmptyLine]) -> Sequence[cst.EmptyLine]:
+    """A block's footer after its last statements went: their detached comments stay, above it."""
+    return [*pending, *footer] if any(line.comment for line in pending) else footer
+
+
 def keep_lines_of_removed_imports(before: cst.Module, after: cst.Module) -> cst.Module:
     """`after` (= `before` less some top-level import lines, others with fewer names: what an
     import removal makes) with each removed line's blank lines handed to the next statement,
@@ -52,30 +72,33 @@ def keep_lines_of_removed_imports(before: cst.Module, after: cst.Module) -> cst.
     old, new = before.body, after.body
     if len(old) == len(new):
         return after
-    out: list[cst.BaseStatement] = []
-    pending: list[cst.EmptyLine] = []
+    statements: list[tuple[cst.BaseStatement, bool]] = []  # after's statements, and before's removed ones
     k = 0
     for stmt in old:
         if k < len(new) and (not _import_names(stmt) or _import_names(new[k]) and _import_names(new[k]) <= _import_names(stmt)):
-            out.append(handed_over(pending, new[k]))
-            pending = []
+            statements.append((new[k], False))
             k += 1
-        elif not pending:  # removed
-            pending = detached_lines(stmt.leading_lines)
+        else:
+            statements.append((stmt, True))
     if k != len(new):  # not a removal of import lines: leave it as it is
         return after
-    footer = [*pending, *after.footer] if any(line.comment for line in pending) else after.footer
-    return after.with_changes(body=out, footer=footer)
+    return without_dropped(after, statements)
+
+
+def is_import_line(statement: cst.BaseStatement) -> bool:
+    """A line holding one `import` or `from ... import` and nothing else."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
 
 
 def _import_names(stmt: cst.BaseStatement) -> frozenset:
     """(module, name, alias) of each name an import-only line binds; empty for any other statement."""
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+    if not is_import_line(stmt):
         return frozenset()
     small = stmt.body[0]
     if isinstance(small, cst.Import):
         return frozenset((None, a.evaluated_name, a.evaluated_alias) for a in small.names)
-    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+    if not isinstance(small.names, cst.ImportStar):
         module = ("." * len(small.relative)) + (cst.Module(body=[]).code_for_node(small.module) if small.module else "")
         return frozenset((module, a.evaluated_name, a.evaluated_alias) for a in small.names)
     return frozenset()
@@ -138,8 +161,7 @@ class BlockEditor(cst.CSTTransformer):
             return updated_node
         if not body:
             body = [cst.SimpleStatementLine(body=[cst.Pass()])]
-        footer = [*pending, *updated_node.footer] if any(l.comment for l in pending) else updated_node.footer
-        return updated_node.with_changes(body=body, footer=footer)
+        return updated_node.with_changes(body=body, footer=_footer(pending, updated_node.footer))
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if len(original_node.body) != len(updated_node.body):
@@ -147,8 +169,7 @@ class BlockEditor(cst.CSTTransformer):
         body, pending, changed = self._edit_body(original_node.body, updated_node.body)
         if not changed:
             return updated_node
-        footer = [*pending, *updated_node.footer] if any(l.comment for l in pending) else updated_node.footer
-        return updated_node.with_changes(body=body, footer=footer)
+        return updated_node.with_changes(body=body, footer=_footer(pending, updated_node.footer))
 
 
 def drop_small_statements(

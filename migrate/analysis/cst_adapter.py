@@ -42,7 +42,7 @@ from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
-from migrate.analysis.blocks import keep_lines_of_removed_imports
+from migrate.analysis.blocks import is_import_line, keep_lines_of_removed_imports
 
 PLAIN = os.environ.get("MIGRATE_PLAIN_LIBCST", "") not in ("", "0")
 
@@ -184,7 +184,7 @@ def add_imports(context: CodemodContext, tree: cst.Module) -> cst.Module:
     aliases = {item.module: item.alias for item in items if item.alias is not None}
     body = tree.body
     end = start = 1 if _starts_with_docstring_or_strict(body) else 0
-    while end < len(body) and _is_import_line(body[end]):
+    while end < len(body) and is_import_line(body[end]):
         end += 1
     for statement in body[start:end]:
         node = statement.body[0]
@@ -216,11 +216,6 @@ def _starts_with_docstring_or_strict(body: Sequence[cst.BaseStatement]) -> bool:
         return isinstance(first.value, cst.SimpleString)
     return (isinstance(first, cst.Assign) and len(first.targets) == 1
             and isinstance(first.targets[0].target, cst.Name) and first.targets[0].target.value == "__strict__")
-
-
-def _is_import_line(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
 
 
 class _PlainCodemod(VisitorBasedCodemodCommand):

@@ -20,7 +20,7 @@ import re
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.analysis.blocks import detached_lines, handed_over
+from migrate.analysis.blocks import is_import_line, without_dropped
 from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import walk
 
@@ -407,22 +407,14 @@ def _dedupe_imports(module: cst.Module, emptied: set[int]) -> cst.Module:
     earlier one exactly (e.g. two `from tensorflow import keras`); a dropped line's blank lines
     go to the next line, so that import groups stay apart."""
     seen: set[str] = set()
-    body = []
-    pending: list[cst.EmptyLine] = []
-    changed = False
+    statements = []
     for statement in module.body:
         drop = id(statement) in emptied
-        if not drop and m.matches(statement, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
+        if not drop and is_import_line(statement):
             key = module.code_for_node(statement.body[0]).strip()
             drop = key in seen
             seen.add(key)
-        if drop:
-            changed = True
-            pending = pending or detached_lines(statement.leading_lines)
-            continue
-        body.append(handed_over(pending, statement))
-        pending = []
-    if not changed:
+        statements.append((statement, drop))
+    if not any(drop for _statement, drop in statements):
         return module
-    footer = [*pending, *module.footer] if any(line.comment for line in pending) else module.footer
-    return module.with_changes(body=body, footer=footer)
+    return without_dropped(module, statements)

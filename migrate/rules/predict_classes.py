@@ -18,6 +18,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from migrate.analysis.blocks import is_import_line
 from migrate.rules.base import Example, Rule
 
 HELPER_NAME = "keras2_predict_classes"
@@ -172,7 +173,7 @@ def _after_imports(body: list[cst.CSTNode]) -> int:
     """Index just after the module docstring, __future__ and the leading import block."""
     index = 0
     for position, statement in enumerate(body):
-        if m.matches(statement, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
+        if is_import_line(statement):
             index = position + 1
         elif position == 0 and m.matches(statement, m.SimpleStatementLine(body=[m.Expr(value=m.SimpleString())])):
             index = 1
