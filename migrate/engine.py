@@ -70,7 +70,7 @@ def migrate_source(
             outcome = SourceOutcome(code=code)
             _report_legacy_path(code, outcome)
             return outcome
-        beyond = _beyond_parser_limits(code, filename)
+        beyond = _beyond_parser_limits(code)
         if beyond:
             return SourceOutcome(code=code, error=beyond)
         return apply_rules(code, config, filename, rules, needed=needed, imported=imported)
@@ -78,7 +78,7 @@ def migrate_source(
         verify.parse.cache_clear()  # a large file's trees are not kept for the next file
 
 
-def _beyond_parser_limits(code: str, filename: str | None) -> str | None:
+def _beyond_parser_limits(code: str) -> str | None:
     """Why `code` must not reach libcst's native parser, or None.
 
     That parser overflows its stack (killing the process) on nesting CPython rejects cleanly:
@@ -157,20 +157,6 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
         kept.manual.append(ManualItem(verify.LEGACY_PATH, 1, 0, "left as it is: too deeply nested for migrate to "
                                       "verify that a rewrite is no worse than the input"))
         return kept
-    lines = code.count("\n") + 1
-    if lines > SEARCH_MAX_LINES:  # each trial reruns every rule: up to ~rules²/2 of them
-        kept = SourceOutcome(code=code)
-        to_input = line_mapper(outcome.code, code)
-        for problem in problems:
-            kept.manual.append(ManualItem(
-                verify.LEGACY_PATH, problem.line if problem.in_input else to_input(problem.line), 0,
-                f"kept on the legacy path (it runs under legacy_shim): the rewrite would leave {problem.check}: "
-                f"{problem.message}; at {lines:,} lines the file is too large to search for the rules that "
-                f"can apply on their own (limit {SEARCH_MAX_LINES:,} lines)"))
-        kept.manual.sort(key=lambda m: (m.line, m.column, m.rule))
-        return kept
-    # Withdraw rules one at a time, latest first, until the output passes; when no single
-    # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
     # the reasons: what the full rewrite would have broken, at the input's lines
     to_input = line_mapper(outcome.code, code)
     reasons: dict[int, list[str]] = {}
@@ -179,6 +165,17 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
         text = f"{problem.check}: {problem.message}"
         if text not in reasons.setdefault(line, []):
             reasons[line].append(text)
+    lines = code.count("\n") + 1
+    if lines > SEARCH_MAX_LINES:  # each trial reruns every rule: up to ~rules²/2 of them
+        kept = SourceOutcome(code=code)
+        kept.manual += [ManualItem(verify.LEGACY_PATH, line, 0,
+                                   f"kept on the legacy path (it runs under legacy_shim): the rewrite would leave "
+                                   f"{text}; at {lines:,} lines the file is too large to search for the rules "
+                                   f"that can apply on their own (limit {SEARCH_MAX_LINES:,} lines)")
+                        for line, texts in sorted(reasons.items()) for text in texts]
+        return kept
+    # Withdraw rules one at a time, latest first, until the output passes; when no single
+    # withdrawal is enough, withdraw the one that leaves the fewest problems and go on.
     withdrawn: list[str] = []
     while problems:
         best = None

@@ -270,10 +270,12 @@ def missing_imports(before: ast.AST, after: ast.AST) -> list[Problem]:
 # --- all of it -----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=256)
 def parse(code: str) -> ast.Module:
-    """`ast.parse(code)`, shared: the engine checks the same input against each trial output and
-    the same output again for the legacy-path report (nothing here changes a tree)."""
+    """`ast.parse(code)`, shared by the readers of one text (nothing here changes a tree): the
+    engine checks the same input against each trial output and the output again for the
+    legacy-path report (and empties the cache after each file); whole_app reads each provider's
+    output once per reader."""
     return ast.parse(code)
 
 

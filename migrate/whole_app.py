@@ -23,7 +23,6 @@ no worse than its input.
 from __future__ import annotations
 
 import ast
-import functools
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -31,13 +30,6 @@ from migrate import project_index, verify
 from migrate.analysis.carriers import GRAPH, SESSION, Held, Imported
 from migrate.analysis.exports import Exports, module_exports
 from migrate.engine import TF_OR_KERAS_TEXT
-
-
-
-@functools.lru_cache(maxsize=256)
-def _tree(text: str) -> ast.Module:
-    """The ast of a text the check reads several times (each provider's output, once per reader)."""
-    return ast.parse(text)
 
 
 @dataclass(frozen=True)
@@ -140,7 +132,7 @@ def disagreements(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str,
         if out is None:
             continue
         try:
-            tree = _tree(out)
+            tree = verify.parse(out)
             uses = project_index.uses_of(reader, out, app.resolver, providers)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
@@ -161,7 +153,7 @@ def _unbound(before: str, after: str, names: set[str], reader: str) -> str | Non
     if before == after:
         return None
     try:
-        problems = verify.exported_names(before, _tree(before), after, _tree(after),
+        problems = verify.exported_names(before, verify.parse(before), after, verify.parse(after),
                                          {name: [reader] for name in names})
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
@@ -175,7 +167,7 @@ def _shape_mismatches(reader: str, inputs: Mapping[str, str], outputs: Mapping[s
     had is not the migration's)."""
     found = []
     try:
-        before = _tree(inputs[reader])
+        before = verify.parse(inputs[reader])
     except (SyntaxError, ValueError, RecursionError, MemoryError, KeyError):
         return found
     for provider, func in _called_functions(reader, tree, resolver, outputs):
@@ -195,7 +187,7 @@ def _called_functions(reader: str, tree: ast.AST, resolver: project_index.Resolv
             continue
         if name == "*":
             try:
-                defined = {n.name for n in _tree(outputs[provider]).body if isinstance(n, ast.FunctionDef)}
+                defined = {n.name for n in verify.parse(outputs[provider]).body if isinstance(n, ast.FunctionDef)}
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             out += [(provider, (func, func)) for func in sorted(defined) if not func.startswith("_")]
@@ -209,7 +201,7 @@ def _return_shapes(source: str | None, func: str) -> set[int]:
     if source is None:
         return set()
     try:
-        tree = _tree(source)
+        tree = verify.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     shapes: set[int] = set()
