@@ -263,9 +263,9 @@ def run(
     """
     report = Report(check=config.check, write=config.write)
     counts: dict[str, int | None] = {"written": 0, "left": None}
-    with _interrupts() as interrupted:
+    with _interrupts() as ctrl_c:
         try:
-            _run(paths, config, jobs or os.cpu_count() or 1, report, counts, interrupted, on_result, progress)
+            _run(paths, config, jobs or os.cpu_count() or 1, report, counts, ctrl_c, on_result, progress)
         except KeyboardInterrupt:
             raise Interrupted(counts["written"] or 0, counts["left"]) from None
     if config.write and config.model_files and any(f.model_files for f in report.files):
@@ -275,7 +275,7 @@ def run(
 
 
 def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, counts: dict[str, int],
-         interrupted: threading.Event, on_result: Callable[[FileResult], None] | None,
+         ctrl_c: _CtrlC, on_result: Callable[[FileResult], None] | None,
          progress: Callable[[int, int], None] | None) -> None:
     files: list[str] = []
     for path, problem in discover(paths):
@@ -321,10 +321,10 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
                 if os.path.abspath(result.path) in app.joint:
                     held[os.path.abspath(result.path)] = (result, new_data)
                     continue
-                _done(report, result, new_data, config, counts, on_result)
+                _done(report, result, new_data, config, counts, ctrl_c, on_result)
             if progress:
                 progress(total - counts["left"], total)
-            if interrupted.is_set():  # a Ctrl-C that some library code swallowed
+            if ctrl_c.seen.is_set():  # a Ctrl-C that some library code swallowed
                 raise KeyboardInterrupt
     finally:
         pooled.close()  # stops the workers, now
@@ -334,19 +334,21 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
         for path, _data in candidates:
             entry = held.get(os.path.abspath(path))
             if entry is not None:
-                _done(report, entry[0], entry[1], config, counts, on_result)
+                _done(report, entry[0], entry[1], config, counts, ctrl_c, on_result)
         if progress:
             progress(total - counts["left"], total)
 
 
 def _done(report: Report, result: FileResult, new_data: bytes | None, config: RunConfig, counts: dict[str, int],
-          on_result: Callable[[FileResult], None] | None) -> None:
-    if new_data is not None and config.write:
-        atomic_write(Path(result.path), new_data)
-        result.written = True
-        counts["written"] += 1
-    _emit(report, result, on_result)
-    counts["left"] -= 1
+          ctrl_c: _CtrlC, on_result: Callable[[FileResult], None] | None) -> None:
+    # a Ctrl-C waits for the write and its counts: no temp file left, no file written uncounted
+    with ctrl_c.held_back():
+        if new_data is not None and config.write:
+            atomic_write(Path(result.path), new_data)
+            result.written = True
+            counts["written"] += 1
+        _emit(report, result, on_result)
+        counts["left"] -= 1
 
 
 def _fit_together(app: whole_app.AppPlan, held: dict[str, tuple[FileResult, bytes | None]],
@@ -550,28 +552,50 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class _CtrlC:
+    """Ctrl-C during one run: `seen` outlives a KeyboardInterrupt that some code swallowed;
+    inside `held_back()` (a file being written and counted) it is raised when the block ends."""
+
+    def __init__(self) -> None:
+        self.seen = threading.Event()
+        self.holding = False
+
+    @contextmanager
+    def held_back(self) -> Iterator[None]:
+        # not a signal mask: a process-directed SIGINT goes to any thread that does not block it
+        # (the pool's manager thread), and Python then runs the handler in the main thread anyway
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.seen.is_set():
+            raise KeyboardInterrupt
+
+
 @contextmanager
-def _interrupts() -> Iterator[threading.Event]:
-    """Ctrl-C raises KeyboardInterrupt here and is remembered, so none is lost.
+def _interrupts() -> Iterator[_CtrlC]:
+    """Ctrl-C raises KeyboardInterrupt here (or as a held-back block ends) and is remembered.
 
     A KeyboardInterrupt that lands inside code that ignores exceptions (a lock release while
     the pool forks its workers) would vanish; the flag outlives it. In a forked worker,
     before it ignores SIGINT itself, the handler does nothing: the parent decides.
     """
-    flag = threading.Event()
+    ctrl_c = _CtrlC()
     if threading.current_thread() is not threading.main_thread():
-        yield flag
+        yield ctrl_c
         return
     parent = os.getpid()
 
     def handle(signum, frame):
         if os.getpid() == parent:
-            flag.set()
-            raise KeyboardInterrupt
+            ctrl_c.seen.set()
+            if not ctrl_c.holding:
+                raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, handle)
     try:
-        yield flag
+        yield ctrl_c
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import trees
+from migrate import runner
 from migrate.cli import main
 from tests.migrate.test_cli import LEGACY
 
@@ -315,6 +316,28 @@ def test_ctrl_c_stops_cleanly_with_every_file_original_or_fully_written(tmp_path
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):  # no worker left behind
         os.killpg(proc.pid, 0)
+
+
+def test_ctrl_c_during_a_write_lets_that_write_finish_and_counts_it(tmp_path, monkeypatch):
+    """The race the subprocess test above hits one run in many, made certain: SIGINT arrives
+    the moment the temp file exists. The write completes and is counted; no temp file is left."""
+    tree = tmp_path / "t"
+    tree.mkdir()
+    for name in ("a.py", "b.py"):
+        (tree / name).write_text(LEGACY)
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_ctrl_c(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_ctrl_c)
+    with pytest.raises(runner.Interrupted) as stopped:
+        runner.run([str(tree)], runner.RunConfig(write=True, model_files=False, diffs=False), jobs=1)
+    assert (stopped.value.written, stopped.value.not_processed) == (1, 1)
+    assert sorted(p.read_text() == LEGACY for p in tree.glob("*.py")) == [False, True]  # one migrated, one not
+    assert not list(tree.glob(".*migrate-tmp"))
 
 
 # --- 8. messages ---------------------------------------------------------------------------------

@@ -69,7 +69,14 @@ def gunicorn_run(tmp_path_factory):
     # the handler's rewrite is a hunk of its own (the test counts runs per function's hunk)
     route = source.index("@app.route(")
     (app_dir / "app.py").write_text(source[:route] + SPACER + source[route:])
-    reports = _served(app_dir, "gunicorn-gthread", app, clients=3, per_client=4)
+    # the kernel may hand every connection to one worker; the test is about two workers' reports
+    # adding up, so the run is repeated (reports of a lopsided run removed) until both answered
+    for _attempt in range(4):
+        reports = _served(app_dir, "gunicorn-gthread", app, clients=3, per_client=4)
+        if len([r for r in reports if json.loads(r.read_text())["call_sites"]]) == 2:
+            break
+        for report in reports:
+            report.unlink()
     return app_dir, reports, 12
 
 
