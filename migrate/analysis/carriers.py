@@ -117,6 +117,7 @@ class _Binding:
     owner: cst.CSTNode | None = None  # small statement (or call) that performs it
     target: cst.CSTNode | None = None
     unpack_index: int | None = None  # position in a tuple target
+    record: bool = False  # an entry of a dict literal (`'graph': graph`): owner is its DictElement
 
 
 @dataclass
@@ -137,6 +138,9 @@ class _Collector(cst.CSTVisitor):
         self.globals: list[cst.Global] = []
         self.import_aliases: list[tuple[str, cst.ImportAlias]] = []  # (local name, alias) of from-imports
         self.with_items: list[cst.WithItem] = []
+        self.record_targets: list[cst.CSTNode] = []  # `X = {...}` / `X['k'] = {...}`: defines records
+        # a record or record entry's text → the text of what holds it (`MODELS['basket']` → `MODELS`)
+        self.record_parents: dict[str, str | None] = {}
         self.function_refs: dict[str, int] = {}
         self._stack: list[str] = []
         self._small: list[cst.CSTNode] = []
@@ -178,6 +182,12 @@ class _Collector(cst.CSTVisitor):
             self._bind_target(node.target, node.value, node)
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, owner: cst.CSTNode) -> None:
+        if isinstance(value, cst.Dict):
+            record = key_text(target)
+            if record is not None:
+                self.record_targets.append(target)
+                self.record_parents.setdefault(record, key_text(target.value) if isinstance(target, cst.Subscript) else None)
+                self._bind_record(record, value)
         key = dotted(target)
         if key is not None:
             self.bindings.append(_Binding(key, value=value, owner=owner, target=target))
@@ -205,6 +215,17 @@ class _Collector(cst.CSTVisitor):
                         self.bindings.append(
                             _Binding(k, ret=(value.func.value, i), owner=owner, target=t, unpack_index=i)
                         )
+
+    def _bind_record(self, prefix: str, value: cst.Dict) -> None:
+        # `MODELS['basket'] = {'model': m, 'graph': graph}`: key `MODELS['basket']['graph']`
+        for element in value.elements:
+            index = _literal_index(element.key) if isinstance(element, cst.DictElement) else None
+            if index is None:
+                continue
+            self.bindings.append(_Binding(f"{prefix}[{index}]", value=element.value, owner=element, record=True))
+            self.record_parents[f"{prefix}[{index}]"] = prefix
+            if isinstance(element.value, cst.Dict):
+                self._bind_record(f"{prefix}[{index}]", element.value)
 
     def visit_For(self, node: cst.For) -> None:
         key = dotted(node.target)
@@ -270,6 +291,9 @@ def collect_bindings(module: cst.Module, facts: StatementFacts | None = None) ->
         merged.globals.extend(part.globals)
         merged.import_aliases.extend(part.import_aliases)
         merged.with_items.extend(part.with_items)
+        merged.record_targets.extend(part.record_targets)
+        for key, parent in part.record_parents.items():
+            merged.record_parents.setdefault(key, parent)
         for name, count in part.function_refs.items():
             merged.function_refs[name] = merged.function_refs.get(name, 0) + count
     return merged
@@ -291,12 +315,13 @@ class DeadPlan:
     args: dict[int, set[int]] = field(default_factory=dict)
     tuple_elements: dict[int, set[int]] = field(default_factory=dict)  # Return / Assign → indices
     import_aliases: set[int] = field(default_factory=set)  # `from .apps import graph` of a dead import
+    dict_elements: set[int] = field(default_factory=set)  # record entries (`'graph': graph`)
     dead_keys: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
             self.small_statements or self.global_names or self.params or self.args or self.tuple_elements
-            or self.import_aliases
+            or self.import_aliases or self.dict_elements
         )
 
 
@@ -382,6 +407,9 @@ class Carriers:
                     return GRAPH
             return None
         if isinstance(expr, cst.Subscript):
+            key = key_text(expr)
+            if key is not None and key in self.keys:
+                return self.keys[key]
             return element_of(self.kind_of(expr.value))
         if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
             kinds = {self.kind_of(e.value) for e in expr.elements}
@@ -633,7 +661,9 @@ class Carriers:
                 conditions.live.add(b.key)
                 continue
             removable.append(b)
-            if isinstance(b.owner, cst.Call):
+            if b.record:
+                conditions.add(b.value, b.key)  # the entry's value is no use while its key dies
+            elif isinstance(b.owner, cst.Call):
                 conditions.add(b.owner, b.key)  # `GRAPHS.append(g)`, receiver included
             elif b.value is not None:
                 conditions.add(b.value, b.key)
@@ -712,8 +742,10 @@ class Carriers:
 
     def _dead(self, conditions: "_Conditions", unpacked: dict["_ReturnSlot", list[str]]) -> set:
         """Keys and returned slots no live use reaches."""
-        walker = _UseWalker(self.keys, conditions.roots)
-        walk(self.module, walker, only=frozenset(conditions.root_types | {cst.Name, cst.Attribute}))
+        for target in self._c.record_targets:
+            conditions.add(target, None)  # defining a record is no use of its entries
+        walker = _UseWalker(self.keys, conditions.roots, self._record_holders())
+        walk(self.module, walker, only=frozenset(conditions.root_types | {cst.Name, cst.Attribute, cst.Subscript}))
         live = conditions.live | walker.live
         deps: dict[str | _ReturnSlot, set[str | _ReturnSlot]] = {}
         for use_key, cond in walker.conditional:
@@ -736,6 +768,21 @@ class Carriers:
                     frontier.append(dependent)
         return {k for k in (*self.keys, *unpacked, *marked) if k not in live}
 
+    def _record_holders(self) -> dict[str, set[str]]:
+        """Each record, entry or name holding records → the carrier entries under it: any other
+        use of a holder (`for m in MODELS.values()`) may read them, so they stay live; an entry
+        that is no carrier (`MODELS['basket']['model']`) maps to nothing."""
+        parents = self._c.record_parents
+        holders: dict[str, set[str]] = {key: set() for key in parents}
+        for key in parents:
+            if key not in self.keys:
+                continue
+            parent = parents.get(key)
+            while parent is not None and parent not in holders.get(key, ()):
+                holders.setdefault(parent, set()).add(key)
+                parent = parents.get(parent)
+        return holders
+
     def _removals(self, dead: set, removable_bindings: list[_Binding], removable_params: dict[str, set[str]]) -> DeadPlan:
         c = self._c
         plan = DeadPlan(dead_keys={k for k in dead if isinstance(k, str)})
@@ -748,6 +795,9 @@ class Carriers:
                 continue
             if b.unpack_index is not None:
                 plan.tuple_elements.setdefault(id(b.owner), set()).add(b.unpack_index)
+                continue
+            if b.record:
+                plan.dict_elements.add(id(b.owner))
                 continue
             if b.owner is not None:  # (a Call owner is resolved to its Expr by the pruner)
                 plan.small_statements.add(id(b.owner))
@@ -783,9 +833,11 @@ class Carriers:
 
 
 class _UseWalker(cst.CSTVisitor):
-    def __init__(self, keys: dict[str, Kind], cond_roots: dict[int, "str | _ReturnSlot | None"]) -> None:
+    def __init__(self, keys: dict[str, Kind], cond_roots: dict[int, "str | _ReturnSlot | None"],
+                 holders: dict[str, set[str]]) -> None:
         self.keys = keys
         self.cond_roots = cond_roots
+        self.holders = holders
         self.stack: list["str | _ReturnSlot"] = []
         self.live: set[str] = set()
         self.conditional: list[tuple[str, "str | _ReturnSlot"]] = []
@@ -797,12 +849,16 @@ class _UseWalker(cst.CSTVisitor):
             if self.stack[-1] is None:
                 self.stack.pop()
                 return False
-        if isinstance(node, (cst.Name, cst.Attribute)):
-            key = dotted(node)
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+            key = key_text(node)
             if key is not None and key in self.keys:
                 self._use(key, node)
                 # `self.graph` is one use; its `self` is not another (on_leave still runs)
-                return not isinstance(node, cst.Attribute)
+                return isinstance(node, cst.Name)
+            if key is not None and key in self.holders:
+                for entry in self.holders[key]:
+                    self._use(entry, node)
+                return False
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -847,6 +903,27 @@ def _match_args(func: cst.FunctionDef, call: _Call) -> list[tuple[cst.Arg, cst.P
         out.append((arg, params[position] if position < len(params) else None))
         position += 1
     return out
+
+
+def key_text(node: cst.CSTNode | None) -> str | None:
+    """The text of a place that can hold a carrier: `a.b` (dotted), or an entry of a record
+    `a['k']['j']` (literal string or integer indices, normalised: `["k"]` reads as `['k']`)."""
+    if isinstance(node, cst.Subscript):
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        index = _literal_index(node.slice[0].slice.value)
+        base = key_text(node.value)
+        return None if index is None or base is None else f"{base}[{index}]"
+    return dotted(node)
+
+
+def _literal_index(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return repr(value) if isinstance(value, str) else None
+    if isinstance(node, cst.Integer):
+        return str(node.evaluated_value)
+    return None
 
 
 def _is_literal(node: cst.BaseExpression | None) -> bool:
@@ -922,6 +999,18 @@ class DeadCarrierPruner(BlockEditor):
             return updated_node
         kept = [a for i, a in enumerate(updated_node.args) if i not in drop]
         return updated_node.with_changes(args=_fix_commas(kept))
+
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.Dict:
+        if not self.plan.dict_elements:
+            return updated_node
+        kept = [u for o, u in zip(original_node.elements, updated_node.elements) if id(o) not in self.plan.dict_elements]
+        if len(kept) == len(updated_node.elements):
+            return updated_node
+        if kept and updated_node.elements[-1].comma is cst.MaybeSentinel.DEFAULT:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # no trailing comma added
+        elif kept:
+            kept[-1] = kept[-1].with_changes(comma=updated_node.elements[-1].comma)  # the last entry's comma kept
+        return updated_node.with_changes(elements=kept)
 
     def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
         drop = self.plan.tuple_elements.get(id(original_node))

@@ -427,6 +427,34 @@ class GraphReentry(Rule):
             """
             import tensorflow as tf
 
+            graph = tf.get_default_graph()
+            MODELS = {}
+            MODELS['basket'] = {
+                'model': load_model("m.h5"),
+                'graph': graph,
+            }
+
+            def predict(x):
+                with MODELS["basket"]["graph"].as_default():
+                    return MODELS['basket']['model'].predict(x)
+            """,
+            """
+            import tensorflow as tf
+
+            MODELS = {}
+            MODELS['basket'] = {
+                'model': load_model("m.h5"),
+            }
+
+            def predict(x):
+                return MODELS['basket']['model'].predict(x)
+            """,
+            id="graph kept in a record (a dict literal's entry): the entry goes with it",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
             def init():
                 loaded = load_model("m.h5")
                 graph = tf.get_default_graph()
@@ -598,6 +626,23 @@ class GraphReentry(Rule):
             model = load()
             """,
             id="module-level global of a model is not a carrier",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
+            graph = tf.get_default_graph()
+            MODELS = {'basket': {'model': load_model("m.h5"), 'graph': graph}}
+
+            def predict(x):
+                for entry in MODELS.values():
+                    with entry['graph'].as_default():
+                        entry['model'].predict(x)
+                with MODELS['basket']['graph'].as_default():
+                    return MODELS['basket']['model'].predict(x)
+            """,
+            id="a record read whole (a loop over its entries) keeps its graph: reported",
+            manual=(3, 8),
         ),
     ]
 
