@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from migrate import project_index, verify
 from migrate.analysis.carriers import GRAPH, SESSION, Held, Imported
-from migrate.analysis.exports import Exports, module_exports
+from migrate.analysis.exports import CallFacts, Exports, calls_into, module_exports
 from migrate.engine import TF_OR_KERAS_TEXT
 
 
@@ -70,8 +70,6 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
             found = module_exports(sources[path])
             if found:
                 exports[path] = found
-    if not exports:
-        return result
     # what each reader (a file of the run) takes from the providers
     seeds: dict[str, tuple[dict[str, Held], dict[str, dict[int, Held]]]] = {}
     readers = {r for path in exports for names in needed[path].values() for r in names}
@@ -79,7 +77,10 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
         keys, returns = _seeds(reader, sources[reader], result.resolver, exports)
         if keys or returns:
             seeds[reader] = (keys, returns)
-    for path in set(seeds) | set(exports):
+    handed = _handed(sources, targets, needed, result.resolver, seeds)
+    if not (exports or handed.params or handed.hot):
+        return result
+    for path in set(seeds) | set(exports) | set(handed.params) | set(handed.callees) | set(handed.hot):
         names = needed.get(path, {})
         ex = exports.get(path, Exports())
         # a provider may drop a graph or session, or a returned slot, only when every module
@@ -93,8 +94,147 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
             needed={name: sorted(shown(r) for r in readers_of) for name, readers_of in names.items()
                     if name not in droppable},
             imported=Imported(keys=keys, returns=returns,
-                              kept_returns=frozenset(name for name in names if name not in joined)))
+                              kept_returns=frozenset(name for name in names if name not in joined),
+                              params=handed.params.get(path, {}), callees=handed.callees.get(path, {}),
+                              hot=frozenset(handed.hot.get(path, ())), arrays=handed.arrays.get(path, {})))
     return result
+
+
+@dataclass
+class _Handed:
+    """What the modules of the app hand each other's functions and classes (see _handed)."""
+
+    params: dict[str, dict[str, dict[str, Held]]] = field(default_factory=dict)
+    callees: dict[str, dict[str, tuple[tuple[str, ...], frozenset[str]]]] = field(default_factory=dict)
+    hot: dict[str, set[str]] = field(default_factory=dict)
+    arrays: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+
+
+def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, Mapping[str, list[str]]],
+            resolver: project_index.Resolver, seeds: Mapping[str, tuple[dict, dict]]) -> _Handed:
+    """Graphs, sessions, models and arrays handed to another module's function, class or method
+    as arguments (`inference.Predictor(model, graph, sess)`, `predictor.score(x)` per request).
+
+    For the callee file: params, {function or class → {parameter: kind}} (a graph or session
+    parameter may go; a model parameter holds a model); hot, the functions and `Class.method`s
+    called per request; arrays, {those → parameters always given an array}. For the caller:
+    callees, {the callable as it calls it → (its parameters, those that go)}.
+
+    Only what every module reading the callable shows counts: each is migrated in this run and
+    calls it directly (never `*args`, never passed on as a value), and every call agrees. The
+    runner then checks that the outputs' calls still fit the outputs' signatures (disagreements).
+    """
+    out = _Handed()
+    wanted: dict[str, dict[str, tuple[str, ...]]] = {}  # callee file → callable → parameters
+    for path, names in needed.items():
+        if path not in targets or not (".as_default" in sources[path] or ".predict(" in sources[path]):
+            continue
+        signatures = _signatures(sources[path])
+        found = {name: params for name, params in signatures.items()
+                 if params is not None and name.split(".")[0] in names}
+        if found:
+            wanted[path] = found
+    if not wanted:
+        return out
+    texts: dict[str, dict[str, tuple[str, str]]] = {}  # reader → local text → (callee file, name)
+    calls: dict[str, dict[str, list | None]] = {}
+    readers = {r for path, found in wanted.items() for name in found for r in needed[path][name.split(".")[0]]}
+    for reader in sorted(readers):
+        texts[reader] = {}
+        if reader not in targets or not TF_OR_KERAS_TEXT.search(sources[reader]):
+            continue
+        try:
+            tree = verify.parse(sources[reader])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for local, provider, name in project_index.imported_bindings(reader, tree, resolver):
+            for entry in wanted.get(provider, ()):
+                top = entry.split(".")[0]
+                if name is None:
+                    texts[reader][f"{local}.{entry}"] = (provider, entry)
+                elif name in (top, "*"):
+                    texts[reader][(top if name == "*" else local) + entry[len(top):]] = (provider, entry)
+        classes = {text for text, (provider, entry) in texts[reader].items()
+                   if any(other.startswith(entry + ".") for other in wanted[provider])}
+        keys, returns = seeds.get(reader, ({}, {}))
+        callables = {text for text, (_provider, entry) in texts[reader].items() if "." not in entry}
+        calls[reader] = calls_into(sources[reader], Imported(keys=keys, returns=returns), callables, classes)
+    for path, found in wanted.items():
+        for entry, signature in found.items():
+            made = _calls_of(path, entry, needed[path][entry.split(".")[0]], texts, calls)
+            if not made:
+                continue
+            kinds: dict[str, Held] | None = None
+            given_arrays: set[str] | None = None
+            hot = False
+            for _reader, _text, facts in made:
+                by_param = {_param(signature, k): kind for k, kind in facts.args.items()}
+                kinds = by_param if kinds is None else {p: k for p, k in kinds.items() if by_param.get(p) == k}
+                arrays = {_param(signature, k) for k in facts.arrays}
+                given_arrays = arrays if given_arrays is None else given_arrays & arrays
+                hot = hot or facts.hot
+            if kinds and "." not in entry:
+                out.params.setdefault(path, {})[entry] = kinds
+                dropped = frozenset(p for p, k in kinds.items() if k in (GRAPH, SESSION))
+                if dropped:
+                    for reader, text, _facts in made:
+                        out.callees.setdefault(reader, {})[text] = (signature, dropped)
+            if hot:
+                out.hot.setdefault(path, set()).add(entry)
+                if given_arrays:
+                    out.arrays.setdefault(path, {})[entry] = frozenset(given_arrays)
+    return out
+
+
+def _calls_of(path: str, entry: str, readers: list[str], texts: Mapping[str, Mapping[str, tuple[str, str]]],
+              calls: Mapping[str, Mapping[str, list | None]]) -> list[tuple[str, str, CallFacts]]:
+    """(reader, text, facts) of every call of `entry` (a function, class or `Class.method` of
+    `path`) in the app; empty when some reader's calls cannot all be seen."""
+    made: list[tuple[str, str, CallFacts]] = []
+    for reader in readers:
+        mine = [text for text, target in texts.get(reader, {}).items() if target == (path, entry)]
+        if reader not in calls or not mine:
+            return []
+        for text in mine:
+            found = calls[reader].get(text, [])  # (a text it never mentions: no calls)
+            if found is None:
+                return []
+            made += [(reader, text, facts) for facts in found]
+    return made
+
+
+def _param(signature: tuple[str, ...], at: int | str) -> str:
+    return signature[at] if isinstance(at, int) and at < len(signature) else str(at)
+
+
+def _signatures(source: str) -> dict[str, tuple[str, ...] | None]:
+    """Top-level function or class, or `Class.method` → its positional parameters (after `self`
+    for a class's `__init__` and a method); None when they cannot be matched by position and
+    keyword alone (`*args`, `**kwargs`, positional-only, decorated, no single `__init__`)."""
+    try:
+        tree = verify.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    out: dict[str, tuple[str, ...] | None] = {}
+    for node in tree.body:
+        func = node
+        skip = 0
+        if isinstance(node, ast.ClassDef):
+            inits = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+            func, skip = (inits[0], 1) if len(inits) == 1 else (None, 0)
+        elif not isinstance(node, ast.FunctionDef):
+            continue
+        if func is None or func.args.vararg or func.args.kwarg or func.args.posonlyargs or func.decorator_list:
+            out[node.name] = None
+            continue
+        out[node.name] = tuple(a.arg for a in func.args.args[skip:])
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if (isinstance(method, ast.FunctionDef) and not method.name.startswith("__") and method.args.args
+                        and not (method.decorator_list or method.args.vararg or method.args.kwarg
+                                 or method.args.posonlyargs)):
+                    out[f"{node.name}.{method.name}"] = tuple(a.arg for a in method.args.args[1:])
+    return out
 
 
 def _seeds(reader: str, source: str, resolver: project_index.Resolver, exports: Mapping[str, Exports]
@@ -146,7 +286,93 @@ def disagreements(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str,
         for provider, why in _shape_mismatches(reader, inputs, providers, tree, app.resolver):
             bad.setdefault(provider, why)
             bad.setdefault(reader, why)
+        for provider, why in _call_mismatches(reader, inputs, providers, tree, app.resolver):
+            bad.setdefault(provider, why)
+            bad.setdefault(reader, why)
     return bad
+
+
+def _call_mismatches(reader: str, inputs: Mapping[str, str], outputs: Mapping[str, str], tree: ast.AST,
+                     resolver: project_index.Resolver) -> list[tuple[str, str]]:
+    """(provider, why) for each call of a provider's function or class whose arguments no longer
+    fit its parameters, where input and output disagree (a carrier argument dropped on one side
+    of the pair only)."""
+    found = []
+    try:
+        before = verify.parse(inputs[reader])
+    except (SyntaxError, ValueError, RecursionError, MemoryError, KeyError):
+        return found
+    now_calls, then_calls = _calls_by_text(tree), _calls_by_text(before)
+    for local, provider, name in project_index.imported_bindings(reader, tree, resolver):
+        if name == "*" or provider not in outputs:
+            continue
+        now_signatures = _full_signatures(outputs[provider])
+        then_signatures = _full_signatures(inputs.get(provider, ""))
+        for callable_name in (now_signatures if name is None else [name]):
+            text = f"{local}.{callable_name}" if name is None else local
+            now = _unfit_calls(now_calls.get(text, ()), now_signatures.get(callable_name))
+            then = _unfit_calls(then_calls.get(text, ()), then_signatures.get(callable_name))
+            if now > then:
+                found.append((provider, f"a call of `{text}()` no longer fits its parameters"))
+    return found
+
+
+def _full_signatures(source: str) -> dict[str, ast.arguments]:
+    """Top-level function or class → its arguments (a class's single `__init__`, `self` dropped)."""
+    try:
+        tree = verify.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    out: dict[str, ast.arguments] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            out[node.name] = node.args
+        elif isinstance(node, ast.ClassDef):
+            inits = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+            if len(inits) == 1:
+                args = inits[0].args
+                out[node.name] = ast.arguments(posonlyargs=args.posonlyargs[1:], args=args.args[1 - bool(args.posonlyargs):],
+                                               vararg=args.vararg, kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
+                                               kwarg=args.kwarg, defaults=args.defaults)
+    return out
+
+
+def _calls_by_text(tree: ast.AST) -> dict[str, list[ast.Call]]:
+    """The calls of `tree` by the dotted text of what they call (`top_class`, `inference.Predictor`)."""
+    out: dict[str, list[ast.Call]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            parts = []
+            func = node.func
+            while isinstance(func, ast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name):
+                out.setdefault(".".join([func.id, *reversed(parts)]), []).append(node)
+    return out
+
+
+def _unfit_calls(calls: Sequence[ast.Call], signature: ast.arguments | None) -> int:
+    """How many of `calls` cannot bind to `signature`."""
+    if signature is None:
+        return 0
+    positional = [a.arg for a in (*signature.posonlyargs, *signature.args)]
+    required = positional[:len(positional) - len(signature.defaults)]
+    keywords = set(a.arg for a in signature.args) | {a.arg for a in signature.kwonlyargs}
+    required_kw = {a.arg for a, default in zip(signature.kwonlyargs, signature.kw_defaults) if default is None}
+    unfit = 0
+    for node in calls:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            continue  # *args / **kwargs: not checkable
+        given = len(node.args)
+        named = {k.arg for k in node.keywords}
+        bound = set(positional[:given]) | named
+        if ((given > len(positional) and signature.vararg is None)
+                or (named - keywords and signature.kwarg is None)
+                or set(required) - bound or required_kw - named
+                or set(positional[:given]) & named):
+            unfit += 1
+    return unfit
 
 
 def _unbound(before: str, after: str, names: set[str], reader: str) -> str | None:

@@ -6,13 +6,17 @@ accepts (measured; see tests/migrate/test_rule_predict_speed.py). A rewrite is o
 the input is visibly an array: built by numpy (`np.array(...)`, `np.expand_dims(...)`),
 reshaped/converted (`.reshape`, `.astype` of an array, `.values`, `.to_numpy()`), an
 arithmetic or slice of one, a Keras preprocessing helper, a name every assignment of which in
-the function is one of those, or a parameter every local caller passes one to.
+the function is one of those, or a parameter every local caller passes one to (and, for a
+function other modules call, every call there: the whole-app index's `arrays`).
 """
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import libcst as cst
 
+from migrate.analysis.handlers import top_level_functions
 from migrate.analysis.names import ImportNames
 from migrate.analysis.walk import walk
 
@@ -31,9 +35,12 @@ ARRAY_ATTRIBUTES = frozenset({"values", "T"})
 class ArrayOracle:
     """Answers `is_array(expr, inside=func)` for one module."""
 
-    def __init__(self, module: cst.Module, names: ImportNames) -> None:
+    def __init__(self, module: cst.Module, names: ImportNames, imported: Mapping[str, frozenset[str]] | None = None) -> None:
         self.module = module
         self.names = names
+        # function id → the parameters every call from another module passes an array to
+        self._imported = {id(func): (imported or {})[name]
+                          for name, func in top_level_functions(module, set(imported or {})).items()}
         self._assignments: dict[int, dict[str, list[cst.BaseExpression | None]]] = {}
         self._functions: dict[str, list[cst.FunctionDef]] = {}
         self._callers: dict[str, list[tuple[cst.FunctionDef, cst.Call]]] = {}
@@ -136,6 +143,11 @@ class ArrayOracle:
     def _param_is_array(self, func: cst.FunctionDef, index: int, name: str) -> bool:
         callers = self._callers.get(func.name.value, [])
         is_method = index > 0 and func.params.params and func.params.params[0].name.value in ("self", "cls")
+        elsewhere = self._imported.get(id(func))
+        if elsewhere is not None and name not in elsewhere:
+            return False
+        if elsewhere is not None and not callers:
+            return True
         if not callers or len(self._functions.get(func.name.value, [])) != 1:
             return False
         for caller, call in callers:

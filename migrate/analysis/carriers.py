@@ -77,14 +77,27 @@ class Imported:
     `graph`); returns: local name of another module's function → {tuple slot (PLAIN: a plain
     value): kind} (`model, graph = init()`); kept_returns: this module's functions whose
     returned tuples another module unpacks and keeps unpacking, so their shape stays.
+
+    Carriers handed across modules as arguments (`inference.top_class(model, x, graph, sess)`):
+    params: this module's function or class → {parameter: kind} that every call from another
+    module passes a graph or session to (those callers take part in the joint rewrite), so the
+    parameter may go; callees: another module's function or class as this module calls it
+    (`inference.Predictor`) → (its parameters after `self`, the ones it drops), so the
+    arguments to those go with them. hot: this module's functions and methods (`top_class`,
+    `Predictor.score`) that another module calls from its request handlers; arrays: for those,
+    the parameters every such call passes a visible array to.
     """
 
     keys: Mapping[str, Held] = field(default_factory=dict)
     returns: Mapping[str, Mapping[int, Held]] = field(default_factory=dict)
     kept_returns: frozenset[str] = frozenset()
+    params: Mapping[str, Mapping[str, Held]] = field(default_factory=dict)
+    callees: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
+    hot: frozenset[str] = frozenset()
+    arrays: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.keys or self.returns)
+        return bool(self.keys or self.returns or self.params or self.callees or self.hot or self.arrays)
 
 
 # canonical callable (see names.canonical) → what its call returns
@@ -118,6 +131,7 @@ class _Binding:
     target: cst.CSTNode | None = None
     unpack_index: int | None = None  # position in a tuple target
     record: bool = False  # an entry of a dict literal (`'graph': graph`): owner is its DictElement
+    fixed: "Held | None" = None  # a parameter every caller in another module passes this kind to
 
 
 @dataclass
@@ -262,6 +276,10 @@ class _Collector(cst.CSTVisitor):
             self.calls.append(_Call(func.value, node, method=False))
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
             self.calls.append(_Call(func.attr.value, node, method=True))
+        elif isinstance(func, cst.Attribute):
+            text = dotted(func)  # `inference.Predictor(...)`: another module's, when the app says so
+            if text is not None:
+                self.calls.append(_Call(text, node, method=False))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._not_refs.add(id(node.attr))  # `app.run(...)` is no reference to a function `run`
@@ -368,6 +386,9 @@ class Carriers:
         self._returning: set[str] = set()
         self._c = collected if collected is not None else collect_bindings(module)
         self._callables = _callables(self._c)
+        # other modules' functions and classes this one calls, as their signatures (whole_app)
+        self._callees = {text: _signature(params) for text, (params, _dropped) in self.imported.callees.items()}
+        self._dropped_args: set[int] = set()  # arguments to those that go (plan_dead_carriers)
         # what other modules of the app hold (`settings.GRAPH`): kinds of this analysis only
         wanted = set(self.producers.values()) | set(self.getters.values())
         self.keys: dict[str, Kind] = {key: kind for key, kind in self.imported.keys.items()
@@ -419,6 +440,8 @@ class Carriers:
         return None
 
     def _binding_kind(self, b: _Binding) -> Kind:
+        if b.fixed is not None:
+            return b.fixed
         if b.ret is not None:
             return self._return_kind(*b.ret)
         if b.element_of is not None:
@@ -494,6 +517,16 @@ class Carriers:
             for arg, param in _match_args(func, call):
                 if param is not None:
                     out.append(_Binding(param.name.value, value=arg.value, owner=call.node))
+        # what callers in other modules of the app pass (whole_app): `def top_class(model, x, graph, sess)`
+        wanted = set(self.producers.values())
+        for name, params in self.imported.params.items():
+            func = self._single_function(name)
+            if func is None:
+                continue
+            for param in func.params.params:
+                kind = params.get(param.name.value)
+                if kind in wanted:
+                    out.append(_Binding(param.name.value, fixed=kind, owner=param))
         return out
 
     def _single_function(self, name: str) -> cst.FunctionDef | None:
@@ -683,11 +716,13 @@ class Carriers:
             calls_of.setdefault(call.func, []).append(call)
         for name, func in self._callables.items():
             calls = calls_of.get(name, [])
-            if not calls or not self._only_called(name, calls):
+            # called from other modules too: those callers drop their arguments with it (whole_app)
+            elsewhere = self.imported.params.get(name, {})
+            if not (calls or elsewhere) or not self._only_called(name, calls):
                 continue
             for param in func.params.params:
                 p = param.name.value
-                if p not in self.keys or p in ("self", "cls"):
+                if p not in self.keys or p in ("self", "cls") or (elsewhere and p not in elsewhere):
                     continue
                 matched = []
                 for call in calls:
@@ -701,6 +736,13 @@ class Carriers:
                         for a in matched:
                             conditions.add(a, p)
                         conditions.add(param, None)
+        for text, (_params, dropped) in self.imported.callees.items():
+            signature = self._callees[text]
+            for call in calls_of.get(text, []):
+                for arg, param in _match_args(signature, call):
+                    if param is not None and param.name.value in dropped and self.is_pure(arg.value, allow_configured_sessions):
+                        conditions.add(arg, None)  # the callee no longer takes it (whole_app checks)
+                        self._dropped_args.add(id(arg))
         return removable
 
     def _returned_slots(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict["_ReturnSlot", list[str]]:
@@ -811,6 +853,13 @@ class Carriers:
             names = {n.name.value for n in g.names if isinstance(n.name, cst.Name) and n.name.value in dead}
             if names:
                 plan.global_names[id(g)] = names
+        for text, (_params, dropped) in self.imported.callees.items():
+            for call in c.calls:
+                if call.func == text:
+                    drop = {i for i, (a, prm) in enumerate(_match_args(self._callees[text], call))
+                            if prm is not None and prm.name.value in dropped and id(a) in self._dropped_args}
+                    if drop:
+                        plan.args[id(call.node)] = drop
         for name, params in removable_params.items():
             params = {p for p in params if p in dead}
             if not params:
@@ -882,6 +931,12 @@ def _callables(c: "_Collector") -> dict[str, cst.FunctionDef]:
         if len(inits) == 1 and inits[0] is not None and name not in c.functions:
             out[name] = inits[0]
     return out
+
+
+def _signature(params: tuple[str, ...]) -> cst.FunctionDef:
+    """A stand-in def with these parameters (another module's function, as whole_app saw it)."""
+    return cst.FunctionDef(name=cst.Name("callee"), params=cst.Parameters(params=[cst.Param(cst.Name(p)) for p in params]),
+                           body=cst.SimpleStatementSuite(body=[cst.Pass()]))
 
 
 def _match_args(func: cst.FunctionDef, call: _Call) -> list[tuple[cst.Arg, cst.Param | None]]:

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrate.analysis.carriers import GRAPH, PLAIN, SESSION, Carriers, Held, collect_bindings
-from migrate.analysis.models import keras_models
-from migrate.analysis.names import ImportNames
+from migrate.analysis.arrays import ArrayOracle
+from migrate.analysis.carriers import GRAPH, PLAIN, SESSION, Carriers, Held, Imported, collect_bindings
+from migrate.analysis.handlers import request_functions
+from migrate.analysis.models import MODEL, keras_models
+from migrate.analysis.names import ImportNames, dotted
+from migrate.analysis.walk import walk
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,124 @@ def top_level(module: cst.Module) -> tuple[set[str], set[str], set[str]]:
                                 else [target])
                     names.update(e.value for e in elements if isinstance(e, cst.Name))
     return names, classes, functions
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """One call of another module's function, class or method, as the caller makes it.
+
+    args: position (int) or keyword (str) → what a pure argument there holds (a graph or
+    session: a name, `app.graph`, `MODELS['m']['graph']`; or a Keras model); arrays: the
+    positions and keywords given a visible array; hot: the call runs per request."""
+
+    args: dict = field(default_factory=dict)
+    arrays: frozenset = frozenset()
+    hot: bool = False
+
+
+def calls_into(source: str, imported: Imported, callables: set[str], classes: set[str]
+               ) -> dict[str, list[CallFacts] | None]:
+    """For each of `callables` (local dotted text of another module's function or class:
+    `inference.Predictor`, `top_class`) that `source` mentions, its calls; for each of `classes`
+    (those of `callables` that are classes), the calls of methods on module-level instances
+    (`predictor = inference.Predictor(...)`, then `predictor.score(x)`: text
+    `inference.Predictor.score`). None when a callable is also used otherwise (a callback,
+    `*args`), so its calls cannot all be seen."""
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    names = ImportNames.from_module(module)
+    collected = collect_bindings(module)
+    carriers = Carriers(module, names, collected=collected, imported=imported)
+    models = keras_models(module, names, collected=collected, imported=imported)
+    requests = request_functions(module)
+    arrays = ArrayOracle(module, names)
+    instances = _instances(module, classes)
+    found: dict[str, list[CallFacts] | None] = {}
+    called: set[int] = set()
+    stack: list[cst.FunctionDef] = []
+
+    def facts_of(node: cst.Call) -> CallFacts | None:
+        if any(arg.star for arg in node.args):
+            return None
+        args: dict = {}
+        array_args = set()
+        for position, arg in enumerate(node.args):
+            at = arg.keyword.value if arg.keyword is not None else position
+            kind = carriers.kind_of(arg.value)
+            if kind in (GRAPH, SESSION) and carriers.is_pure(arg.value):
+                args[at] = kind
+            elif models.kind_of(arg.value) == MODEL:
+                args[at] = MODEL
+            if stack and arrays.is_array(arg.value, stack[-1]):
+                array_args.add(at)
+        return CallFacts(args, frozenset(array_args), bool(stack) and requests.is_per_request(stack[-1]))
+
+    class Calls(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack.append(node)
+
+        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack.pop()
+
+        def visit_Call(self, node: cst.Call) -> None:
+            text = dotted(node.func)
+            if text is None:
+                return
+            owner, _, method = text.rpartition(".")
+            if owner in instances:
+                text = f"{instances[owner]}.{method}"
+            elif text not in callables:
+                return
+            called.add(id(node.func))
+            calls = found.setdefault(text, [])
+            if calls is None:
+                return
+            facts = facts_of(node)
+            if facts is None:
+                found[text] = None
+            else:
+                calls.append(facts)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            called.add(id(node.attr))  # `app.top_class` is no mention of a `top_class`
+            return self._mentioned(node)
+
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None:
+                called.add(id(node.keyword))
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self._mentioned(node)
+
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False  # importing it is no use
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def _mentioned(self, node: cst.BaseExpression) -> bool:
+            text = dotted(node)
+            if text in callables and id(node) not in called:
+                found[text] = None  # not the function of a call: a callback, a reference
+                return False
+            return True
+
+    walk(module, Calls())
+    return found
+
+
+def _instances(module: cst.Module, classes: set[str]) -> dict[str, str]:
+    """Module-level names bound once, to an instance of one of `classes` (`predictor =
+    inference.Predictor(...)`) → that class's text."""
+    bound: dict[str, list[str | None]] = {}
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                value = small.value
+                text = dotted(value.func) if isinstance(value, cst.Call) else None
+                bound.setdefault(small.targets[0].target.value, []).append(text if text in classes else None)
+    return {name: texts[0] for name, texts in bound.items() if len(texts) == 1 and texts[0] is not None}

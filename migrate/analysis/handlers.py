@@ -134,6 +134,23 @@ def _find_in_statement(statement: cst.CSTNode) -> _Finder:
     return finder
 
 
+def top_level_functions(module: cst.Module, wanted: frozenset[str] | set[str]) -> dict[str, cst.FunctionDef]:
+    """Of `wanted` (`top_class`, `Predictor.score`), the top-level functions and methods of
+    top-level classes `module` defines once."""
+    found: dict[str, list[cst.FunctionDef]] = {}
+    if not wanted:
+        return {}
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value in wanted:
+            found.setdefault(statement.name.value, []).append(statement)
+        elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            for member in statement.body.body:
+                name = f"{statement.name.value}.{member.name.value}" if isinstance(member, cst.FunctionDef) else None
+                if name in wanted:
+                    found.setdefault(name, []).append(member)
+    return {name: funcs[0] for name, funcs in found.items() if len(funcs) == 1}
+
+
 def _function_ref(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Name):
         return expr.value
@@ -142,9 +159,11 @@ def _function_ref(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def request_functions(module: cst.Module, facts: StatementFacts | None = None) -> RequestFunctions:
+def request_functions(module: cst.Module, facts: StatementFacts | None = None,
+                      hot: frozenset[str] = frozenset()) -> RequestFunctions:
     """Handlers of `module` and every local function they call (see the module docstring);
-    with `facts`, only top-level statements not seen before are walked."""
+    with `facts`, only top-level statements not seen before are walked. `hot`: top-level
+    functions and `Class.method`s that another module's handlers call (the whole-app index)."""
     finder = _Finder()
     for part in each_statement(module, "handlers", _find_in_statement, facts):
         for name, funcs in part.functions.items():
@@ -157,6 +176,10 @@ def request_functions(module: cst.Module, facts: StatementFacts | None = None) -
             finder.calls.setdefault(key, set()).update(names)
     handlers = list(finder.handlers)
     handler_ids = {id(h) for h in handlers}
+    for func in top_level_functions(module, hot).values():
+        if id(func) not in handler_ids:
+            handler_ids.add(id(func))
+            handlers.append(func)
     for name in finder.registered:
         for func in finder.functions.get(name, []):
             if id(func) not in handler_ids:

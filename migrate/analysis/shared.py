@@ -53,4 +53,4 @@ class TreeAnalyses:
     @cached_property
     def requests(self) -> RequestFunctions:
         """Which functions run per request."""
-        return request_functions(self.tree, self.facts)
+        return request_functions(self.tree, self.facts, self.imported.hot if self.imported else frozenset())

@@ -64,6 +64,7 @@ class _Rewriter(BlockEditor):
         self.module = analyses.tree
         self.models = analyses.models
         self.requests = analyses.requests
+        self.analyses = analyses
         self._arrays: ArrayOracle | None = None
         self.stack: list[cst.FunctionDef] = []
         self.rewrite: set[int] = set()
@@ -159,7 +160,9 @@ class _Rewriter(BlockEditor):
                                        "predict_on_batch would change the batching, change it by hand")
                 return
         if self._arrays is None:
-            self._arrays = ArrayOracle(self.module, self.names)  # only for files with a candidate
+            imported = self.analyses.imported
+            # only for files with a candidate
+            self._arrays = ArrayOracle(self.module, self.names, imported.arrays if imported else None)
         if not self._arrays.is_array(x, self.stack[-1]):
             self._stays(node, "model.predict(x) per request is ~90x slower on Keras 3 than "
                                    "predict_on_batch(x); x is not visibly an array, so it was left as is")

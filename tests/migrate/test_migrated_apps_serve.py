@@ -47,11 +47,7 @@ KERAS3_ULPS = 4
 # verification stage keeps each of them whole on the legacy path (runs under legacy_shim, every
 # reason a manual item), so the migrated app cannot serve without the shim yet.
 # strict: an app that starts passing must leave this list.
-KNOWN_MIGRATE_FAILURES = {
-    "helper_carriers": (
-        "issue 9, kept on the legacy path: set_session's removal would leave ConfigProto, tf.Session and the "
-        "`with` blocks of inference.py (graph/session on self, parameters, app attributes) (half-migration check)"),
-}
+KNOWN_MIGRATE_FAILURES: dict[str, str] = {}
 # bounded: a few clients x a few dozen requests per app and flavour
 CLIENTS = 4
 PER_CLIENT = 8

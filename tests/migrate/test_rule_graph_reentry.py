@@ -25,8 +25,9 @@ def _raw_tf1(source: str) -> bool:
 # Issue 9's work queue, entry module migrated alone (failure classes of benchmarks/migrate_outcomes);
 # strict: an app that starts passing must leave this list.
 KNOWN_MIGRATE_FAILURES = {
-    "helper_carriers": ("issue 9, kept on the legacy path: the graph and session are handed to inference.py's "
-                        "Predictor and top_class as parameters, on the Flask app and in a dict; not followed"),
+    "helper_carriers": ("one file alone: the graph and session are handed to inference.py's Predictor and "
+                        "top_class as parameters, which only the whole app can drop on both sides "
+                        "(test_migrated_apps_serve), not app.py on its own"),
     "init_loader_star": ("one file alone: the graph comes from init() of model/load.py through `from load import *`, "
                          "so app.py is migrated with the whole app (test_migrated_apps_serve), not on its own"),
 }

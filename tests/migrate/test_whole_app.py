@@ -156,6 +156,86 @@ def test_a_second_caller_that_keeps_the_graph_keeps_the_tuple_for_everyone(tmp_p
     assert "model, graph = init()\n" in server
 
 
+HELPERS = textwrap.dedent("""\
+    import numpy as np
+
+    class Predictor(object):
+        def __init__(self, model, graph, session=None):
+            self.model = model
+            self.graph = graph
+            self.session = session
+
+        def score(self, x):
+            with self.graph.as_default():
+                with self.session.as_default():
+                    return self.model.predict(x)
+
+    def top_class(model, x, graph, sess):
+        with sess.as_default(), graph.as_default():
+            probabilities = model.predict(x)
+        return np.argmax(probabilities, axis=1)
+    """)
+CALLER = textwrap.dedent("""\
+    import tensorflow as tf
+    from keras.models import load_model
+
+    import helpers
+    from helpers import top_class as best
+
+    sess = tf.Session()
+    graph = sess.graph
+    MODELS = {'m': {'model': load_model("m.h5"), 'graph': graph, 'session': sess}}
+    predictor = helpers.Predictor(MODELS['m']['model'], MODELS['m']['graph'], session=MODELS['m']['session'])
+
+    def predict(x):
+        return predictor.score(x), best(MODELS['m']['model'], x, graph, sess)
+    """)
+
+
+def test_carriers_handed_to_another_modules_function_and_class_go_from_both_sides(tmp_path):
+    app = _app(tmp_path, {"helpers.py": HELPERS, "app.py": CALLER})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    helpers, caller = ((app / n).read_text(encoding="utf-8") for n in ("helpers.py", "app.py"))
+    assert "def __init__(self, model):" in helpers and "def top_class(model, x):" in helpers
+    assert "as_default" not in helpers and "self.graph" not in helpers
+    assert "helpers.Predictor(MODELS['m']['model'])" in caller and "best(MODELS['m']['model'], x)" in caller
+    assert "Session" not in caller and "graph" not in caller
+    # the migrated pair runs, and the calls bind
+    namespace: dict = {}
+    exec(compile(helpers, "helpers.py", "exec"), namespace)
+    assert namespace["top_class"](_Model(), [[0.0, 1.0]], ).tolist() == [1]
+    assert namespace["Predictor"](_Model()).score([[1.0, 0.0]]).tolist() == [[1.0, 0.0]]
+
+
+class _Model:
+    def predict(self, x):
+        import numpy as np
+        return np.array(x)
+
+
+def test_a_carrier_argument_the_callee_still_needs_keeps_both_sides_on_their_own(tmp_path):
+    # top_class also logs the graph: its parameter stays, so the caller must keep passing it;
+    # the pair does not fit, and each file is migrated as if alone
+    helpers = HELPERS.replace("    return np.argmax", "    print(graph.get_operations())\n    return np.argmax")
+    app = _app(tmp_path, {"helpers.py": helpers, "app.py": CALLER})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    caller = (app / "app.py").read_text(encoding="utf-8")
+    assert "best(MODELS['m']['model'], x, graph, sess)" in caller and "sess = tf.Session()" in caller
+    assert "no longer fits its parameters" in proc.stderr
+
+
+def test_a_callee_passed_on_as_a_value_keeps_its_parameters(tmp_path):
+    caller = CALLER + "\nCALLBACKS = [best]\n"
+    app = _app(tmp_path, {"helpers.py": HELPERS, "app.py": caller})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    helpers, out = ((app / n).read_text(encoding="utf-8") for n in ("helpers.py", "app.py"))
+    assert "def top_class(model, x, graph, sess):" in helpers
+    assert "best(MODELS['m']['model'], x, graph, sess)" in out
+
+
 def test_importers_outside_the_given_paths_count_within_the_project(tmp_path):
     # only settings.py is named, but the project (pyproject.toml) has views.py reading GRAPH
     app = _app(tmp_path, {"pyproject.toml": "[project]\nname = 'site'\n", "site/settings.py": SETTINGS,
