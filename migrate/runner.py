@@ -131,13 +131,13 @@ def _migrate_data(path: str, data: bytes | None, config: RunConfig, result: File
     if b"\x00" in data:
         # one rule for every file Python cannot read as source, TF or not (UTF-16 and UTF-32 hold NULs)
         raise MigrationError(f"{BINARY}; left untouched")
-    if not TF_OR_KERAS.search(data):
+    context = config.contexts.get(os.path.abspath(path)) or whole_app.FileContext()
+    if not (TF_OR_KERAS.search(data) or context.imported):
         return None
     try:
         source = decode_source(data)
     except UnreadableSource as exc:
         raise MigrationError(f"{exc}; left untouched") from None
-    context = config.contexts.get(os.path.abspath(path)) or whole_app.FileContext()
     outcome = migrate_source(source.text, config.migration, filename, needed=context.needed, imported=context.imported)
     new_data = source.encode(outcome.code) if outcome.changed(source.text) else data
     return _finish(path, config, result, outcome, source.text, outcome.code, new_data)
@@ -301,12 +301,19 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
             continue
         if data is not None and not path.endswith(".ipynb"):
             importers[os.path.abspath(path)] = data
-        if data is None or path.endswith(".ipynb") or search(data) or b"\x00" in data:
-            candidates.append((path, data))
-        else:
+        candidates.append((path, data))
+    # a module without TF/Keras text may still take part: another module hands its functions a
+    # graph, a session or a model (whole_app), so modules that predict are analysed too
+    chosen = {os.path.abspath(p) for p, data in candidates
+              if data is None or p.endswith(".ipynb") or search(data) or b"\x00" in data}
+    predicting = {p for p, data in importers.items() if p not in chosen and b".predict(" in data}
+    app = _whole_app_plan(paths, importers, chosen | predicting)
+    chosen |= {p for p in predicting if p in app.joint and app.joint[p].imported}
+    for path, data in candidates:
+        if os.path.abspath(path) not in chosen:
             report.add(FileResult(path=path))
             counts["left"] -= 1
-    app = _whole_app_plan(paths, importers, {os.path.abspath(p) for p, _ in candidates})
+    candidates = [(p, data) for p, data in candidates if os.path.abspath(p) in chosen]
     config = replace(config, contexts={**app.safe, **app.joint})
     held: dict[str, tuple[FileResult, bytes | None]] = {}  # joint files: written once the app fits
     total = len(files)
@@ -411,7 +418,7 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
     sources = _read_modules(roots, dict(read))
     texts = {}
     for path, data in sources.items():
-        if project_index.may_import(data):
+        if path in migrated or project_index.may_import(data):  # (one that imports nothing may be read)
             try:
                 texts[path] = decode_source(data).text
             except UnreadableSource:

@@ -578,5 +578,10 @@ def _with_lock(module: cst.Module) -> cst.Module:
         leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(LOCK_COMMENT))])
     if after == 0:
         lock = lock.with_changes(leading_lines=lock.leading_lines[1:])
+    if after < len(body) and isinstance(body[after], (cst.FunctionDef, cst.ClassDef)):
+        # a def or class that opened the file (no blank line before it) gets PEP 8's two after the lock
+        following = body[after]
+        if not following.leading_lines or following.leading_lines[0].comment is not None:
+            body[after] = following.with_changes(leading_lines=[cst.EmptyLine()] * 2 + list(following.leading_lines))
     body.insert(after, lock)
     return module.with_changes(body=body)

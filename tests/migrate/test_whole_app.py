@@ -236,6 +236,59 @@ def test_a_callee_passed_on_as_a_value_keeps_its_parameters(tmp_path):
     assert "best(MODELS['m']['model'], x, graph, sess)" in out
 
 
+ROUTE = textwrap.dedent("""\
+    import numpy as np
+    from flask import Flask, request
+    from keras.models import load_model
+
+    from helpers import Scorer, score_rows
+
+    model = load_model("m.h5")
+    scorer = Scorer(model)
+    app = Flask(__name__)
+
+    @app.route('/predict', methods=['POST'])
+    def predict():
+        x = np.array(request.get_json()['rows'])
+        return {'a': scorer.score(x).tolist(), 'b': score_rows(model, ROWS).tolist()}
+
+    ROWS = [[0.0, 1.0]]
+    """)
+SCORING = textwrap.dedent("""\
+    class Scorer(object):
+        def __init__(self, model):
+            self.model = model
+
+        def score(self, x):
+            return self.model.predict(x)
+
+    def score_rows(model, rows):
+        return model.predict(rows)
+    """)
+
+
+def test_a_helper_module_called_per_request_gets_the_fast_call_only_for_array_inputs(tmp_path):
+    # scorer.score(x) gets an array from the route: predict_on_batch; score_rows(model, ROWS) gets
+    # a plain list, which tf_keras' predict_on_batch refuses: it stays predict, quiet and reported
+    app = _app(tmp_path, {"helpers.py": SCORING, "app.py": ROUTE})
+    proc, report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    helpers = (app / "helpers.py").read_text(encoding="utf-8")
+    assert "return self.model.predict_on_batch(x)" in helpers and "with PREDICT_LOCK:" in helpers
+    assert "PREDICT_LOCK = threading.RLock()\n\n\nclass Scorer" in helpers  # the file opened with the class
+    assert "return model.predict(rows, verbose=0)" in helpers
+    manual = [m["message"] for f in report["files"] if f["path"].endswith("helpers.py") for m in f["manual"]]
+    assert any("not visibly an array" in m for m in manual), manual
+
+
+def test_a_helper_module_nobody_calls_per_request_is_left_alone(tmp_path):
+    batch = ROUTE.replace("@app.route('/predict', methods=['POST'])\n", "")  # a batch job's function
+    app = _app(tmp_path, {"helpers.py": SCORING, "app.py": batch})
+    proc, _ = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    assert (app / "helpers.py").read_text(encoding="utf-8") == SCORING
+
+
 def test_importers_outside_the_given_paths_count_within_the_project(tmp_path):
     # only settings.py is named, but the project (pyproject.toml) has views.py reading GRAPH
     app = _app(tmp_path, {"pyproject.toml": "[project]\nname = 'site'\n", "site/settings.py": SETTINGS,
