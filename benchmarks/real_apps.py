@@ -220,16 +220,16 @@ def as_markdown(rows: list[tuple[str, FileOutcome]], apps: list[dict], when: dat
 # The idioms of this sample that the fixture catalogue lacked, and the apps of ours that now cover them.
 FIXTURES_NOTE = (
     "Idioms of this sample the fixture catalogue lacked are now fixture apps of our own writing, served under the "
-    "shim by tests/serving and expected to migrate by tests/migrate/test_migrated_apps_serve.py (where today's "
-    "failures are listed as strict xfails, issue 9's work queue): `django_settings_graph` (session, graph and "
+    "shim by tests/serving and, migrated, served without it by tests/migrate/test_migrated_apps_serve.py: `django_settings_graph` (session, graph and "
     "model built in settings.py, read as `settings.GRAPH` by a view), `django_appconfig` (graph/session/model "
     "set in `AppConfig.ready()`, class-based view), `init_loader_star` (`model/load.py` `init()` returning "
     "`(model, graph)`, `from load import *`), `helper_carriers` (graph and session on `self`, on the Flask app, "
     "in a dict, as parameters of a helper module), `session_graph_mixed` (`K.get_session().graph`, carriers as "
     "default parameter values, `with s.as_default(), g.as_default():` in both orders, "
-    "`disable_eager_execution()`). `python benchmarks/real_apps.py --fixtures` classifies them the same way. "
-    "Not turned into a fixture: Tornado handlers (`initialize()` loading per request), whose apps are not WSGI "
-    "and would need a serving harness of their own.")
+    "`disable_eager_execution()`), `tornado_handlers` (`initialize()` loading per request, `model, graph` "
+    "imported from the module that loaded them). `python benchmarks/real_apps.py --fixtures` classifies them "
+    "the same way: every file of these apps is cleared (of all fixture apps, only the raw-TF1 "
+    "`raw_tf_preprocessing` is kept, with its reason).")
 
 
 def splice(document: str, section: str) -> str:

@@ -717,7 +717,7 @@ class Carriers:
         for name, func in self._callables.items():
             calls = calls_of.get(name, [])
             # called from other modules too: those callers drop their arguments with it (whole_app)
-            elsewhere = self.imported.params.get(name, {})
+            elsewhere = {p: k for p, k in self.imported.params.get(name, {}).items() if k in (GRAPH, SESSION)}
             if not (calls or elsewhere) or not self._only_called(name, calls):
                 continue
             for param in func.params.params:
