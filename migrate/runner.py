@@ -338,10 +338,11 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     if held:
         inputs = {path: data for path, data in candidates}
         _fit_together(app, held, {os.path.abspath(p): d for p, d in inputs.items()}, config)
-        for path, _data in candidates:
-            entry = held.get(os.path.abspath(path))
-            if entry is not None:
-                _done(report, entry[0], entry[1], config, counts, ctrl_c, on_result)
+        with ctrl_c.held_back():  # files rewritten to fit each other are written all or none
+            for path, _data in candidates:
+                entry = held.get(os.path.abspath(path))
+                if entry is not None:
+                    _done(report, entry[0], entry[1], config, counts, ctrl_c, on_result)
         if progress:
             progress(total - counts["left"], total)
 
@@ -565,18 +566,22 @@ class _CtrlC:
 
     def __init__(self) -> None:
         self.seen = threading.Event()
-        self.holding = False
+        self.depth = 0  # held_back blocks open (they nest: a joint pair's writes hold each file's)
+
+    @property
+    def holding(self) -> bool:
+        return self.depth > 0
 
     @contextmanager
     def held_back(self) -> Iterator[None]:
         # not a signal mask: a process-directed SIGINT goes to any thread that does not block it
         # (the pool's manager thread), and Python then runs the handler in the main thread anyway
-        self.holding = True
+        self.depth += 1
         try:
             yield
         finally:
-            self.holding = False
-        if self.seen.is_set():
+            self.depth -= 1
+        if self.seen.is_set() and not self.depth:
             raise KeyboardInterrupt
 
 

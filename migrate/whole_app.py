@@ -63,7 +63,7 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
     for path, names in needed.items():
         result.safe[path] = FileContext(
             needed={name: sorted(shown(r) for r in readers) for name, readers in names.items()},
-            imported=Imported(kept_returns=frozenset(names)))
+            imported=Imported(kept_returns=frozenset(names), exported=_roots(names)))
     exports: dict[str, Exports] = {}
     for path in needed:
         if TF_OR_KERAS_TEXT.search(sources[path]):
@@ -96,7 +96,8 @@ def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], s
             imported=Imported(keys=keys, returns=returns,
                               kept_returns=frozenset(name for name in names if name not in joined),
                               params=handed.params.get(path, {}), callees=handed.callees.get(path, {}),
-                              hot=frozenset(handed.hot.get(path, ())), arrays=handed.arrays.get(path, {})))
+                              hot=frozenset(handed.hot.get(path, ())), arrays=handed.arrays.get(path, {}),
+                              exported=_roots(names)))
     return result
 
 
@@ -126,9 +127,12 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
     """
     out = _Handed()
     wanted: dict[str, dict[str, tuple[str, ...]]] = {}  # callee file → callable → parameters
+    starred = _star_imported(sources, resolver)
     for path, names in needed.items():
         if path not in targets or not (".as_default" in sources[path] or ".predict(" in sources[path]):
             continue
+        if path in starred:
+            continue  # `from helpers import *` re-exports it: its callers cannot all be seen
         signatures = _signatures(sources[path])
         found = {name: params for name, params in signatures.items()
                  if params is not None and name.split(".")[0] in names}
@@ -158,7 +162,8 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
                    if any(other.startswith(entry + ".") for other in wanted[provider])}
         keys, returns = seeds.get(reader, ({}, {}))
         callables = {text for text, (_provider, entry) in texts[reader].items() if "." not in entry}
-        calls[reader] = calls_into(sources[reader], Imported(keys=keys, returns=returns), callables, classes)
+        calls[reader] = calls_into(sources[reader], Imported(keys=keys, returns=returns), callables, classes,
+                                   exported=set(_roots(needed.get(reader, {}))))
     for path, found in wanted.items():
         for entry, signature in found.items():
             made = _calls_of(path, entry, needed[path][entry.split(".")[0]], texts, calls)
@@ -186,6 +191,26 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
     return out
 
 
+def _roots(names: Mapping[str, object]) -> frozenset[str]:
+    """`MODELS` of `MODELS` and `Config.graph` of `Config.graph`: the module-level names read."""
+    return frozenset(name.split(".", 1)[0] for name in names)
+
+
+def _star_imported(sources: Mapping[str, str], resolver: project_index.Resolver) -> set[str]:
+    """The modules some module of the app star-imports (`from helpers import *`)."""
+    found: set[str] = set()
+    for path, source in sources.items():
+        if "import *" not in source and "import*" not in source:
+            continue
+        try:
+            tree = verify.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found |= {provider for _local, provider, name in project_index.imported_bindings(path, tree, resolver)
+                  if name == "*"}
+    return found
+
+
 def _calls_of(path: str, entry: str, readers: list[str], texts: Mapping[str, Mapping[str, tuple[str, str]]],
               calls: Mapping[str, Mapping[str, list | None]]) -> list[tuple[str, str, CallFacts]]:
     """(reader, text, facts) of every call of `entry` (a function, class or `Class.method` of
@@ -199,6 +224,8 @@ def _calls_of(path: str, entry: str, readers: list[str], texts: Mapping[str, Map
             found = calls[reader].get(text, [])  # (a text it never mentions: no calls)
             if found is None:
                 return []
+            if "." in entry and calls[reader].get(text.rsplit(".", 1)[0], []) is None:
+                return []  # the class is used otherwise (extended, its instances passed around)
             made += [(reader, text, facts) for facts in found]
     return made
 
@@ -210,31 +237,39 @@ def _param(signature: tuple[str, ...], at: int | str) -> str:
 def _signatures(source: str) -> dict[str, tuple[str, ...] | None]:
     """Top-level function or class, or `Class.method` → its positional parameters (after `self`
     for a class's `__init__` and a method); None when they cannot be matched by position and
-    keyword alone (`*args`, `**kwargs`, positional-only, decorated, no single `__init__`)."""
+    keyword alone (`*args`, `**kwargs`, positional-only, decorated, an inherited or several
+    `__init__`). A class another class of the module extends has no `Class.method` entries."""
     try:
         tree = verify.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
+    bases = {_base_name(b) for node in tree.body if isinstance(node, ast.ClassDef) for b in node.bases}
     out: dict[str, tuple[str, ...] | None] = {}
     for node in tree.body:
-        func = node
-        skip = 0
-        if isinstance(node, ast.ClassDef):
-            inits = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
-            func, skip = (inits[0], 1) if len(inits) == 1 else (None, 0)
-        elif not isinstance(node, ast.FunctionDef):
-            continue
-        if func is None or func.args.vararg or func.args.kwarg or func.args.posonlyargs or func.decorator_list:
-            out[node.name] = None
-            continue
-        out[node.name] = tuple(a.arg for a in func.args.args[skip:])
-        if isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.FunctionDef):
+            out[node.name] = _parameters(node, skip=0)
+        elif isinstance(node, ast.ClassDef):
+            inits = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"]
+            plain = all(_base_name(b) == "object" for b in node.bases) and not node.keywords and not node.decorator_list
+            out[node.name] = (_parameters(inits[0], skip=1) if len(inits) == 1 and plain
+                              else () if not inits and plain else None)
+            if out[node.name] is None or node.name in bases:
+                continue
             for method in node.body:
-                if (isinstance(method, ast.FunctionDef) and not method.name.startswith("__") and method.args.args
-                        and not (method.decorator_list or method.args.vararg or method.args.kwarg
-                                 or method.args.posonlyargs)):
-                    out[f"{node.name}.{method.name}"] = tuple(a.arg for a in method.args.args[1:])
+                if isinstance(method, ast.FunctionDef) and not method.name.startswith("__") and method.args.args:
+                    out[f"{node.name}.{method.name}"] = _parameters(method, skip=1)
     return out
+
+
+def _parameters(func: ast.FunctionDef, skip: int) -> tuple[str, ...] | None:
+    args = func.args
+    if args.vararg or args.kwarg or args.posonlyargs or func.decorator_list:
+        return None
+    return tuple(a.arg for a in args.args[skip:])
+
+
+def _base_name(base: ast.expr) -> str | None:
+    return base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
 
 
 def _seeds(reader: str, source: str, resolver: project_index.Resolver, exports: Mapping[str, Exports]

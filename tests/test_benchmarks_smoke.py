@@ -37,7 +37,7 @@ def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
 @pytest.mark.slow
 def test_quick_predictor_run_serves_both_apps_migrated_with_the_same_answers(tmp_path):
     text = _quick_run(tmp_path, "predictor", timeout=900)
-    for app in ("predictor_class", "graph_through_helpers"):
+    for app in ("predictor_class", "graph_through_helpers", "helper_carriers"):
         (row,) = [line for line in text.splitlines() if line.startswith(f"| {app} |")]
         assert row.endswith("| yes |"), row  # the migrated app answers like the legacy one
 

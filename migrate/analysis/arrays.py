@@ -44,6 +44,7 @@ class ArrayOracle:
         self._assignments: dict[int, dict[str, list[cst.BaseExpression | None]]] = {}
         self._functions: dict[str, list[cst.FunctionDef]] = {}
         self._callers: dict[str, list[tuple[cst.FunctionDef, cst.Call]]] = {}
+        self._mentions: dict[str, int] = {}  # every Name node's text: defs, calls, references
         self._collect()
         self._busy: set[tuple[int, str]] = set()
 
@@ -92,6 +93,9 @@ class ArrayOracle:
                     func.attr.value if isinstance(func, cst.Attribute) else None)
                 if name is not None and self.stack:
                     oracle._callers.setdefault(name, []).append((self.stack[-1], node))
+
+            def visit_Name(self, node: cst.Name) -> None:
+                oracle._mentions[node.value] = oracle._mentions.get(node.value, 0) + 1
 
         walk(self.module, _Visitor())
 
@@ -144,10 +148,15 @@ class ArrayOracle:
         callers = self._callers.get(func.name.value, [])
         is_method = index > 0 and func.params.params and func.params.params[0].name.value in ("self", "cls")
         elsewhere = self._imported.get(id(func))
-        if elsewhere is not None and name not in elsewhere:
-            return False
-        if elsewhere is not None and not callers:
-            return True
+        if elsewhere is not None:
+            # every call from other modules passes an array: trusted only when this module names
+            # the function nowhere but in its def and in calls from functions the oracle sees
+            # (not `SCORERS = {'rows': score_rows}`, not a self-test under `if __name__`)
+            seen = len(self._functions.get(func.name.value, [])) + len(callers)
+            if name not in elsewhere or self._mentions.get(func.name.value, 0) != seen:
+                return False
+            if not callers:
+                return True
         if not callers or len(self._functions.get(func.name.value, [])) != 1:
             return False
         for caller, call in callers:

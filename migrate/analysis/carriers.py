@@ -95,9 +95,11 @@ class Imported:
     callees: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
     hot: frozenset[str] = frozenset()
     arrays: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    exported: frozenset[str] = frozenset()  # module-level names other modules read (records stay whole)
 
     def __bool__(self) -> bool:
-        return bool(self.keys or self.returns or self.params or self.callees or self.hot or self.arrays)
+        return bool(self.keys or self.returns or self.params or self.callees or self.hot or self.arrays
+                    or self.exported)
 
 
 # canonical callable (see names.canonical) → what its call returns
@@ -519,13 +521,29 @@ class Carriers:
                     out.append(_Binding(param.name.value, value=arg.value, owner=call.node))
         # what callers in other modules of the app pass (whole_app): `def top_class(model, x, graph, sess)`
         wanted = set(self.producers.values())
+        if not self.imported.params:
+            return out
+        # keys are file-wide: a parameter name that another function of the module also takes
+        # (unless every caller passes it the same kind there too), or that the module binds, may
+        # hold anything there (`classify(model, x)` given a forest)
+        given: dict[int, Mapping[str, Held]] = {}
+        for name, params in self.imported.params.items():
+            func = self._single_function(name)
+            if func is not None:
+                given[id(func)] = params
+        kinds_of: dict[str, set] = {}
+        for defs in self._c.functions.values():
+            for func in defs:
+                for param in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params):
+                    kinds_of.setdefault(param.name.value, set()).add(given.get(id(func), {}).get(param.name.value))
+        bound = {b.key for b in self._c.bindings}
         for name, params in self.imported.params.items():
             func = self._single_function(name)
             if func is None:
                 continue
             for param in func.params.params:
                 kind = params.get(param.name.value)
-                if kind in wanted:
+                if kind in wanted and kinds_of.get(param.name.value) == {kind} and param.name.value not in bound:
                     out.append(_Binding(param.name.value, fixed=kind, owner=param))
         return out
 
@@ -739,6 +757,8 @@ class Carriers:
         for text, (_params, dropped) in self.imported.callees.items():
             signature = self._callees[text]
             for call in calls_of.get(text, []):
+                if call.method:
+                    continue  # `self.top_class(...)`: a method of that name, not the imported function
                 for arg, param in _match_args(signature, call):
                     if param is not None and param.name.value in dropped and self.is_pure(arg.value, allow_configured_sessions):
                         conditions.add(arg, None)  # the callee no longer takes it (whole_app checks)
@@ -788,7 +808,7 @@ class Carriers:
             conditions.add(target, None)  # defining a record is no use of its entries
         walker = _UseWalker(self.keys, conditions.roots, self._record_holders())
         walk(self.module, walker, only=frozenset(conditions.root_types | {cst.Name, cst.Attribute, cst.Subscript}))
-        live = conditions.live | walker.live
+        live = conditions.live | walker.live | self._exported_records()
         deps: dict[str | _ReturnSlot, set[str | _ReturnSlot]] = {}
         for use_key, cond in walker.conditional:
             deps.setdefault(cond, set()).add(use_key)
@@ -825,6 +845,14 @@ class Carriers:
                 parent = parents.get(parent)
         return holders
 
+    def _exported_records(self) -> set[str]:
+        """Carrier record entries under a name another module reads (`from app import MODELS`):
+        that module may read them, so they stay."""
+        if not self.imported.exported:
+            return set()
+        return {key for key in self._c.record_parents if key in self.keys
+                and key.split("[", 1)[0].split(".", 1)[0] in self.imported.exported}
+
     def _removals(self, dead: set, removable_bindings: list[_Binding], removable_params: dict[str, set[str]]) -> DeadPlan:
         c = self._c
         plan = DeadPlan(dead_keys={k for k in dead if isinstance(k, str)})
@@ -855,7 +883,7 @@ class Carriers:
                 plan.global_names[id(g)] = names
         for text, (_params, dropped) in self.imported.callees.items():
             for call in c.calls:
-                if call.func == text:
+                if call.func == text and not call.method:
                     drop = {i for i, (a, prm) in enumerate(_match_args(self._callees[text], call))
                             if prm is not None and prm.name.value in dropped and id(a) in self._dropped_args}
                     if drop:

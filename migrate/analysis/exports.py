@@ -101,14 +101,16 @@ class CallFacts:
     hot: bool = False
 
 
-def calls_into(source: str, imported: Imported, callables: set[str], classes: set[str]
-               ) -> dict[str, list[CallFacts] | None]:
+def calls_into(source: str, imported: Imported, callables: set[str], classes: set[str],
+               exported: set[str] | None = None) -> dict[str, list[CallFacts] | None]:
     """For each of `callables` (local dotted text of another module's function or class:
     `inference.Predictor`, `top_class`) that `source` mentions, its calls; for each of `classes`
     (those of `callables` that are classes), the calls of methods on module-level instances
     (`predictor = inference.Predictor(...)`, then `predictor.score(x)`: text
     `inference.Predictor.score`). None when a callable is also used otherwise (a callback,
-    `*args`), so its calls cannot all be seen."""
+    `*args`), so its calls cannot all be seen; for a class also when an instance is made
+    elsewhere than in such an assignment, or one is used otherwise than to call its methods
+    (`predictor.graph`, passed to a function, read by another module: `exported`)."""
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
@@ -119,10 +121,13 @@ def calls_into(source: str, imported: Imported, callables: set[str], classes: se
     models = keras_models(module, names, collected=collected, imported=imported)
     requests = request_functions(module)
     arrays = ArrayOracle(module, names)
-    instances = _instances(module, classes)
+    instances, made_at = _instances(module, classes)
     found: dict[str, list[CallFacts] | None] = {}
     called: set[int] = set()
+    receivers: set[int] = set()  # `predictor` of `predictor.score(...)`
     stack: list[cst.FunctionDef] = []
+    for name in set(instances) & (exported or set()):
+        found[instances[name]] = None  # another module reads the instance: its uses are not all here
 
     def facts_of(node: cst.Call) -> CallFacts | None:
         if any(arg.star for arg in node.args):
@@ -153,9 +158,12 @@ def calls_into(source: str, imported: Imported, callables: set[str], classes: se
                 return
             owner, _, method = text.rpartition(".")
             if owner in instances:
+                receivers.add(id(node.func.value))
                 text = f"{instances[owner]}.{method}"
             elif text not in callables:
                 return
+            elif text in classes and id(node) not in made_at:
+                found[text] = None  # an instance made elsewhere (in a function, chained): not followed
             called.add(id(node.func))
             calls = found.setdefault(text, [])
             if calls is None:
@@ -188,16 +196,19 @@ def calls_into(source: str, imported: Imported, callables: set[str], classes: se
             if text in callables and id(node) not in called:
                 found[text] = None  # not the function of a call: a callback, a reference
                 return False
+            if isinstance(node, cst.Name) and node.value in instances and id(node) not in receivers \
+                    and id(node) not in made_at:
+                found[instances[node.value]] = None  # `predictor.graph`, `run(predictor)`: used otherwise
             return True
 
     walk(module, Calls())
     return found
 
 
-def _instances(module: cst.Module, classes: set[str]) -> dict[str, str]:
-    """Module-level names bound once, to an instance of one of `classes` (`predictor =
-    inference.Predictor(...)`) → that class's text."""
-    bound: dict[str, list[str | None]] = {}
+def _instances(module: cst.Module, classes: set[str]) -> tuple[dict[str, str], set[int]]:
+    """(module-level names bound once, to an instance of one of `classes` (`predictor =
+    inference.Predictor(...)`) → that class's text; ids of those calls and target names)."""
+    bound: dict[str, list[tuple[str | None, cst.Call | None, cst.Name]]] = {}
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -205,5 +216,14 @@ def _instances(module: cst.Module, classes: set[str]) -> dict[str, str]:
             if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                 value = small.value
                 text = dotted(value.func) if isinstance(value, cst.Call) else None
-                bound.setdefault(small.targets[0].target.value, []).append(text if text in classes else None)
-    return {name: texts[0] for name, texts in bound.items() if len(texts) == 1 and texts[0] is not None}
+                target = small.targets[0].target
+                bound.setdefault(target.value, []).append(
+                    (text, value, target) if text in classes else (None, None, target))
+    instances: dict[str, str] = {}
+    made_at: set[int] = set()
+    for name, entries in bound.items():
+        if len(entries) == 1 and entries[0][0] is not None:
+            text, call, target = entries[0]
+            instances[name] = text
+            made_at |= {id(call), id(target)}
+    return instances, made_at
