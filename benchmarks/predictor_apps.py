@@ -3,7 +3,7 @@ predictor class and helper function of another module, handed the graph and sess
 
 For each app, two servers run at once on 127.0.0.1: (a) the legacy fixture app under the shim
 and (c) `python -m migrate --write` output of a copy (its model files upgraded by the tool), no
-shim, Keras 3. Rounds rotate through the four servers; per round and server, the batch-1
+shim, Keras 3. Rounds rotate through the servers (two per app); per round and server, the batch-1
 latency of one client. The goal: (c)/(a) p50 latency <= 1.1x for each app.
 
     python benchmarks/run.py --only predictor
@@ -103,7 +103,7 @@ def run(workdir: Path, quick: bool = False) -> list[Section]:
     caption = [
         f"(a) the fixture app under the shim (python -m legacy_shim app.py); (c) `python -m migrate --write` output, "
         f"no shim, Keras 3, its model file upgraded by the tool. Latency: one client, batch-1 requests, median over "
-        f"{seconds:g} s; each figure the median of {n_rounds} rounds rotating through the four servers, all running "
+        f"{seconds:g} s; each figure the median of {n_rounds} rounds rotating through the {2 * len(APPS)} servers, all running "
         "at once; ratios are medians of per-round ratios. Same answers: 8 request bodies (batch 1-4), rtol 1e-5.",
     ]
     return [Section("Migrated handlers stay fast: class-wrapped predictor and helper functions (issue 9)",
