@@ -387,189 +387,72 @@ def test_what_another_reader_still_uses_stays(tmp_path, files):
 # Found in review: a helper method or function other modules call per request with an array, but
 # also somewhere the index cannot see with a plain list (tf_keras' predict_on_batch refuses lists),
 # or, for the forest, with something that is no Keras model: it must keep `predict`.
-UNSEEN_LIST_CALLS = {'a bound method kept for later': {'app.py': 'import numpy as np\n'
-                                             'from flask import Flask, request\n'
-                                             'from keras.models import load_model\n'
-                                             '\n'
-                                             'from helpers import Scorer\n'
-                                             '\n'
-                                             'model = load_model("m.h5")\n'
-                                             'scorer = Scorer(model)\n'
-                                             'app = Flask(__name__)\n'
-                                             'score_later = scorer.score\n'
-                                             '\n'
-                                             "@app.route('/predict', methods=['POST'])\n"
-                                             'def predict():\n'
-                                             "    x = np.array(request.get_json()['rows'])\n"
-                                             "    return {'a': scorer.score(x).tolist()}\n"
-                                             '\n'
-                                             'def nightly():\n'
-                                             '    return score_later([[0.0, 1.0]])\n',
-                                   'helpers.py': 'class Scorer(object):\n'
-                                                 '    def __init__(self, model):\n'
-                                                 '        self.model = model\n'
-                                                 '\n'
-                                                 '    def score(self, x):\n'
-                                                 '        return self.model.predict(x)\n'},
- 'a parameter name shared with a helper given a forest': {'app.py': 'import joblib\n'
-                                                                    'import numpy as np\n'
-                                                                    'from flask import Flask, request\n'
-                                                                    'from keras.models import load_model\n'
-                                                                    '\n'
-                                                                    'from helpers import classify, '
-                                                                    'score_rows\n'
-                                                                    '\n'
-                                                                    'net = load_model("m.h5")\n'
-                                                                    'forest = joblib.load("forest.pkl")\n'
-                                                                    'app = Flask(__name__)\n'
-                                                                    '\n'
-                                                                    "@app.route('/predict', "
-                                                                    "methods=['POST'])\n"
-                                                                    'def predict():\n'
-                                                                    '    x = '
-                                                                    "np.array(request.get_json()['rows'])\n"
-                                                                    "    return {'a': score_rows(net, "
-                                                                    "x).tolist(), 'b': classify(forest, "
-                                                                    'x).tolist()}\n',
-                                                          'helpers.py': 'def score_rows(model, rows):\n'
-                                                                        '    return model.predict(rows)\n'
-                                                                        '\n'
-                                                                        '\n'
-                                                                        'def classify(model, x):\n'
-                                                                        '    return model.predict(x)\n'},
- 'a self-test under __main__ in the helper module': {'app.py': 'import numpy as np\n'
-                                                               'from flask import Flask, request\n'
-                                                               'from keras.models import load_model\n'
-                                                               '\n'
-                                                               'from helpers import score_rows\n'
-                                                               '\n'
-                                                               'model = load_model("m.h5")\n'
-                                                               'app = Flask(__name__)\n'
-                                                               '\n'
-                                                               "@app.route('/predict', methods=['POST'])\n"
-                                                               'def predict():\n'
-                                                               '    x = '
-                                                               "np.array(request.get_json()['rows'])\n"
-                                                               "    return {'b': score_rows(model, "
-                                                               'x).tolist()}\n',
-                                                     'helpers.py': 'import sys\n'
-                                                                   '\n'
-                                                                   '\n'
-                                                                   'def score_rows(model, rows):\n'
-                                                                   '    return model.predict(rows)\n'
-                                                                   '\n'
-                                                                   '\n'
-                                                                   'if __name__ == "__main__":\n'
-                                                                   '    from keras.models import load_model\n'
-                                                                   '    '
-                                                                   'print(score_rows(load_model(sys.argv[1]), '
-                                                                   '[[0.0, 1.0]]))\n'},
- 'a subclass in the helper module': {'app.py': 'import numpy as np\n'
-                                               'from flask import Flask, request\n'
-                                               'from keras.models import load_model\n'
-                                               '\n'
-                                               'from helpers import Labeled, Scorer\n'
-                                               '\n'
-                                               'model = load_model("m.h5")\n'
-                                               'scorer = Scorer(model)\n'
-                                               'labeled = Labeled(model, ["a", "b"])\n'
-                                               'app = Flask(__name__)\n'
-                                               '\n'
-                                               "@app.route('/predict', methods=['POST'])\n"
-                                               'def predict():\n'
-                                               "    x = np.array(request.get_json()['rows'])\n"
-                                               "    return {'a': scorer.score(x).tolist()}\n"
-                                               '\n'
-                                               "@app.route('/demo')\n"
-                                               'def demo():\n'
-                                               "    return {'b': labeled.score([[0.0, 1.0]]).tolist()}\n",
-                                     'helpers.py': 'class Scorer(object):\n'
-                                                   '    def __init__(self, model):\n'
-                                                   '        self.model = model\n'
-                                                   '\n'
-                                                   '    def score(self, x):\n'
-                                                   '        return self.model.predict(x)\n'
-                                                   '\n'
-                                                   '\n'
-                                                   'class Labeled(Scorer):\n'
-                                                   '    def __init__(self, model, labels):\n'
-                                                   '        super(Labeled, self).__init__(model)\n'
-                                                   '        self.labels = labels\n'},
- 'an instance made in a function': {'app.py': 'import numpy as np\n'
-                                              'from flask import Flask, request\n'
-                                              'from keras.models import load_model\n'
-                                              '\n'
-                                              'from helpers import Scorer\n'
-                                              '\n'
-                                              'model = load_model("m.h5")\n'
-                                              'scorer = Scorer(model)\n'
-                                              'app = Flask(__name__)\n'
-                                              '\n'
-                                              "@app.route('/predict', methods=['POST'])\n"
-                                              'def predict():\n'
-                                              "    x = np.array(request.get_json()['rows'])\n"
-                                              "    return {'a': scorer.score(x).tolist()}\n"
-                                              '\n'
-                                              'def nightly():\n'
-                                              '    s = Scorer(model)\n'
-                                              '    return s.score([[0.0, 1.0]])\n',
-                                    'helpers.py': 'class Scorer(object):\n'
-                                                  '    def __init__(self, model):\n'
-                                                  '        self.model = model\n'
-                                                  '\n'
-                                                  '    def score(self, x):\n'
-                                                  '        return self.model.predict(x)\n'},
- 'another module calls the instance': {'app.py': 'import numpy as np\n'
-                                                 'from flask import Flask, request\n'
-                                                 'from keras.models import load_model\n'
-                                                 '\n'
-                                                 'from helpers import Scorer\n'
-                                                 '\n'
-                                                 'model = load_model("m.h5")\n'
-                                                 'scorer = Scorer(model)\n'
-                                                 'app = Flask(__name__)\n'
-                                                 '\n'
-                                                 "@app.route('/predict', methods=['POST'])\n"
-                                                 'def predict():\n'
-                                                 "    x = np.array(request.get_json()['rows'])\n"
-                                                 "    return {'a': scorer.score(x).tolist()}\n",
-                                       'helpers.py': 'class Scorer(object):\n'
-                                                     '    def __init__(self, model):\n'
-                                                     '        self.model = model\n'
-                                                     '\n'
-                                                     '    def score(self, x):\n'
-                                                     '        return self.model.predict(x)\n',
-                                       'jobs.py': 'from app import scorer\n'
-                                                  '\n'
-                                                  'def nightly():\n'
-                                                  '    return scorer.score([[0.0, 1.0]])\n'},
- 'the helper kept in a dict of the helper module': {'app.py': 'import numpy as np\n'
-                                                              'from flask import Flask, request\n'
-                                                              'from keras.models import load_model\n'
-                                                              '\n'
-                                                              'from helpers import score_rows, score_named\n'
-                                                              '\n'
-                                                              'model = load_model("m.h5")\n'
-                                                              'app = Flask(__name__)\n'
-                                                              '\n'
-                                                              "@app.route('/predict', methods=['POST'])\n"
-                                                              'def predict():\n'
-                                                              "    x = np.array(request.get_json()['rows'])\n"
-                                                              "    return {'b': score_rows(model, "
-                                                              'x).tolist()}\n'
-                                                              '\n'
-                                                              'def nightly():\n'
-                                                              "    return score_named('rows', model, [[0.0, "
-                                                              '1.0]])\n',
-                                                    'helpers.py': 'def score_rows(model, rows):\n'
-                                                                  '    return model.predict(rows)\n'
-                                                                  '\n'
-                                                                  '\n'
-                                                                  "SCORERS = {'rows': score_rows}\n"
-                                                                  '\n'
-                                                                  '\n'
-                                                                  'def score_named(kind, model, data):\n'
-                                                                  '    return SCORERS[kind](model, data)\n'}}
+SCORER = """\
+class Scorer(object):
+    def __init__(self, model):
+        self.model = model
+
+    def score(self, x):
+        return self.model.predict(x)
+"""
+SCORE_ROWS = "def score_rows(model, rows):\n    return model.predict(rows)\n"
+ONE_MODEL = 'model = load_model("m.h5")\n'
+SCORER_APP = ONE_MODEL + "scorer = Scorer(model)\napp = Flask(__name__)\n"
+SCORED = "{'a': scorer.score(x).tolist()}"
+ROWS_SCORED = "{'b': score_rows(model, x).tolist()}"
+
+
+def _route_app(imported: str, module_level: str, result: str, after: str = "", before: str = "") -> str:
+    """A Flask app.py importing `imported` from helpers.py, with `module_level` statements and a
+    /predict route returning `result` for an array `x`, then `after`."""
+    return (f"{before}import numpy as np\nfrom flask import Flask, request\nfrom keras.models import load_model\n\n"
+            f"from helpers import {imported}\n\n{module_level}\n@app.route('/predict', methods=['POST'])\n"
+            f"def predict():\n    x = np.array(request.get_json()['rows'])\n    return {result}\n{after}")
+
+
+UNSEEN_LIST_CALLS = {
+    "a bound method kept for later": {
+        "app.py": _route_app("Scorer", SCORER_APP + "score_later = scorer.score\n", SCORED,
+                             "\ndef nightly():\n    return score_later([[0.0, 1.0]])\n"),
+        "helpers.py": SCORER,
+    },
+    "a parameter name shared with a helper given a forest": {
+        "app.py": _route_app("classify, score_rows",
+                             'net = load_model("m.h5")\nforest = joblib.load("forest.pkl")\napp = Flask(__name__)\n',
+                             "{'a': score_rows(net, x).tolist(), 'b': classify(forest, x).tolist()}",
+                             before="import joblib\n"),
+        "helpers.py": SCORE_ROWS + "\n\ndef classify(model, x):\n    return model.predict(x)\n",
+    },
+    "a self-test under __main__ in the helper module": {
+        "app.py": _route_app("score_rows", ONE_MODEL + "app = Flask(__name__)\n", ROWS_SCORED),
+        "helpers.py": ("import sys\n\n\n" + SCORE_ROWS + '\n\nif __name__ == "__main__":\n'
+                       "    from keras.models import load_model\n"
+                       "    print(score_rows(load_model(sys.argv[1]), [[0.0, 1.0]]))\n"),
+    },
+    "a subclass in the helper module": {
+        "app.py": _route_app("Labeled, Scorer", ONE_MODEL + "scorer = Scorer(model)\n"
+                             'labeled = Labeled(model, ["a", "b"])\napp = Flask(__name__)\n', SCORED,
+                             "\n@app.route('/demo')\ndef demo():\n    return {'b': labeled.score([[0.0, 1.0]]).tolist()}\n"),
+        "helpers.py": SCORER + ("\n\nclass Labeled(Scorer):\n    def __init__(self, model, labels):\n"
+                                "        super(Labeled, self).__init__(model)\n        self.labels = labels\n"),
+    },
+    "an instance made in a function": {
+        "app.py": _route_app("Scorer", SCORER_APP, SCORED,
+                             "\ndef nightly():\n    s = Scorer(model)\n    return s.score([[0.0, 1.0]])\n"),
+        "helpers.py": SCORER,
+    },
+    "another module calls the instance": {
+        "app.py": _route_app("Scorer", SCORER_APP, SCORED),
+        "helpers.py": SCORER,
+        "jobs.py": "from app import scorer\n\ndef nightly():\n    return scorer.score([[0.0, 1.0]])\n",
+    },
+    "the helper kept in a dict of the helper module": {
+        "app.py": _route_app("score_rows, score_named", ONE_MODEL + "app = Flask(__name__)\n", ROWS_SCORED,
+                             "\ndef nightly():\n    return score_named('rows', model, [[0.0, 1.0]])\n"),
+        "helpers.py": (SCORE_ROWS + "\n\nSCORERS = {'rows': score_rows}\n\n\n"
+                       "def score_named(kind, model, data):\n    return SCORERS[kind](model, data)\n"),
+    },
+}
 
 
 @pytest.mark.parametrize("files", list(UNSEEN_LIST_CALLS.values()), ids=list(UNSEEN_LIST_CALLS))
