@@ -388,9 +388,6 @@ class Carriers:
         self._returning: set[str] = set()
         self._c = collected if collected is not None else collect_bindings(module)
         self._callables = _callables(self._c)
-        # other modules' functions and classes this one calls, as their signatures (whole_app)
-        self._callees = {text: _signature(params) for text, (params, _dropped) in self.imported.callees.items()}
-        self._dropped_args: set[int] = set()  # arguments to those that go (plan_dead_carriers)
         # what other modules of the app hold (`settings.GRAPH`): kinds of this analysis only
         wanted = set(self.producers.values()) | set(self.getters.values())
         self.keys: dict[str, Kind] = {key: kind for key, kind in self.imported.keys.items()
@@ -526,21 +523,16 @@ class Carriers:
         # keys are file-wide: a parameter name that another function of the module also takes
         # (unless every caller passes it the same kind there too), or that the module binds, may
         # hold anything there (`classify(model, x)` given a forest)
-        given: dict[int, Mapping[str, Held]] = {}
-        for name, params in self.imported.params.items():
-            func = self._single_function(name)
-            if func is not None:
-                given[id(func)] = params
+        given = {name: (func, params) for name, params in self.imported.params.items()
+                 if (func := self._single_function(name)) is not None}
+        by_def = {id(func): params for func, params in given.values()}
         kinds_of: dict[str, set] = {}
         for defs in self._c.functions.values():
             for func in defs:
                 for param in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params):
-                    kinds_of.setdefault(param.name.value, set()).add(given.get(id(func), {}).get(param.name.value))
+                    kinds_of.setdefault(param.name.value, set()).add(by_def.get(id(func), {}).get(param.name.value))
         bound = {b.key for b in self._c.bindings}
-        for name, params in self.imported.params.items():
-            func = self._single_function(name)
-            if func is None:
-                continue
+        for func, params in given.values():
             for param in func.params.params:
                 kind = params.get(param.name.value)
                 if kind in wanted and kinds_of.get(param.name.value) == {kind} and param.name.value not in bound:
@@ -677,10 +669,11 @@ class Carriers:
         removable_bindings = self._removable_bindings(conditions, allow_configured_sessions)
         self._global_entries(conditions)
         imported = self._imported_aliases(conditions)
-        removable_params = self._removable_params(conditions, allow_configured_sessions)
+        removable_params, callee_args = self._removable_params(conditions, allow_configured_sessions)
         unpacked_slots = self._returned_slots(conditions, allow_configured_sessions)
         dead = self._dead(conditions, unpacked_slots)
         plan = self._removals(dead, removable_bindings, removable_params)
+        plan.args.update(callee_args)  # the callees drop those parameters whatever dies here
         plan.import_aliases = {id(alias) for local, alias in imported if local in dead}
         return plan
 
@@ -726,9 +719,12 @@ class Carriers:
         for g in self._c.globals:
             conditions.add(g, None)  # naming a key in `global` is no use of it
 
-    def _removable_params(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict[str, set[str]]:
-        # function → carrier parameters every call passes a pure carrier to (and nothing else)
+    def _removable_params(self, conditions: "_Conditions", allow_configured_sessions: bool
+                          ) -> tuple[dict[str, set[str]], dict[int, set[int]]]:
+        # (function → carrier parameters every call passes a pure carrier to (and nothing else),
+        #  call of another module's function → the arguments to go, as that callee drops them)
         removable: dict[str, set[str]] = {}
+        callee_args: dict[int, set[int]] = {}
         calls_of: dict[str, list[_Call]] = {}  # by name, once: a scan of every call per function was quadratic
         for call in self._c.calls:
             calls_of.setdefault(call.func, []).append(call)
@@ -754,16 +750,16 @@ class Carriers:
                         for a in matched:
                             conditions.add(a, p)
                         conditions.add(param, None)
-        for text, (_params, dropped) in self.imported.callees.items():
-            signature = self._callees[text]
+        for text, (params, dropped) in self.imported.callees.items():
+            signature = _signature(params)  # another module's function or class, as whole_app saw it
             for call in calls_of.get(text, []):
                 if call.method:
                     continue  # `self.top_class(...)`: a method of that name, not the imported function
-                for arg, param in _match_args(signature, call):
+                for i, (arg, param) in enumerate(_match_args(signature, call)):
                     if param is not None and param.name.value in dropped and self.is_pure(arg.value, allow_configured_sessions):
                         conditions.add(arg, None)  # the callee no longer takes it (whole_app checks)
-                        self._dropped_args.add(id(arg))
-        return removable
+                        callee_args.setdefault(id(call.node), set()).add(i)
+        return removable, callee_args
 
     def _returned_slots(self, conditions: "_Conditions", allow_configured_sessions: bool) -> dict["_ReturnSlot", list[str]]:
         # returned tuple elements that only feed carrier keys of the callers' unpacking;
@@ -881,13 +877,6 @@ class Carriers:
             names = {n.name.value for n in g.names if isinstance(n.name, cst.Name) and n.name.value in dead}
             if names:
                 plan.global_names[id(g)] = names
-        for text, (_params, dropped) in self.imported.callees.items():
-            for call in c.calls:
-                if call.func == text and not call.method:
-                    drop = {i for i, (a, prm) in enumerate(_match_args(self._callees[text], call))
-                            if prm is not None and prm.name.value in dropped and id(a) in self._dropped_args}
-                    if drop:
-                        plan.args[id(call.node)] = drop
         for name, params in removable_params.items():
             params = {p for p in params if p in dead}
             if not params:
