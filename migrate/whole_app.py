@@ -127,17 +127,17 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
     """
     out = _Handed()
     wanted: dict[str, dict[str, tuple[str, ...]]] = {}  # callee file → callable → parameters
-    starred = _star_imported(sources, resolver)
     for path, names in needed.items():
         if path not in targets or not (".as_default" in sources[path] or ".predict(" in sources[path]):
             continue
-        if path in starred:
-            continue  # `from helpers import *` re-exports it: its callers cannot all be seen
         signatures = _signatures(sources[path])
         found = {name: params for name, params in signatures.items()
                  if params is not None and name.split(".")[0] in names}
         if found:
             wanted[path] = found
+    # `from helpers import *` re-exports it: its callers cannot all be seen
+    for path in _star_imported(sources, resolver) if wanted else ():
+        wanted.pop(path, None)
     if not wanted:
         return out
     texts: dict[str, dict[str, tuple[str, str]]] = {}  # reader → local text → (callee file, name)
@@ -249,7 +249,7 @@ def _signatures(source: str) -> dict[str, tuple[str, ...] | None]:
         if isinstance(node, ast.FunctionDef):
             out[node.name] = _parameters(node, skip=0)
         elif isinstance(node, ast.ClassDef):
-            inits = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"]
+            inits = _inits(node)
             plain = all(_base_name(b) == "object" for b in node.bases) and not node.keywords and not node.decorator_list
             out[node.name] = (_parameters(inits[0], skip=1) if len(inits) == 1 and plain
                               else () if not inits and plain else None)
@@ -259,6 +259,11 @@ def _signatures(source: str) -> dict[str, tuple[str, ...] | None]:
                 if isinstance(method, ast.FunctionDef) and not method.name.startswith("__") and method.args.args:
                     out[f"{node.name}.{method.name}"] = _parameters(method, skip=1)
     return out
+
+
+def _inits(node: ast.ClassDef) -> list[ast.FunctionDef]:
+    """The `__init__`s a class body defines (one is what its calls bind to)."""
+    return [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"]
 
 
 def _parameters(func: ast.FunctionDef, skip: int) -> tuple[str, ...] | None:
@@ -363,7 +368,7 @@ def _full_signatures(source: str) -> dict[str, ast.arguments]:
         if isinstance(node, ast.FunctionDef):
             out[node.name] = node.args
         elif isinstance(node, ast.ClassDef):
-            inits = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+            inits = _inits(node)
             if len(inits) == 1:
                 args = inits[0].args
                 out[node.name] = ast.arguments(posonlyargs=args.posonlyargs[1:], args=args.args[1 - bool(args.posonlyargs):],
