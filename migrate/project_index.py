@@ -92,9 +92,21 @@ def global_reads(source: str) -> set[str]:
     return reads
 
 
+def nodes(tree: ast.AST) -> list[ast.AST]:
+    """`list(ast.walk(tree))`, kept on `tree` for its next reader.
+
+    The never-worse checks read each tree several times (imports, calls, names) and nothing
+    in migrate changes an `ast` tree once parsed; `ast.walk` is the costly part of a read.
+    """
+    walked = tree.__dict__.get("_migrate_nodes")
+    if walked is None:
+        walked = tree.__dict__["_migrate_nodes"] = list(ast.walk(tree))
+    return walked
+
+
 def star_imports(tree: ast.AST) -> list[str]:
     """The modules a file star-imports (`from x import *`), relative ones with their dots."""
-    return ["." * n.level + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+    return ["." * n.level + (n.module or "") for n in nodes(tree) if isinstance(n, ast.ImportFrom)
             and any(a.name == "*" for a in n.names)]
 
 
@@ -161,7 +173,7 @@ def imported_bindings(importer: str, tree: ast.AST, resolver: Resolver) -> list[
     of the app: the name is None for a module (`import settings`, `from . import apps`, Django's
     `from django.conf import settings`) and "*" for a star import (local name "*")."""
     found: list[tuple[str, str, str | None]] = []
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.ImportFrom):
             module = "." * node.level + (node.module or "")
             target = resolver.resolve(module, importer)
@@ -208,7 +220,7 @@ def uses_of(importer: str, source: str, files: list[str] | Resolver, providers: 
         else:
             uses.setdefault(target, set()).add(name)
             imported[local] = (target, name)
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
             uses.setdefault(aliases[node.value.id], set()).add(node.attr)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:

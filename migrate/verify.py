@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from migrate.project_index import class_attributes, global_reads, module_names, star_imports
+from migrate.project_index import class_attributes, global_reads, module_names, nodes, star_imports
 
 # Calls that exist only for TF1 graph/session juggling (the last part of the dotted name). They
 # count when the callee comes from TensorFlow or Keras (`tf.Session()`, `K.get_session()`,
@@ -85,7 +85,7 @@ class Problem:
 def _tf_bound_names(tree: ast.AST) -> set[str]:
     """Names the file binds by importing from TensorFlow or Keras (`tf`, `K`, `set_session`, ...)."""
     names = set()
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in TF_PACKAGES:
@@ -105,7 +105,7 @@ def tf1_machinery(tree: ast.AST) -> list[tuple[str, int]]:
     """(what, line) for every TF1 graph/session call in `tree`, in source order."""
     from_tf = _tf_bound_names(tree)
     found = []
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -146,7 +146,7 @@ def undefined_names(code: str, tree: ast.AST) -> dict[str, int]:
     if not missing:
         return {}
     lines: dict[str, int] = {}
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Name) and node.id in missing and isinstance(node.ctx, ast.Load):
             lines[node.id] = min(lines.get(node.id, node.lineno), node.lineno)
     return {name: lines.get(name, 1) for name in missing}
@@ -189,7 +189,7 @@ def _class_attribute_writes(tree: ast.Module) -> dict[str, list[int]]:
     """`Class.attr` → lines assigning it as an attribute (`Class.attr = ...`), for module-level classes."""
     classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     writes: dict[str, list[int]] = {}
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
                 and isinstance(node.value, ast.Name) and node.value.id in classes:
             writes.setdefault(f"{node.value.id}.{node.attr}", []).append(node.lineno)
@@ -199,7 +199,7 @@ def _class_attribute_writes(tree: ast.Module) -> dict[str, list[int]]:
 def _binding_lines(tree: ast.Module) -> dict[str, int]:
     """First line binding each module-level name, and `Class.attr` for class bodies."""
     lines: dict[str, int] = {}
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             lines.setdefault(node.id, node.lineno)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -209,7 +209,7 @@ def _binding_lines(tree: ast.Module) -> dict[str, int]:
                 lines.setdefault(alias.asname or alias.name.split(".")[0], node.lineno)
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            for inner in ast.walk(node):
+            for inner in nodes(node):
                 if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
                     lines.setdefault(f"{node.name}.{inner.id}", inner.lineno)
     return lines
@@ -225,7 +225,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
     packages = {module.split(".")[0] for module in modules}
     aliases: dict[str, str] = {}
     found = []
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 if node.module in modules:
@@ -239,7 +239,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
                     aliases[alias.asname] = alias.name
                 elif not alias.asname and alias.name.split(".")[0] in packages:
                     aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Attribute):
             dotted = _dotted(node.value, aliases)
             if dotted in modules:
