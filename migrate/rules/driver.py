@@ -15,6 +15,7 @@ anything fails), its rules are run one after another instead.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ def run_rules(
     if not ignore_triggers and not any(r.triggered_by(code) or not r.TRIGGERS for r, _ in rules):
         return outcome
     try:
-        module = cst.parse_module(code)
+        module = _parse(code)
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         outcome.error = _parse_failure(code, exc)
         return outcome
@@ -93,6 +94,13 @@ def run_rules(
         loop.outcome.error = _first_broken(code, loop.applied, filename)
         return loop.outcome
     return loop.finish()
+
+
+@functools.lru_cache(maxsize=1)
+def _parse(code: str) -> cst.Module:
+    """`cst.parse_module(code)`, kept for the next run on the same text: the never-worse search
+    (migrate.engine) reruns the rules on the same input, and libcst trees are immutable."""
+    return cst.parse_module(code)
 
 
 def _next_group(pending: list[tuple[type[Rule], Options]], loop: "_Loop") -> list[tuple[type[Rule], Options]]:
