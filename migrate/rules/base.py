@@ -40,19 +40,19 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import ClassVar, Sequence
+from typing import ClassVar, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.helpers import get_absolute_module_from_package_for_import
-from libcst.metadata import PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from migrate.analysis.cst_adapter import (FORWARDING_BASES, CodemodBase, ImportAliasRemoval,
                                           requested_import_removals)
 from migrate.analysis.carriers import Imported
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.statements import StatementFacts
-from migrate.analysis.walk import transform
+from migrate.analysis.walk import transform, walk
 
 TARGETS = ("tf-keras", "keras3")
 
@@ -208,9 +208,14 @@ class Rule(CodemodBase):
         """Turn the items recorded on nodes of `tree` into positioned items of the file."""
         if not self._pending:
             return
-        # positions are resolved only for files that have items: it costs a full pass
+        # positions are resolved only for files that have items, and only over the
+        # top-level statements holding them (a whole module's cost a full codegen pass)
         wrapper = self.context.wrapper
-        positions = wrapper.resolve(PositionProvider) if wrapper is not None else {}
+        positions: Mapping[cst.CSTNode, CodeRange] = {}
+        if wrapper is not None:
+            nodes = [pending.node for pending in self._pending]
+            found = self.file.positions(tree, nodes) if wrapper.module is tree else None
+            positions = found if found is not None else wrapper.resolve(PositionProvider)
         items = self.file.manual
         code = None
         for pending in self._pending:
@@ -250,6 +255,8 @@ class SourceFile:
         # id(top-level statement) → (statement, its text), for the trees of this file
         self._statements: dict[int, tuple[cst.CSTNode, str]] = {}
         self._style: tuple[str, str] | None = None
+        # id(top-level statement) → (statement, positions in it, from its first line)
+        self._positions: dict[int, tuple[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]]] = {}
 
     def analyses(self, tree: cst.Module) -> TreeAnalyses:
         """The shared analyses of `tree` (the same object while rules hand on the same tree)."""
@@ -276,20 +283,72 @@ class SourceFile:
         if not tree.has_trailing_newline or not (tree.body or tree.header or tree.footer):
             text = tree.code
         else:
-            style = (tree.default_indent, tree.default_newline)
-            if style != self._style:
-                self._style, self._statements = style, {}
-            cache = self._statements
-            parts = []
-            for part in (tree.header, tree.body, tree.footer):
-                for node in part:
-                    seen = cache.get(id(node))
-                    if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
-                        seen = cache[id(node)] = (node, tree.code_for_node(node))
-                    parts.append(seen[1])
-            text = "".join(parts)
+            text = "".join(self._text_of(tree, node) for part in (tree.header, tree.body, tree.footer)
+                           for node in part)
         self._known = (tree, text)
         return text
+
+    def _text_of(self, tree: cst.Module, node: cst.CSTNode) -> str:
+        """The text of `node`, a top-level statement (or header/footer line) of `tree`."""
+        style = (tree.default_indent, tree.default_newline)
+        if style != self._style:
+            self._style, self._statements, self._positions = style, {}, {}
+        seen = self._statements.get(id(node))
+        if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
+            seen = self._statements[id(node)] = (node, tree.code_for_node(node))
+        return seen[1]
+
+    def positions(self, tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange] | None:
+        """Where each of `nodes` is in `tree`'s text, as libcst's PositionProvider places it
+        over the whole module, but computed only over the top-level statements holding them
+        (a statement's text does not depend on what precedes it, as in `code_of`); None when
+        some node is not inside a top-level statement, or the module is one `code_of` leaves
+        to libcst."""
+        if not tree.has_trailing_newline:
+            return None
+        wanted = {id(node): node for node in nodes}
+        types_ = frozenset(type(node) for node in nodes)
+        found: dict[cst.CSTNode, CodeRange] = {}
+        lines = sum(self._text_of(tree, line).count("\n") for line in tree.header)
+        for statement in tree.body:
+            if not wanted:
+                break
+            finder = _Finder(wanted)
+            walk(statement, finder, only=types_)
+            if finder.found:
+                inside = self._positions_in(tree, statement)
+                for node in finder.found:
+                    pos = inside[node]
+                    found[node] = CodeRange((pos.start.line + lines, pos.start.column),
+                                            (pos.end.line + lines, pos.end.column))
+            lines += self._text_of(tree, statement).count("\n")
+        return None if wanted else found
+
+    def _positions_in(self, tree: cst.Module, statement: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:
+        known = self._positions.get(id(statement))
+        if known is None or known[0] is not statement:
+            alone = cst.Module(body=[statement], header=(), footer=(), encoding=tree.encoding,
+                               default_indent=tree.default_indent, default_newline=tree.default_newline,
+                               has_trailing_newline=True)
+            known = self._positions[id(statement)] = (
+                statement, MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider))
+        return known[1]
+
+
+class _Finder(cst.CSTVisitor):
+    """Takes out of `wanted` (id → node) the nodes of the subtree it walks."""
+
+    def __init__(self, wanted: dict[int, cst.CSTNode]) -> None:
+        self.wanted = wanted
+        self.found: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.wanted.get(id(node)) is node:
+            self.found.append(self.wanted.pop(id(node)))
+        return bool(self.wanted)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        pass
 
 
 class _TextuallyUnusedImports(ImportAliasRemoval):
