@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.analysis.walk import transform
 from migrate.rules.base import SourceFile
@@ -18,6 +19,7 @@ ODD = [
     "def f():\n\tif x:\n\t\treturn 1\n",  # tabs
     "a = 1\r\nb = 2\n",  # mixed newlines
     "class A:\n    def f(self):\n        return self.x  # trailing\n\n\n# footer comment\n",
+    "#!/usr/bin/env python\n# coding: utf-8\n\nimport os\n\n\ndef f(self):\n    return os.sep\n",  # a header
 ]
 
 
@@ -49,3 +51,39 @@ def test_code_of_reuses_unchanged_statements(monkeypatch: pytest.MonkeyPatch) ->
     assert file.code_of(renamed) == expected
     assert "def f(this):" in expected
     assert generated == [cst.FunctionDef]  # only the statement that changed
+
+
+class _Every(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.nodes: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.nodes.append(node)
+        return True
+
+
+@pytest.mark.parametrize("source", ODD + [p.read_text(encoding="utf-8") for p in SOURCES[:12]])
+def test_positions_are_libcst_positions_over_the_whole_module(source: str) -> None:
+    """Manual items are placed by SourceFile.positions, statement by statement: every node of a
+    top-level statement must get the start and end PositionProvider gives over the whole module,
+    before and after a change, and a node outside the statements (the module) must fall back."""
+    module = cst.parse_module(source)
+    file = SourceFile()
+    for transformer in (None, _Renamer(), _Remover()):
+        if transformer is not None:
+            module = transform(module, transformer)
+        whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        inside = [node for statement in module.body for node in _walked(statement)]
+        found = file.positions(module, inside)
+        if not module.has_trailing_newline:
+            assert found is None
+            continue
+        assert found is not None and len(found) == len(inside)
+        assert {node: found[node] for node in inside} == {node: whole[node] for node in inside}
+        assert file.positions(module, [module]) is None
+
+
+def _walked(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    every = _Every()
+    statement.visit(every)
+    return every.nodes
