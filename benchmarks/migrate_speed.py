@@ -73,12 +73,14 @@ def run_migrate(tree: Path, scratch: Path, jobs: int) -> tuple[float, int, str]:
     return _timed([sys.executable, "-m", "migrate", "--write", "--quiet", "--jobs", str(jobs), str(work)], scratch)
 
 
-def run_floor(tree: Path, scratch: Path) -> tuple[float, int, str]:
-    """benchmarks/libcst_floor.py (parse + print only) on a fresh copy of ``tree``."""
+def run_floor(tree: Path, scratch: Path, visit: bool = False) -> tuple[float, int, str]:
+    """benchmarks/libcst_floor.py (parse + print only; `visit`: and one no-op libcst pass)
+    on a fresh copy of ``tree``."""
     work = scratch / "floor-copy"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(tree, work)
-    return _timed([sys.executable, "-m", "benchmarks.libcst_floor", str(work)], scratch)
+    return _timed([sys.executable, "-m", "benchmarks.libcst_floor", *(["--visit"] if visit else []), str(work)],
+                  scratch)
 
 
 def run_tf_upgrade(tree: Path, scratch: Path) -> tuple[float, int, str]:
@@ -126,29 +128,34 @@ def _head_to_head(tree: Path, scratch: Path, n_rounds: int, n_files: int) -> tup
         if tool == "migrate":
             took, code, out = run_migrate(tree, scratch, jobs=2)
             outcome[tool] = f"exit {code}: {_migrate_summary(out)}"
-        elif tool == "floor":
-            took, code, out = run_floor(tree, scratch)
+        elif tool in ("floor", "floor+visit"):
+            took, code, out = run_floor(tree, scratch, visit=tool == "floor+visit")
             outcome[tool] = f"exit {code}: {out.strip().splitlines()[-1] if out.strip() else 'no output'}"
         else:
             took, code, out = run_tf_upgrade(tree, scratch)
             outcome[tool] = _tf_upgrade_outcome(code, out)
         return {"seconds": took}
 
-    res = rounds.interleave(["migrate", "tf_upgrade_v2", "floor"], n_rounds, measure, budget_s=ROUNDS_BUDGET_S)
+    res = rounds.interleave(["migrate", "tf_upgrade_v2", "floor", "floor+visit"], n_rounds, measure,
+                            budget_s=ROUNDS_BUDGET_S)
     n_rounds = rounds.rounds_done(res)
     lines = trees.count_lines(tree)
     m, t, f = res["migrate"]["seconds"], res["tf_upgrade_v2"]["seconds"], res["floor"]["seconds"]
+    v = res["floor+visit"]["seconds"]
     rel = rounds.paired_ratio(m, t)
     rows = [["python -m migrate --write (2 jobs)", fmt(m.median, 1), fmt(n_files / m.median), ratio(rel),
              outcome["migrate"]],
             ["tf_upgrade_v2 --intree", fmt(t.median, 1), fmt(n_files / t.median), "1.00x", outcome["tf_upgrade_v2"]],
             ["floor: LibCST parse + print only (2 jobs)", fmt(f.median, 1), fmt(n_files / f.median),
-             ratio(rounds.paired_ratio(f, t)), outcome["floor"]]]
+             ratio(rounds.paired_ratio(f, t)), outcome["floor"]],
+            ["floor + one no-op libcst traversal (2 jobs)", fmt(v.median, 1), fmt(n_files / v.median),
+             ratio(rounds.paired_ratio(v, t)), outcome["floor+visit"]]]
     caption = [f"{n_files:,} generated legacy serving files ({lines:,} lines) cycling through the fixture apps; median "
                f"of {n_rounds} alternating rounds; wall time of the whole command including start-up; "
                "ratio = median of per-round ratios. The floor row (benchmarks/libcst_floor.py) has migrate's start-up "
                "and worker pool and only parses and prints each file: what any LibCST-based tool pays before its "
-               "first rule."]
+               "first rule. The next row adds one pass of libcst's own traversal with a transformer that changes "
+               "nothing (`module.visit(cst.CSTTransformer())`): what a codemod that looks at every node once pays."]
     section = Section(f"migrate vs tf_upgrade_v2: {n_files:,} legacy serving files",
                       ["tool", "wall s", "files/s", "vs tf_upgrade_v2", "outcome"], rows, caption,
                       [check("migrate / tf_upgrade_v2 wall time", rel, "<=", 0.33)])
