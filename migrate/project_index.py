@@ -92,22 +92,26 @@ def global_reads(source: str) -> set[str]:
     return reads
 
 
-def nodes(tree: ast.AST) -> list[ast.AST]:
-    """`list(ast.walk(tree))`, kept on `tree` for its next reader.
+def nodes(tree: ast.AST, *kinds: type[ast.AST]) -> list[ast.AST]:
+    """`list(ast.walk(tree))` (only the nodes of `kinds`, when given), kept on `tree` for its
+    next reader.
 
     The never-worse checks read each tree several times (imports, calls, names) and nothing
     in migrate changes an `ast` tree once parsed; `ast.walk` is the costly part of a read.
     """
-    walked = tree.__dict__.get("_migrate_nodes")
-    if walked is None:
-        walked = tree.__dict__["_migrate_nodes"] = list(ast.walk(tree))
-    return walked
+    kept = tree.__dict__.get("_migrate_nodes")
+    if kept is None:
+        kept = tree.__dict__["_migrate_nodes"] = {(): list(ast.walk(tree))}
+    found = kept.get(kinds)
+    if found is None:
+        found = kept[kinds] = [node for node in kept[()] if isinstance(node, kinds)]
+    return found
 
 
 def star_imports(tree: ast.AST) -> list[str]:
     """The modules a file star-imports (`from x import *`), relative ones with their dots."""
-    return ["." * n.level + (n.module or "") for n in nodes(tree) if isinstance(n, ast.ImportFrom)
-            and any(a.name == "*" for a in n.names)]
+    return ["." * n.level + (n.module or "") for n in nodes(tree, ast.ImportFrom)
+            if any(a.name == "*" for a in n.names)]
 
 
 def _parts(path: str) -> tuple[str, ...]:

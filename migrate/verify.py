@@ -85,7 +85,7 @@ class Problem:
 def _tf_bound_names(tree: ast.AST) -> set[str]:
     """Names the file binds by importing from TensorFlow or Keras (`tf`, `K`, `set_session`, ...)."""
     names = set()
-    for node in nodes(tree):
+    for node in nodes(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in TF_PACKAGES:
@@ -105,7 +105,7 @@ def tf1_machinery(tree: ast.AST) -> list[tuple[str, int]]:
     """(what, line) for every TF1 graph/session call in `tree`, in source order."""
     from_tf = _tf_bound_names(tree)
     found = []
-    for node in nodes(tree):
+    for node in nodes(tree, ast.Call):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -146,7 +146,7 @@ def undefined_names(code: str, tree: ast.AST) -> dict[str, int]:
     if not missing:
         return {}
     lines: dict[str, int] = {}
-    for node in nodes(tree):
+    for node in nodes(tree, ast.Name):
         if isinstance(node, ast.Name) and node.id in missing and isinstance(node.ctx, ast.Load):
             lines[node.id] = min(lines.get(node.id, node.lineno), node.lineno)
     return {name: lines.get(name, 1) for name in missing}
@@ -189,7 +189,7 @@ def _class_attribute_writes(tree: ast.Module) -> dict[str, list[int]]:
     """`Class.attr` → lines assigning it as an attribute (`Class.attr = ...`), for module-level classes."""
     classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     writes: dict[str, list[int]] = {}
-    for node in nodes(tree):
+    for node in nodes(tree, ast.Attribute):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
                 and isinstance(node.value, ast.Name) and node.value.id in classes:
             writes.setdefault(f"{node.value.id}.{node.attr}", []).append(node.lineno)
@@ -225,7 +225,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
     packages = {module.split(".")[0] for module in modules}
     aliases: dict[str, str] = {}
     found = []
-    for node in nodes(tree):
+    for node in nodes(tree, ast.ImportFrom, ast.Import):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 if node.module in modules:
@@ -239,7 +239,7 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
                     aliases[alias.asname] = alias.name
                 elif not alias.asname and alias.name.split(".")[0] in packages:
                     aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
-    for node in nodes(tree):
+    for node in nodes(tree, ast.Attribute):
         if isinstance(node, ast.Attribute):
             dotted = _dotted(node.value, aliases)
             if dotted in modules:
