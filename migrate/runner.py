@@ -287,6 +287,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     # only files that can hold TF/Keras are worth a worker round-trip; each is read once, here
     candidates: list[tuple[str, bytes | None]] = []
     importers: dict[str, bytes] = {}  # every readable module, for the whole-app index
+    absolute: dict[str, str] = {}  # path → its absolute path (os.path.abspath costs µs a call)
     search = TF_OR_KERAS.search
     for path in files:
         try:
@@ -299,21 +300,22 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
             _emit(report, FileResult(path=path, status=Status.ERROR, message=f"cannot read: {_why(exc)}"), on_result)
             counts["left"] -= 1
             continue
+        full = absolute[path] = os.path.abspath(path)
         if data is not None and not path.endswith(".ipynb"):
-            importers[os.path.abspath(path)] = data
+            importers[full] = data
         candidates.append((path, data))
     # a module without TF/Keras text may still take part: another module hands its functions a
     # graph, a session or a model (whole_app), so modules that predict are analysed too
-    chosen = {os.path.abspath(p) for p, data in candidates
+    chosen = {absolute[p] for p, data in candidates
               if data is None or p.endswith(".ipynb") or search(data) or b"\x00" in data}
     predicting = {p for p, data in importers.items() if p not in chosen and b".predict(" in data}
     app = _whole_app_plan(paths, importers, chosen | predicting)
     chosen |= {p for p in predicting if p in app.joint and app.joint[p].imported}
     for path, data in candidates:
-        if os.path.abspath(path) not in chosen:
+        if absolute[path] not in chosen:
             report.add(FileResult(path=path))
             counts["left"] -= 1
-    candidates = [(p, data) for p, data in candidates if os.path.abspath(p) in chosen]
+    candidates = [(p, data) for p, data in candidates if absolute[p] in chosen]
     config = replace(config, contexts={**app.safe, **app.joint})
     held: dict[str, tuple[FileResult, bytes | None]] = {}  # joint files: written once the app fits
     total = len(files)
@@ -413,8 +415,11 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
 
     The app is every module under the given paths, and every module of the enclosing project
     (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
-    `views.py` left out of the run still keeps `settings.GRAPH` bound.
+    `views.py` left out of the run still keeps `settings.GRAPH` bound. With no file to migrate
+    there is nothing to plan (a tree without TF or Keras is not read again).
     """
+    if not migrated:
+        return whole_app.AppPlan(shown=_shown)
     roots = [root for root in {project_index.project_root(p) for p in paths} if root is not None]
     sources = _read_modules(roots, dict(read))
     texts = {}
