@@ -100,3 +100,16 @@ def test_large_file_section_is_replaced_in_place_and_kept_by_full_runs(tmp_path)
     assert text.count(migrate_large.SECTION_START) == 1 and "| second |" in text and "| first |" not in text
     assert text.index(migrate_large.SECTION_END) < text.index(real_apps.SECTION_START)  # where run.py puts it
     assert "| second |" in migrate_large.kept_section(doc) and "real apps" in real_apps.kept_section(doc)
+
+
+@pytest.mark.parametrize("visit", [False, True])
+def test_libcst_floor_round_trips_every_file(tmp_path, visit):
+    """The floor rows of the migrate-speed table: every file parsed (and with --visit passed
+    through libcst's own traversal) and printed back byte for byte."""
+    root = trees.legacy_tree(tmp_path / "legacy", 20)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.libcst_floor", *(["--visit"] if visit else []), str(root)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == f"20 files parsed{', visited' if visit else ''} and printed"
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
