@@ -290,27 +290,40 @@ class SourceFile:
 
     def _text_of(self, tree: cst.Module, node: cst.CSTNode) -> str:
         """The text of `node`, a top-level statement (or header/footer line) of `tree`."""
-        style = (tree.default_indent, tree.default_newline)
-        if style != self._style:
-            self._style, self._statements, self._positions = style, {}, {}
+        self._restyle(tree)
         seen = self._statements.get(id(node))
         if seen is None or seen[0] is not node:  # (the node is kept: its id stays its own)
             seen = self._statements[id(node)] = (node, tree.code_for_node(node))
         return seen[1]
+
+    def _restyle(self, tree: cst.Module) -> None:
+        # a statement's text and positions depend on the module's indent and newline only
+        style = (tree.default_indent, tree.default_newline)
+        if style != self._style:
+            self._style, self._statements, self._positions = style, {}, {}
 
     def positions(self, tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange] | None:
         """Where each of `nodes` is in `tree`'s text, as libcst's PositionProvider places it
         over the whole module, but computed only over the top-level statements holding them
         (a statement's text does not depend on what precedes it, as in `code_of`); None when
         some node is not inside a top-level statement, or the module is one `code_of` leaves
-        to libcst."""
+        to libcst.
+
+        Statements are searched from the last: a node object a rule placed twice has, as with
+        PositionProvider (which records every place and keeps the last), its last place.
+        """
         if not tree.has_trailing_newline:
             return None
+        self._restyle(tree)
         wanted = {id(node): node for node in nodes}
         types_ = frozenset(type(node) for node in nodes)
         found: dict[cst.CSTNode, CodeRange] = {}
+        before = []  # lines before each statement
         lines = sum(self._text_of(tree, line).count("\n") for line in tree.header)
         for statement in tree.body:
+            before.append(lines)
+            lines += self._text_of(tree, statement).count("\n")
+        for statement, lines in zip(reversed(tree.body), reversed(before)):
             if not wanted:
                 break
             finder = _Finder(wanted)
@@ -321,7 +334,6 @@ class SourceFile:
                     pos = inside[node]
                     found[node] = CodeRange((pos.start.line + lines, pos.start.column),
                                             (pos.end.line + lines, pos.end.column))
-            lines += self._text_of(tree, statement).count("\n")
         return None if wanted else found
 
     def _positions_in(self, tree: cst.Module, statement: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:

@@ -87,3 +87,15 @@ def _walked(statement: cst.CSTNode) -> list[cst.CSTNode]:
     every = _Every()
     statement.visit(every)
     return every.nodes
+
+
+def test_a_node_placed_twice_has_its_last_place_as_with_position_provider() -> None:
+    """A rule may put one node object in two statements; PositionProvider keeps the last place."""
+    module = cst.parse_module("x = a\n\ny = b\nz = 1\n")
+    name = module.body[0].body[0].value
+    second = module.body[1].with_changes(body=[module.body[1].body[0].with_changes(value=name)])
+    module = module.with_changes(body=[module.body[0], second, module.body[2]])
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = SourceFile().positions(module, [name])
+    assert found is not None and found[name] == whole[name]
+    assert whole[name].start.line == 3
