@@ -310,7 +310,8 @@ class SourceFile:
         to libcst.
 
         Statements are searched from the last: a node object a rule placed twice has, as with
-        PositionProvider (which records every place and keeps the last), its last place.
+        PositionProvider (which records every place and keeps the last for expressions and
+        statements, the kinds rules report on), its last place.
         """
         if not tree.has_trailing_newline:
             return None
@@ -319,10 +320,10 @@ class SourceFile:
         types_ = frozenset(type(node) for node in nodes)
         found: dict[cst.CSTNode, CodeRange] = {}
         before = []  # lines before each statement
-        lines = sum(self._text_of(tree, line).count("\n") for line in tree.header)
+        lines = sum(_line_breaks(self._text_of(tree, line)) for line in tree.header)
         for statement in tree.body:
             before.append(lines)
-            lines += self._text_of(tree, statement).count("\n")
+            lines += _line_breaks(self._text_of(tree, statement))
         for statement, lines in zip(reversed(tree.body), reversed(before)):
             if not wanted:
                 break
@@ -331,7 +332,9 @@ class SourceFile:
             if finder.found:
                 inside = self._positions_in(tree, statement)
                 for node in finder.found:
-                    pos = inside[node]
+                    pos = inside.get(node)
+                    if pos is None:  # a node libcst writes no text for (whitespace in a pattern)
+                        return None
                     found[node] = CodeRange((pos.start.line + lines, pos.start.column),
                                             (pos.end.line + lines, pos.end.column))
         return None if wanted else found
@@ -345,6 +348,11 @@ class SourceFile:
             known = self._positions[id(statement)] = (
                 statement, MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider))
         return known[1]
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks in `text` as libcst (and Python) count them: `\r\n`, `\n` and a lone `\r`."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 class _Finder(cst.CSTVisitor):

@@ -20,6 +20,9 @@ ODD = [
     "a = 1\r\nb = 2\n",  # mixed newlines
     "class A:\n    def f(self):\n        return self.x  # trailing\n\n\n# footer comment\n",
     "#!/usr/bin/env python\n# coding: utf-8\n\nimport os\n\n\ndef f(self):\n    return os.sep\n",  # a header
+    'x = """a\rb"""\ny = g(1)\n',  # a lone CR is a line break to libcst and Python
+    "# c\r\nimport os\ry = os.sep\n",
+    "import tensorflow as tf\r\r\nx = tf.placeholder(tf.float32)\r\r\n",
 ]
 
 
