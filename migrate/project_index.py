@@ -177,7 +177,7 @@ def imported_bindings(importer: str, tree: ast.AST, resolver: Resolver) -> list[
     of the app: the name is None for a module (`import settings`, `from . import apps`, Django's
     `from django.conf import settings`) and "*" for a star import (local name "*")."""
     found: list[tuple[str, str, str | None]] = []
-    for node in nodes(tree):
+    for node in nodes(tree, ast.ImportFrom, ast.Import):
         if isinstance(node, ast.ImportFrom):
             module = "." * node.level + (node.module or "")
             target = resolver.resolve(module, importer)
@@ -224,10 +224,10 @@ def uses_of(importer: str, source: str, files: list[str] | Resolver, providers: 
         else:
             uses.setdefault(target, set()).add(name)
             imported[local] = (target, name)
-    for node in nodes(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+    for node in nodes(tree, ast.Attribute):
+        if isinstance(node.value, ast.Name) and node.value.id in aliases:
             uses.setdefault(aliases[node.value.id], set()).add(node.attr)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:
+        elif isinstance(node.value, ast.Name) and node.value.id in imported:
             target, name = imported[node.value.id]
             uses.setdefault(target, set()).add(f"{name}.{node.attr}")
     for target in stars:

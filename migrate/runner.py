@@ -327,8 +327,9 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     try:
         for results in pooled:
             for result, new_data in results:
-                if os.path.abspath(result.path) in app.joint:
-                    held[os.path.abspath(result.path)] = (result, new_data)
+                full = os.path.abspath(result.path)
+                if full in app.joint:
+                    held[full] = (result, new_data)
                     continue
                 _done(report, result, new_data, config, counts, ctrl_c, on_result)
             if progress:
@@ -339,10 +340,10 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
         pooled.close()  # stops the workers, now
     if held:
         inputs = {path: data for path, data in candidates}
-        _fit_together(app, held, {os.path.abspath(p): d for p, d in inputs.items()}, config)
+        _fit_together(app, held, {absolute[p]: d for p, d in inputs.items()}, config)
         with ctrl_c.held_back():  # files rewritten to fit each other are written all or none
             for path, _data in candidates:
-                entry = held.get(os.path.abspath(path))
+                entry = held.get(absolute[path])
                 if entry is not None:
                     _done(report, entry[0], entry[1], config, counts, ctrl_c, on_result)
         if progress:

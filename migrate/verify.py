@@ -106,8 +106,6 @@ def tf1_machinery(tree: ast.AST) -> list[tuple[str, int]]:
     from_tf = _tf_bound_names(tree)
     found = []
     for node in nodes(tree, ast.Call):
-        if not isinstance(node, ast.Call):
-            continue
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in TF1_MACHINERY_METHODS:
             found.append((f".{func.attr}()", node.lineno))
@@ -147,7 +145,7 @@ def undefined_names(code: str, tree: ast.AST) -> dict[str, int]:
         return {}
     lines: dict[str, int] = {}
     for node in nodes(tree, ast.Name):
-        if isinstance(node, ast.Name) and node.id in missing and isinstance(node.ctx, ast.Load):
+        if node.id in missing and isinstance(node.ctx, ast.Load):
             lines[node.id] = min(lines.get(node.id, node.lineno), node.lineno)
     return {name: lines.get(name, 1) for name in missing}
 
@@ -190,8 +188,7 @@ def _class_attribute_writes(tree: ast.Module) -> dict[str, list[int]]:
     classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     writes: dict[str, list[int]] = {}
     for node in nodes(tree, ast.Attribute):
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
-                and isinstance(node.value, ast.Name) and node.value.id in classes:
+        if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) and node.value.id in classes:
             writes.setdefault(f"{node.value.id}.{node.attr}", []).append(node.lineno)
     return writes
 
@@ -240,10 +237,9 @@ def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
                 elif not alias.asname and alias.name.split(".")[0] in packages:
                     aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
     for node in nodes(tree, ast.Attribute):
-        if isinstance(node, ast.Attribute):
-            dotted = _dotted(node.value, aliases)
-            if dotted in modules:
-                found.append((dotted, node.attr, node.lineno))
+        dotted = _dotted(node.value, aliases)
+        if dotted in modules:
+            found.append((dotted, node.attr, node.lineno))
     return found
 
 

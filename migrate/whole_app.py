@@ -380,15 +380,14 @@ def _full_signatures(source: str) -> dict[str, ast.arguments]:
 def _calls_by_text(tree: ast.AST) -> dict[str, list[ast.Call]]:
     """The calls of `tree` by the dotted text of what they call (`top_class`, `inference.Predictor`)."""
     out: dict[str, list[ast.Call]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            parts = []
-            func = node.func
-            while isinstance(func, ast.Attribute):
-                parts.append(func.attr)
-                func = func.value
-            if isinstance(func, ast.Name):
-                out.setdefault(".".join([func.id, *reversed(parts)]), []).append(node)
+    for node in project_index.nodes(tree, ast.Call):
+        parts = []
+        func = node.func
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if isinstance(func, ast.Name):
+            out.setdefault(".".join([func.id, *reversed(parts)]), []).append(node)
     return out
 
 
@@ -482,8 +481,8 @@ def _return_shapes(source: str | None, func: str) -> set[int]:
 def _mismatches(tree: ast.AST, local: str, shapes: set[int]) -> set[int]:
     """Unpacking widths of `x, y = local(...)` calls in `tree` that some return of `shapes` does not give."""
     widths = set()
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call)
+    for node in project_index.nodes(tree, ast.Assign):
+        if (len(node.targets) == 1 and isinstance(node.value, ast.Call)
                 and isinstance(node.value.func, ast.Name) and node.value.func.id == local):
             target = node.targets[0]
             width = len(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else 1
