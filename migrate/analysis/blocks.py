@@ -51,12 +51,22 @@ def without_dropped(module: cst.Module, statements: Sequence[tuple[cst.BaseState
     comments left over at the end go to the footer)."""
     body: list[cst.BaseStatement] = []
     pending: list[cst.EmptyLine] = []
+    # the whole leading lines of the first dropped statement of a run, while no later one of
+    # the run starts a new group (a blank line): a comment block above a group of import
+    # lines (a section's banner) is about the group, and stays when the next import is kept
+    group: list[cst.EmptyLine] | None = None
     for statement, dropped in statements:
         if dropped:
+            if not pending and group is None:
+                group = list(statement.leading_lines)
+            elif any(_is_blank(line) for line in statement.leading_lines):
+                group = []
             pending = pending or detached_lines(statement.leading_lines)
             continue
+        if group and is_import_line(statement) and not any(_is_blank(line) for line in statement.leading_lines):
+            pending = group
         body.append(handed_over(pending, statement))
-        pending = []
+        pending, group = [], None
     return module.with_changes(body=body, footer=_footer(pending, module.footer))
 
 

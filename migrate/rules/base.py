@@ -175,6 +175,10 @@ class Rule(CodemodBase):
         """The file's text before any rule ran (`tree`'s text outside a pipeline)."""
         return self.file.original if self.file.original is not None else self.code_of(tree)
 
+    def original_tree(self, tree: cst.Module) -> cst.Module:
+        """The file's tree before any rule ran (`tree` outside a pipeline)."""
+        return self.file.original_tree if self.file.original_tree is not None else tree
+
     @classmethod
     def triggered_by(cls, text: str) -> bool:
         """True when the file text contains one of the rule's trigger substrings."""
@@ -238,12 +242,13 @@ class SourceFile:
     """What the rules run on one file share; the driver makes one per file.
 
     original: the file's text before any rule ran (rules that clean up after others
-    compare against it); manual: the items rules recorded, with the tree each saw;
+    compare against it), original_tree its tree (set by the driver); manual: the items rules recorded, with the tree each saw;
     stop: set by Rule.stop_other_rules, no later rule runs on this file.
     """
 
     def __init__(self, original: str | None = None, imported: Imported | None = None) -> None:
         self.original = original
+        self.original_tree: cst.Module | None = None
         self.imported = imported  # what other modules of the app hold (analysis.carriers.Imported)
         self.manual: list[_RawItem] = []
         self.stop: str | None = None

@@ -138,6 +138,7 @@ class _Loop:
         self.ignore_triggers = ignore_triggers
         self.outcome = SourceOutcome(code=code)
         self.file = SourceFile(original=code, imported=imported)
+        self.file.original_tree = module
         self.context = CodemodContext(filename=filename)
         # libcst round-trips every file but a few whitespace oddities (a last line of only
         # spaces): compare rule output with the round-trip, so such a file is not "changed"

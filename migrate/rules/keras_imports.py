@@ -117,32 +117,25 @@ class _NameCollector(cst.CSTVisitor):
         self.names.add(node.value)
 
 
-_IMPORT_LINE = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s.*$", re.M)
+def _code_names(node: cst.CSTNode) -> set[str]:
+    """The names `node`'s code reads or binds outside imports (not `x.name` attributes, not
+    comments or strings): what an import of the input could have been there for."""
+    collector = _CodeNameCollector()
+    walk(node, collector)
+    return collector.names
 
 
-_WORD = re.compile(r"\w+")
-_WORD_START = re.compile(r"(?<![\w.])\w+")
+class _CodeNameCollector(_NameCollector):
+    def __init__(self) -> None:
+        super().__init__()
+        self._attributes: set[int] = set()
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._attributes.add(id(node.attr))
 
-class _TextUses:
-    """Which names `code` spells outside its import lines, not after a dot or a word character.
-
-    Built once per file: the rule asks it of every import alias, and a large file has hundreds
-    (stripping the import lines of the whole text per alias made the rule quadratic). A name
-    that is all word characters is looked up among the words starting at such a position (the
-    same answer as searching it with a \\b after it); any other string is searched as before.
-    """
-
-    def __init__(self, code: str) -> None:
-        self._text = _IMPORT_LINE.sub("", code)
-        self._words: frozenset[str] | None = None
-
-    def __contains__(self, name: str) -> bool:
-        if _WORD.fullmatch(name):
-            if self._words is None:
-                self._words = frozenset(_WORD_START.findall(self._text))
-            return name in self._words
-        return re.search(rf"(?<![\w.]){re.escape(name)}\b", self._text) is not None
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._attributes:
+            self.names.add(node.value)
 
 
 class KerasImports(Rule):
@@ -159,11 +152,13 @@ class KerasImports(Rule):
             from keras.models import load_model
             from keras import backend as K
             import keras
+            model = keras.Sequential() if K.floatx() else load_model("m.h5")
             """,
             """
             from tensorflow.keras.models import load_model
             from tensorflow.keras import backend as K
             from tensorflow import keras
+            model = keras.Sequential() if K.floatx() else load_model("m.h5")
             """,
             id="standalone keras pinned to tensorflow.keras",
         ),
@@ -172,11 +167,15 @@ class KerasImports(Rule):
             from keras.layers.core import Dense, Dropout
             from keras.utils.np_utils import to_categorical
             from tensorflow.python.keras.models import Sequential
+            model = Sequential([Dense(2), Dropout(0.5)])
+            y = to_categorical([0, 1])
             """,
             """
             from tensorflow.keras.layers import Dense, Dropout
             from tensorflow.keras.utils import to_categorical
             from tensorflow.keras.models import Sequential
+            model = Sequential([Dense(2), Dropout(0.5)])
+            y = to_categorical([0, 1])
             """,
             id="moved and private modules get their public home",
         ),
@@ -184,10 +183,12 @@ class KerasImports(Rule):
             """
             import keras.backend as K
             import keras.models
+            model = keras.models.load_model("m.h5", custom_objects={"floatx": K.floatx})
             """,
             """
             import tensorflow.keras.backend as K
             from tensorflow import keras
+            model = keras.models.load_model("m.h5", custom_objects={"floatx": K.floatx})
             """,
             id="import of a submodule, with and without alias",
         ),
@@ -196,11 +197,13 @@ class KerasImports(Rule):
             from tensorflow.keras.models import load_model
             from tensorflow import keras
             import tensorflow.keras.backend as K
+            model = keras.Sequential() if K.floatx() else load_model("m.h5")
             """,
             """
             from keras.models import load_model
             import keras
             import keras.backend as K
+            model = keras.Sequential() if K.floatx() else load_model("m.h5")
             """,
             id="keras3 target: tensorflow.keras spellings become plain keras",
             target="keras3",
@@ -246,6 +249,37 @@ class KerasImports(Rule):
             """,
             id="a dropped import line leaves the blank line between import groups",
         ),
+        Example(
+            """
+            import keras
+            from keras.models import Sequential, load_model
+            from keras.layers.core import Dense
+            model = load_model("m.h5")
+            """,
+            """
+            import keras
+            from tensorflow.keras.models import Sequential, load_model
+            from tensorflow.keras.layers import Dense
+            model = load_model("m.h5")
+            """,
+            id="an import the input never used is left as it is, unless its module is gone",
+        ),
+        Example(
+            """
+            import numpy as np
+            import numpy as np
+            import keras
+            from tensorflow import keras
+            model = keras.models.load_model("m.h5")
+            """,
+            """
+            import numpy as np
+            import numpy as np
+            from tensorflow import keras
+            model = keras.models.load_model("m.h5")
+            """,
+            id="only the repeat the rewrite made is dropped, not one the input had",
+        ),
     ]
     NOOPS = [
         Example("from tensorflow.keras.models import load_model\n", id="already the target"),
@@ -263,6 +297,18 @@ class KerasImports(Rule):
             manual=(1,),
         ),
         Example("# from keras.models import load_model\n", id="comment"),
+        Example(
+            """
+            \"""Serves a Sequential model.\"""
+            import tensorflow as tf
+            from keras.models import Sequential
+            from keras.layers import (Dense,
+                                      Dropout)
+            # tf.Session() was needed once; load_model(path) too
+            x = "Dropout"
+            """,
+            id="an import named only in a docstring, comment, string or continuation line stays",
+        ),
     ]
 
     # which imports are left unused is read from the whole tree the earlier rules left
@@ -272,7 +318,10 @@ class KerasImports(Rule):
         self._top_lines = {id(s) for s in tree.body if isinstance(s, cst.SimpleStatementLine)}
         self._emptied: set[int] = set()  # top-level import lines all of whose imports went
         self._used_now = _names_in(tree)
-        self._in_original = _TextUses(self.original_code(tree))
+        # names, not text: a name only in a comment, a string or a docstring never made an
+        # import used, so the import is the user's own unused one and is left to them
+        self._in_original = _code_names(self.original_tree(tree))
+        self._original_imports = _import_line_counts(self.original_tree(tree))
         return super().rewrite(tree)
 
     # -- decisions ------------------------------------------------------------------
@@ -280,6 +329,16 @@ class KerasImports(Rule):
     def _left_unused(self, local: str) -> bool:
         # only imports the rewrite made unused: the user's own unused imports are theirs
         return local not in self._used_now and local in self._in_original
+
+    def _untouched(self, dotted: str, locals_: list[str]) -> bool:
+        """An import the input already did not use, from a module Keras 3 still has: not the
+        migration's business (respelling it would only be changed again or removed by a later run)."""
+        if any(local in self._used_now or local in self._in_original for local in locals_):
+            return False
+        canonical = canonical_keras(dotted) or ""
+        suffix = canonical[len("keras."):]
+        gone = (*MOVED_MODULES, TF_BACKEND, *NO_EQUIVALENT[self.options.target])
+        return not any(suffix == old or suffix.startswith(old + ".") for old in gone)
 
     def _target_module(self, dotted: str, node: cst.CSTNode) -> str | None:
         """New module for an import of `dotted` (a Keras module), or None to leave it."""
@@ -320,6 +379,8 @@ class KerasImports(Rule):
         kept = [a for a in updated_node.names if not self._removable(f"{dotted}.{dotted_name(a.name)}", _local_name(a))]
         if not kept:
             return cst.RemoveFromParent()
+        if len(kept) == len(updated_node.names) and self._untouched(dotted, [_local_name(a) for a in kept]):
+            return updated_node
         changes = {}
         if len(kept) != len(updated_node.names):
             kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -342,7 +403,8 @@ class KerasImports(Rule):
             if self._removable(dotted, _local_name(alias)):
                 changed = True
                 continue
-            target = self._target_module(dotted, original_node) if canonical_keras(dotted) else None
+            untouched = self._untouched(dotted, [_local_name(alias)])
+            target = self._target_module(dotted, original_node) if canonical_keras(dotted) and not untouched else None
             if target is None or target == dotted:
                 new_names.append(alias)
                 continue
@@ -392,7 +454,7 @@ class KerasImports(Rule):
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return _dedupe_imports(updated_node, self._emptied)
+        return _dedupe_imports(updated_node, self._emptied, self._original_imports)
 
 
 def _local_name(alias: cst.ImportAlias) -> str:
@@ -402,18 +464,29 @@ def _local_name(alias: cst.ImportAlias) -> str:
     return dotted.split(".")[0]
 
 
-def _dedupe_imports(module: cst.Module, emptied: set[int]) -> cst.Module:
+def _import_line_counts(module: cst.Module) -> dict[str, int]:
+    """How often each top-level import line's text occurs in `module`."""
+    counts: dict[str, int] = {}
+    for statement in module.body:
+        if is_import_line(statement):
+            key = module.code_for_node(statement.body[0]).strip()
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _dedupe_imports(module: cst.Module, emptied: set[int], original: dict[str, int]) -> cst.Module:
     """Drop the top-level import lines emptied by the rewrite, and each one that repeats an
-    earlier one exactly (e.g. two `from tensorflow import keras`); a dropped line's blank lines
-    go to the next line, so that import groups stay apart."""
-    seen: set[str] = set()
+    earlier one exactly because of the rewrite (e.g. two `from tensorflow import keras`); a
+    repeat the input already had (`original`: line text → count) is the user's and stays. A
+    dropped line's blank lines go to the next line, so that import groups stay apart."""
+    seen: dict[str, int] = {}
     statements = []
     for statement in module.body:
         drop = id(statement) in emptied
         if not drop and is_import_line(statement):
             key = module.code_for_node(statement.body[0]).strip()
-            drop = key in seen
-            seen.add(key)
+            seen[key] = seen.get(key, 0) + 1
+            drop = seen[key] > max(1, original.get(key, 0))
         statements.append((statement, drop))
     if not any(drop for _statement, drop in statements):
         return module

@@ -104,7 +104,8 @@ class MakePredictFunction(Rule):
 
             def predict(x):
                 #model._make_predict_function()  # for flask
-                return model.predict(x)
+                with graph.as_default():
+                    return model.predict(x)
             """,
             """
             from keras.models import load_model
@@ -112,7 +113,8 @@ class MakePredictFunction(Rule):
             # the model is ready
 
             def predict(x):
-                return model.predict(x)
+                with graph.as_default():
+                    return model.predict(x)
             """,
             id="commented-out calls go with the workaround, other comments stay",
         ),
@@ -127,9 +129,31 @@ class MakePredictFunction(Rule):
             """,
             id="under a condition",
         ),
+        Example(
+            """
+            model = load_model("model.h5")
+            model._make_predict_function()
+            # build it now, for the request threads:
+            # model._make_predict_function()
+            """,
+            """
+            model = load_model("model.h5")
+            # build it now, for the request threads:
+            # model._make_predict_function()
+            """,
+            id="a commented-out call under a comment stays with it (no orphaned comment)",
+        ),
     ]
     NOOPS = [
         Example("# explain the model\nx = 1\n", id="other comments stay"),
+        Example(
+            """
+            model = tf.keras.models.load_model("m.h5")
+            # This is very important
+            #model._make_predict_function()
+            """,
+            id="an already modern file keeps its commented-out calls",
+        ),
         Example('doc = "call model._make_predict_function() first"\n', id="mention in a string"),
         Example("f = model._make_predict_function\n", id="attribute reference without a call is left alone"),
         Example("result = model._make_predict_function()\n", id="return value used: not a bare statement"),
@@ -140,14 +164,42 @@ class MakePredictFunction(Rule):
     def leave_SimpleStatementLine(self, original_node, updated_node):
         return drop_small_statements(updated_node, _is_call_statement)
 
+    def begin(self, tree: cst.Module) -> None:
+        super().begin(tree)
+        self._commented_out = _removable_commented_out(self.code_of(tree))
+
     def leave_EmptyLine(self, original_node, updated_node):
         # a commented-out call documents the workaround this rule removes: it goes too
-        if updated_node.comment is not None and _COMMENTED_OUT.match(updated_node.comment.value):
+        if updated_node.comment is not None and updated_node.comment.value in self._commented_out:
             return cst.RemovalSentinel.REMOVE
         return updated_node
 
     def leave_SimpleStatementSuite(self, original_node, updated_node):
         return drop_small_statements(updated_node, _is_call_statement)
+
+
+def _removable_commented_out(code: str) -> frozenset[str]:
+    """The commented-out calls that go with the workaround: none in a file that has no live
+    call left to remove (an already modern file keeps its comments), and none right under
+    another comment (that comment would be left describing nothing). A file counts as legacy by
+    a live call or TF1 graph/session juggling. A text that occurs
+    twice goes only if every occurrence may."""
+    lines = code.splitlines()
+    if not any(_LIVE_CALL.search(line.split("#", 1)[0]) for line in lines):
+        return frozenset()
+    verdicts: dict[str, bool] = {}
+    for index, line in enumerate(lines):
+        comment = line.strip()
+        if not _COMMENTED_OUT.match(comment):
+            continue
+        above = lines[index - 1].strip() if index else ""
+        alone = not above.startswith("#") or bool(_COMMENTED_OUT.match(above))
+        verdicts[comment] = verdicts.get(comment, True) and alone
+    return frozenset(comment for comment, alone in verdicts.items() if alone)
+
+
+# what makes a file a legacy one, whose workaround comments may go with the rest
+_LIVE_CALL = re.compile(r"\._make_predict_function\(\s*\)|\.as_default\(|\bset_session\(|\bget_default_graph\b")
 
 
 def _is_call_statement(statement: cst.BaseSmallStatement) -> bool:
