@@ -73,6 +73,7 @@ class _Rewriter(BlockEditor):
         self.wrap: set[int] = set()  # statement lines holding a rewritten call
         self.made: set[int] = set()  # the lock blocks made here
         self.quiet: set[int] = set()  # calls that stay `predict` and get verbose=0
+        self.indents: list[str | None] = []  # the enclosing blocks' own indents
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.stack.append(node)
@@ -85,10 +86,12 @@ class _Rewriter(BlockEditor):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.lines.append(None)  # compound statement headers are not statement lines
+        self.indents.append(node.indent)
 
     def leave_IndentedBlock(self, original_node, updated_node):
         self.lines.pop()
         block = super().leave_IndentedBlock(original_node, updated_node)
+        self.indents.pop()
         return block.with_changes(body=self._merged(block.body)) if block is not updated_node else block
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
@@ -108,7 +111,8 @@ class _Rewriter(BlockEditor):
     def edit_statement(self, original, updated):
         if id(original) not in self.wrap:
             return None
-        block = cst.IndentedBlock(body=[updated.with_changes(leading_lines=())])
+        # indented as the enclosing block is, not by the module's default (a file mixing tabs and spaces)
+        block = cst.IndentedBlock(body=[updated.with_changes(leading_lines=())], indent=self.indents[-1] if self.indents else None)
         made = cst.With(items=[cst.WithItem(item=cst.Name(LOCK))], body=block, leading_lines=updated.leading_lines)
         self.made.add(id(made))
         return [made]
