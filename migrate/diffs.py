@@ -148,14 +148,43 @@ def unified_diff(old: str, new: str, path: str) -> str:
 
 
 def line_mapper(seen: str, original: str) -> Callable[[int], int]:
-    """Map a line number of `seen` to the matching line of `original` (a changed line: where its change starts)."""
-    codes = opcodes(seen.splitlines(), original.splitlines())
+    """Map a line number of `seen` to the matching line of `original`.
+
+    A line of a changed region maps to the line of `original`'s side of that region it came
+    from (the same text but for indentation, else the most alike, e.g. a statement a rule
+    dedented out of a `with` and gave an argument), and only when none is alike to where the
+    region starts: a message about a statement must not point at the `with` line the diff deletes.
+    """
+    seen_lines, original_lines = seen.splitlines(), original.splitlines()
+    codes = opcodes(seen_lines, original_lines)
 
     def map_line(line: int) -> int:
         index = line - 1
         for tag, i1, i2, j1, j2 in codes:
             if i1 <= index < i2:
-                return j1 + (index - i1) + 1 if tag == "equal" else j1 + 1
+                if tag == "equal":
+                    return j1 + (index - i1) + 1
+                return _origin(seen_lines[index], original_lines, j1, j2) + 1
         return line
 
     return map_line
+
+
+# how alike (difflib ratio, stripped lines) a changed line must be to the one it is taken to come from
+_ALIKE = 0.6
+
+
+def _origin(line: str, original: Sequence[str], start: int, end: int) -> int:
+    """Index in original[start:end] of the line `line` most likely came from (`start` if none)."""
+    text = line.strip()
+    if not text or start >= end:
+        return start
+    best, best_ratio = start, _ALIKE
+    for index in range(start, end):
+        other = original[index].strip()
+        if other == text:
+            return index
+        ratio = difflib.SequenceMatcher(None, text, other).ratio() if other else 0.0
+        if ratio > best_ratio:
+            best, best_ratio = index, ratio
+    return best

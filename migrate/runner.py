@@ -309,7 +309,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     chosen = {absolute[p] for p, data in candidates
               if data is None or p.endswith(".ipynb") or search(data) or b"\x00" in data}
     predicting = {p for p, data in importers.items() if p not in chosen and b".predict(" in data}
-    app = _whole_app_plan(paths, importers, chosen | predicting)
+    app = _whole_app_plan(paths, importers, chosen | predicting, _shown_as(absolute))
     chosen |= {p for p in predicting if p in app.joint and app.joint[p].imported}
     for path, data in candidates:
         if absolute[path] not in chosen:
@@ -411,16 +411,19 @@ def migrate_path(path: str, config: RunConfig) -> tuple[FileResult, bytes | None
     return migrate_data(path, data, config)
 
 
-def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[str]) -> whole_app.AppPlan:
+def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[str],
+                    shown: Callable[[str], str] | None = None) -> whole_app.AppPlan:
     """What each file to migrate must know about the rest of the app (whole_app.plan).
 
     The app is every module under the given paths, and every module of the enclosing project
     (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
     `views.py` left out of the run still keeps `settings.GRAPH` bound. With no file to migrate
-    there is nothing to plan (a tree without TF or Keras is not read again).
+    there is nothing to plan (a tree without TF or Keras is not read again). `shown` names a
+    module (absolute path) in messages.
     """
+    shown = shown or _shown
     if not migrated:
-        return whole_app.AppPlan(shown=_shown)
+        return whole_app.AppPlan(shown=shown)
     roots = [root for root in {project_index.project_root(p) for p in paths} if root is not None]
     sources = _read_modules(roots, dict(read))
     texts = {}
@@ -430,7 +433,7 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
                 texts[path] = decode_source(data).text
             except UnreadableSource:
                 continue
-    return whole_app.plan(texts, migrated & set(texts), _shown)
+    return whole_app.plan(texts, migrated & set(texts), shown)
 
 
 def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, bytes]:
@@ -450,6 +453,14 @@ def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, byt
 def _shown(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
+
+
+def _shown_as(absolute: dict[str, str]) -> Callable[[str], str]:
+    """Names a module in messages as the run names its files (`absolute`: path as found → absolute
+    path), so that a message about a reader spells its path like the reader's own items;
+    a module outside the run, relative to the working directory."""
+    found = {full: path for path, full in absolute.items()}
+    return lambda full: found.get(full) or _shown(full)
 
 
 # a worker that died took its file with it: the message says what usually does that

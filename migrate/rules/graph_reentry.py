@@ -80,9 +80,9 @@ class _Unwrapper(BlockEditor):
             return None
         drop = {i for i, item in enumerate(original.items) if self._reentry(item)}
         if not drop:
-            if self.uses_tf and any(_unknown_as_default(item) for item in original.items):
-                self.rule.manual(original, "`.as_default()` on something not known to hold a graph or session "
-                                           "(passed in from elsewhere?): unwrap it by hand if it is one")
+            unknown = [item for item in original.items if _unknown_as_default(item)]
+            if self.uses_tf and unknown:
+                self.rule.manual(original, _unknown_message(unknown[0].item.func.value, self.rule.analyses.tree))
             return None
         trains = _training_call(original.body)
         if trains is not None:
@@ -151,6 +151,41 @@ def _unknown_as_default(item: cst.WithItem) -> bool:
         and call.func.attr.value == "as_default"
         and not call.args
     )
+
+
+def _unknown_message(receiver: cst.BaseExpression, tree: cst.Module) -> str:
+    """What the analysis found about a receiver of `.as_default()` it does not follow: where it
+    comes from when another module binds it (whose own items may name it), else that nothing it
+    follows is assigned to it. Never "not known" as a fact about the app."""
+    text = " ".join(cst.Module(body=[]).code_for_node(receiver).split())
+    root = receiver
+    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+        root = root.value if not isinstance(root, cst.Call) else root.func
+    source = _imported_from(tree, root.value) if isinstance(root, cst.Name) else None
+    if source is not None:
+        return (f"`{text}.as_default()` left: `{text}` comes from `{source}`, which this file's rewrite does not "
+                "follow; unwrap it by hand if it holds a graph or session")
+    return (f"`{text}.as_default()` left: no graph or session migrate follows is assigned to `{text}` in this "
+            "file; unwrap it by hand if it holds one")
+
+
+def _imported_from(tree: cst.Module, local: str) -> str | None:
+    """The module a top-level `import` / `from ... import` binding `local` names, or None."""
+    for statement in tree.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                module = "." * len(small.relative) + ((dotted(small.module) or "") if small.module else "")
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name
+                    if bound == local:
+                        return module
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    if (alias.evaluated_alias or alias.evaluated_name.split(".")[0]) == local:
+                        return alias.evaluated_name
+    return None
 
 
 def _training_call(body: cst.CSTNode) -> str | None:

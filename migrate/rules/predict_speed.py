@@ -141,14 +141,15 @@ class _Rewriter(BlockEditor):
         if self.models.kind_of(func.value) != MODEL:
             return
         line = self.lines[-1] if self.lines else None
+        call = _quoted(self.module, node)  # the real call, for the messages
         if line is None:
-            self._stays(node, "model.predict(x) per request is ~90x slower on Keras 3 than predict_on_batch(x); "
+            self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
                                    "it is not a statement of its own (a condition, a lambda, a one-line body) that "
                                    "can run under a lock, so it was left as is")
             return
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) != 1 or positional[0].star:
-            self._stays(node, "model.predict(...) per request with several inputs: consider predict_on_batch")
+            self._stays(node, f"`{call}` per request with several inputs: consider predict_on_batch")
             return
         x = positional[0].value
         self._string_input(node, x)
@@ -156,20 +157,21 @@ class _Rewriter(BlockEditor):
             if arg.keyword is None:
                 continue
             if arg.keyword.value not in DROPPABLE_KWARGS:
-                self._stays(node, f"model.predict(..., {arg.keyword.value}=...) per request is slow on "
-                                       "Keras 3; predict_on_batch has no such option, change it by hand")
+                self._stays(node, f"`{call}` per request is slow on Keras 3; predict_on_batch has no "
+                                       f"`{arg.keyword.value}` option, change it by hand")
                 return
             if arg.keyword.value == "batch_size" and not _covers_input(arg.value, x):
-                self._stays(node, "model.predict(x, batch_size=...) per request is slow on Keras 3; "
-                                       "predict_on_batch would change the batching, change it by hand")
+                self._stays(node, f"`{call}` per request is slow on Keras 3; predict_on_batch("
+                                       f"{_quoted(self.module, x)}) would run it as one batch, not in batches of "
+                                       f"{_quoted(self.module, arg.value)}: switch by hand if it holds one batch")
                 return
         if self._arrays is None:
             imported = self.analyses.imported
             # only for files with a candidate
             self._arrays = ArrayOracle(self.module, self.names, imported.arrays if imported else None)
         if not self._arrays.is_array(x, self.stack[-1]):
-            self._stays(node, "model.predict(x) per request is ~90x slower on Keras 3 than "
-                                   "predict_on_batch(x); x is not visibly an array, so it was left as is")
+            self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
+                                   f"`{_quoted(self.module, x)}` is not visibly an array, so it was left as is")
             return
         self.rewrite.add(id(node))
         self.wrap.add(id(line))
@@ -589,3 +591,9 @@ def _with_lock(module: cst.Module) -> cst.Module:
             body[after] = following.with_changes(leading_lines=[cst.EmptyLine()] * 2 + list(following.leading_lines))
     body.insert(after, lock)
     return module.with_changes(body=body)
+
+
+def _quoted(module: cst.Module, node: cst.CSTNode) -> str:
+    """`node`'s code on one line, shortened past 60 characters: what a message quotes."""
+    text = " ".join(module.code_for_node(node).split())
+    return text if len(text) <= 60 else text[:57] + "..."
