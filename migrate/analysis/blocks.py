@@ -21,11 +21,28 @@ def _is_blank(line: cst.EmptyLine) -> bool:
 
 def detached_lines(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     """Leading lines of a removed statement that were not about it: all but the comment
-    block written directly above it."""
+    block written directly above it, unless that block is commented-out code (the user's
+    own, e.g. `#loss = model.evaluate(x, y)`, not a description of the removed line)."""
     kept = list(lines)
     while kept and not _is_blank(kept[-1]):
         kept.pop()
+    attached = lines[len(kept):]
+    if attached and all(_is_commented_out_code(line.comment.value) for line in attached):
+        return list(lines)
     return kept
+
+
+def _is_commented_out_code(comment: str) -> bool:
+    """`# x = f(y)` and the like: a comment that compiles as a statement with code punctuation
+    (`# Necessary` compiles too, as a name, but is prose)."""
+    text = comment.lstrip("#").strip()
+    if not text or not any(mark in text for mark in "=(.["):
+        return False
+    try:
+        compile(text, "<comment>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def with_leading(stmt: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:

@@ -242,7 +242,8 @@ class SourceFile:
     """What the rules run on one file share; the driver makes one per file.
 
     original: the file's text before any rule ran (rules that clean up after others
-    compare against it), original_tree its tree (set by the driver); manual: the items rules recorded, with the tree each saw;
+    compare against it), original_tree its tree (set by the driver); manual: the items
+    rules recorded, with the tree each saw;
     stop: set by Rule.stop_other_rules, no later rule runs on this file.
     """
 

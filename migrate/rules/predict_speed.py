@@ -112,7 +112,8 @@ class _Rewriter(BlockEditor):
         if id(original) not in self.wrap:
             return None
         # indented as the enclosing block is, not by the module's default (a file mixing tabs and spaces)
-        block = cst.IndentedBlock(body=[updated.with_changes(leading_lines=())], indent=self.indents[-1] if self.indents else None)
+        indent = self.indents[-1] if self.indents else None
+        block = cst.IndentedBlock(body=[updated.with_changes(leading_lines=())], indent=indent)
         made = cst.With(items=[cst.WithItem(item=cst.Name(LOCK))], body=block, leading_lines=updated.leading_lines)
         self.made.add(id(made))
         return [made]

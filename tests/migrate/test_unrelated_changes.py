@@ -80,3 +80,23 @@ def test_imports_the_input_did_not_use_stay_when_others_go():
     assert out.count("import numpy as np\n") == 2 and out.count("from django.conf import settings\n") == 2
     assert "from keras.models import load_model\n" in out and "import time\n" in out
     assert "set_session" not in out and "import tensorflow" not in out
+
+
+def test_commented_out_code_above_a_removed_statement_stays():
+    # vihar/flask-keras-mnist-model model/load.py: the user's commented-out evaluation sat right
+    # above the graph capture the rewrite removes; it was not about that line
+    source = textwrap.dedent("""\
+        import tensorflow as tf
+        from keras.models import model_from_json
+
+        def init():
+        \tloaded_model = model_from_json("{}")
+        \t#loss,accuracy = model.evaluate(X_test,y_test)
+        \t#print('loss:', loss)
+        \tgraph = tf.get_default_graph()
+
+        \treturn loaded_model,graph
+        """)
+    out = migrate_source(source, Config()).code
+    assert "get_default_graph" not in out
+    assert "\t#loss,accuracy = model.evaluate(X_test,y_test)\n\t#print('loss:', loss)\n" in out
