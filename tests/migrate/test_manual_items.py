@@ -156,3 +156,22 @@ def test_a_file_the_items_send_to_legacy_shim_is_imported_by_it(tmp_path):
                               cwd=app, capture_output=True, text=True, timeout=600,
                               env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(app)])})
         assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_one_item_per_cause_on_a_line():
+    # the session stays because graph-reentry is withdrawn: one item says so, not a second one
+    # from session-config telling to port the same Session by hand
+    items = _items("""\
+        import tensorflow as tf
+        from keras.models import load_model
+        sess = tf.Session()
+        graph = tf.get_default_graph()
+        model = load_model("m.h5")
+        def f(x):
+            with graph.as_default():
+                return model.predict(x)
+        def g():
+            return sess.list_devices()
+        """)
+    on_session_line = [m for m in items if m.line == 3]
+    assert len(on_session_line) == 1 and "kept on the legacy path" in on_session_line[0].message
