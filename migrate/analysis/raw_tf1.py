@@ -88,3 +88,52 @@ _SESSION_RUN = re.compile(r"(?<!\bapp)\.(?:partial_)?run\(")
 def mentions_raw_tf1(code: str) -> bool:
     """Cheap text test before parsing for `find_raw_tf1` (false positives only cost time)."""
     return any(word in code for word in _RAW_WORDS) or bool(_SESSION_RUN.search(code))
+
+
+def names_in(expr: cst.CSTNode) -> set[str]:
+    """The plain names `expr` reads (`os.path.join(HERE, x)` → {"os", "HERE", "x"})."""
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # `os.path.join`: only `os` is a name
+            return False
+
+    expr.visit(_Names())
+    return found
+
+
+def assigned_in(function: cst.FunctionDef) -> set[str]:
+    """Names `function`'s body binds (assignments, `with ... as`, `except ... as`)."""
+    found: set[str] = set()
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            found.update(names_in(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            found.update(names_in(node.target))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            found.update(names_in(node.name))
+
+    function.body.visit(_Targets())
+    return found
+
+
+def module_bound(tree: cst.Module, names: ImportNames) -> set[str]:
+    """Names bound by module-level assignments and imports (and builtins used in paths)."""
+    bound = set(names.aliases) | {"open", "str", "__file__"}
+    for statement in tree.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        bound |= names_in(target.target)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound.add(cst.Module([]).code_for_node(alias.asname.name if alias.asname else alias.name).split(".")[0])
+    return bound
