@@ -104,6 +104,12 @@ class RawTF1Report(Rule):
     ]
 
     @classmethod
+    def wanted_for(cls, imported) -> bool:
+        # a helper that builds part of a raw graph another module runs goes with that module,
+        # even when it holds no raw TF1 construct of its own (`tf.nn.dropout(h, keep_prob)`)
+        return bool(imported is not None and imported.tf1_group)
+
+    @classmethod
     def triggered_by(cls, text: str) -> bool:
         # `.run(` alone is every Flask app's `app.run(`: only a session makes it raw TF1
         if any(t in text for t in cls.TRIGGERS if t != ".run("):
@@ -111,10 +117,14 @@ class RawTF1Report(Rule):
         return ".run(" in text and ("Session" in text or "session" in text or "sess" in text)
 
     def rewrite(self, tree: cst.Module) -> cst.Module:
-        if not mentions_raw_tf1(self.original_code(tree)):
+        imported = self.file.imported
+        group = imported.tf1_group if imported is not None else ""
+        if not group and not mentions_raw_tf1(self.original_code(tree)):
             return tree
         names = self.analyses.names
         sites = find_raw_tf1(tree, names, self.analyses.carriers)
+        if group:
+            return self._with_group(tree, sites, group)
         if not sites:
             return tree
         uses_keras = any(q == "keras" or q.startswith("keras.") for q in names.aliases.values()) or any(
@@ -132,6 +142,30 @@ class RawTF1Report(Rule):
             return tree
         result = _switch_to_v1(tree)
         self.stop_other_rules("raw TF1 graph: file runs on tf.compat.v1; other rules skipped")
+        return result
+
+
+    def _with_group(self, tree: cst.Module, sites, group: str) -> cst.Module:
+        """One decision for every module of a graph (whole_app.tf1_groups): all switch, or none."""
+        decision, _, why = group.partition(": ")
+        if decision == "legacy":
+            for site in sites:
+                self.manual(site.node, f"raw TF1 graph code ({site.what}): the file stays on the legacy path "
+                                       f"(run it under legacy_shim) with the modules sharing its graph: {why}")
+            if not sites:
+                self.warn(f"left on the legacy path with the modules sharing its graph: {why}")
+            self.stop_other_rules(f"raw TF1 graph across modules left on the legacy path: {why}")
+            return tree
+        for site in sites:
+            self.manual(site.node, f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode, "
+                                   f"with {why}; port to TF 2 by hand")
+        result = _switch_to_v1(tree)
+        if not sites and result is not tree:
+            switched = next(old for old, new in zip(tree.body, result.body) if old is not new)
+            self.manual(switched, f"builds part of a raw TF1 graph: switched to tf.compat.v1 with {why}, so its "
+                                  "calls keep their TF1 meaning (tf.nn.dropout's keep_prob, keep_dims...); "
+                                  "port to TF 2 by hand with them")
+        self.stop_other_rules(f"raw TF1 graph: file runs on tf.compat.v1 with {why}; other rules skipped")
         return result
 
 
