@@ -46,6 +46,27 @@ class RawSite:
 
     node: cst.CSTNode
     what: str
+    contrib: str | None = None  # the canonical tf.contrib name, for a tf.contrib call
+
+
+# tf.contrib names with an exact equivalent in the v1 API (the API a switched file runs on) →
+# (that name, what it needs on today's stack or ""). tf.contrib.rnn re-exported the core cells
+# (the same classes, the same variable names), which TF 2.21 serves from tf_keras only;
+# xavier_initializer() is Glorot uniform (limit sqrt(6/(fan_in+fan_out))). contrib's flatten
+# has no such twin: tf.compat.v1.layers is tf_keras code too, and not a pure-TF op.
+LEGACY_KERAS = "tf_keras: set TF_USE_LEGACY_KERAS=1 before tensorflow is imported"
+CONTRIB_EQUIVALENTS: dict[str, tuple[str, str]] = {
+    "tensorflow.contrib.layers.xavier_initializer": ("glorot_uniform_initializer", ""),
+    "tensorflow.contrib.rnn.static_rnn": ("nn.static_rnn", ""),
+    "tensorflow.contrib.rnn.static_bidirectional_rnn": ("nn.static_bidirectional_rnn", ""),
+    "tensorflow.contrib.rnn.BasicLSTMCell": ("nn.rnn_cell.BasicLSTMCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.LSTMCell": ("nn.rnn_cell.LSTMCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.GRUCell": ("nn.rnn_cell.GRUCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.BasicRNNCell": ("nn.rnn_cell.BasicRNNCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.MultiRNNCell": ("nn.rnn_cell.MultiRNNCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.DropoutWrapper": ("nn.rnn_cell.DropoutWrapper", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.LSTMStateTuple": ("nn.rnn_cell.LSTMStateTuple", LEGACY_KERAS),
+}
 
 
 class _Finder(cst.CSTVisitor):
@@ -60,7 +81,7 @@ class _Finder(cst.CSTVisitor):
             self.sites.append(RawSite(node, RAW_TF1_CALLS[qualified]))
             return
         if qualified is not None and qualified.startswith("tensorflow.contrib."):
-            self.sites.append(RawSite(node, "tf.contrib (removed in TF 2)"))
+            self.sites.append(RawSite(node, "tf." + qualified[len("tensorflow."):], contrib=qualified))
             return
         func = node.func
         if isinstance(func, cst.Attribute):
