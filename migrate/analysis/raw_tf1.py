@@ -74,9 +74,14 @@ class _Finder(cst.CSTVisitor):
         self.names = names
         self.carriers = carriers
         self.sites: list[RawSite] = []
+        self.wraps = False
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: cst.Call) -> bool | None:
         qualified = self.names.qualify(node.func)
+        if qualified == "tensorflow.wrap_function":
+            # TF 2's way to call a GraphDef (tf1-graph-function's output): no session, no graph mode
+            self.wraps = True
+            return False
         if qualified in RAW_TF1_CALLS:
             self.sites.append(RawSite(node, RAW_TF1_CALLS[qualified]))
             return
@@ -96,6 +101,8 @@ def find_raw_tf1(module: cst.Module, names: ImportNames, carriers: Carriers) -> 
     """Every raw TF1 graph construct in `module`, in source order."""
     finder = _Finder(names, carriers)
     walk(module, finder)
+    if finder.wraps:  # the GraphDef read for wrap_function is no graph-mode code either
+        return [site for site in finder.sites if site.what != RAW_TF1_CALLS["tensorflow.GraphDef"]]
     return finder.sites
 
 

@@ -62,6 +62,7 @@ class _Plan:
     sessions: set[str] = field(default_factory=set)
     lookups: dict[str, cst.BaseExpression] = field(default_factory=dict)  # tensor variable → name expression
     graph_names: set[str] = field(default_factory=set)  # GraphDef and file handle names
+    graphs: set[str] = field(default_factory=set)  # `graph = tf.Graph()` the GraphDef is imported into
     removed: set[int] = field(default_factory=set)  # ids of statements to drop
     unwrapped: set[int] = field(default_factory=set)  # ids of `with tf.Session() as s:` to unwrap
     runs: dict[int, tuple[list[cst.BaseExpression], cst.BaseExpression]] = field(default_factory=dict)
@@ -205,6 +206,8 @@ class TF1GraphFunction(Rule):
             result = _apply(tree, plan)
         except _Unsupported:
             return tree
+        # nothing of TF1 is left for the other rules (raw-tf1-report would see the loader's GraphDef)
+        self.stop_other_rules("the graph is a TF 2 function now; no session left")
         return result
 
 
@@ -274,6 +277,14 @@ def _blocks_of(statement):
 
 
 def _scan_with(statement: cst.With, plan: _Plan, names: ImportNames, scope) -> None:
+    if _enters_graph(statement, plan, names):
+        # `with graph.as_default(): tf.import_graph_def(...)`: goes with the import
+        before = len(plan.removed)
+        _scan_block(statement.body.body, plan, names, scope)
+        if len(plan.removed) - before != len(statement.body.body):
+            raise _Unsupported("the graph is entered for more than the import")
+        plan.removed.add(id(statement))
+        return
     if len(statement.items) != 1 or statement.items[0].asname is None:
         _scan_block(statement.body.body, plan, names, scope)
         return
@@ -285,8 +296,7 @@ def _scan_with(statement: cst.With, plan: _Plan, names: ImportNames, scope) -> N
         return
     qualified = names.qualify(call.func)
     if qualified in ("tensorflow.Session", "tensorflow.InteractiveSession"):
-        if any(arg.keyword is None or arg.keyword.value != "config" for arg in call.args):
-            raise _Unsupported("a session on another graph")
+        _check_session_args(call, plan)
         plan.sessions.add(target.value)
         plan.unwrapped.add(id(statement))
         _scan_block(statement.body.body, plan, names, scope)
@@ -347,9 +357,12 @@ def _scan_line(line: cst.SimpleStatementLine, plan: _Plan, names: ImportNames, s
             plan.tags, plan.source_path = args[1].value, args[2].value
             plan.removed.add(id(line))
             return
+        if qualified == "tensorflow.Graph" and target and not value.args:
+            plan.graphs.add(target)
+            plan.removed.add(id(line))
+            return
         if qualified in ("tensorflow.Session", "tensorflow.InteractiveSession") and target and scope is None:
-            if any(arg.keyword is None or arg.keyword.value != "config" for arg in value.args):
-                raise _Unsupported("a session on another graph")
+            _check_session_args(value, plan)
             plan.sessions.add(target)
             plan.removed.add(id(line))
             return
@@ -370,7 +383,38 @@ def _tensor_lookup(call: cst.Call, plan: _Plan, names: ImportNames) -> cst.BaseE
     on_session = (isinstance(owner, cst.Attribute) and owner.attr.value == "graph"
                   and isinstance(owner.value, cst.Name) and owner.value.value in plan.sessions)
     on_default = isinstance(owner, cst.Call) and names.qualify(owner.func) == "tensorflow.get_default_graph"
-    return call.args[0].value if on_session or on_default else None
+    on_graph = isinstance(owner, cst.Name) and owner.value in plan.graphs
+    return call.args[0].value if on_session or on_default or on_graph else None
+
+
+def _check_session_args(call: cst.Call, plan: _Plan) -> None:
+    """A session on the default graph or on the graph the GraphDef went into (its config is moot)."""
+    for arg in call.args:
+        if arg.keyword is None:
+            raise _Unsupported("a session with positional arguments")
+        if arg.keyword.value == "graph" and isinstance(arg.value, cst.Name) and arg.value.value in plan.graphs:
+            continue
+        if arg.keyword.value != "config":
+            raise _Unsupported("a session on another graph")
+
+
+def _enters_graph(statement: cst.With, plan: _Plan, names: ImportNames) -> bool:
+    """`with graph.as_default():` on a `tf.Graph()` of the plan, or `with tf.Graph().as_default() as g:`."""
+    if len(statement.items) != 1:
+        return False
+    item = statement.items[0]
+    call = item.item
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "as_default"
+            and not call.args):
+        return False
+    owner = call.func.value
+    if isinstance(owner, cst.Name) and owner.value in plan.graphs and item.asname is None:
+        return True
+    if (isinstance(owner, cst.Call) and names.qualify(owner.func) == "tensorflow.Graph" and not owner.args
+            and item.asname is not None and isinstance(item.asname.name, cst.Name)):
+        plan.graphs.add(item.asname.name.value)
+        return True
+    return False
 
 
 class _RunFinder(cst.CSTVisitor):
@@ -492,11 +536,13 @@ def _apply(tree: cst.Module, plan: _Plan) -> cst.Module:
     body: list[cst.BaseStatement] = []
     anchor = plan.source_scope  # the loader goes where the source was, or above its function
     inserted = False
+    placed: list[cst.BaseStatement] = []
     for statement in tree.body:
         if statement is anchor and not inserted:
             new = list(new_statements)
             new[0] = new[0].with_changes(leading_lines=statement.leading_lines)
             body.extend(new)
+            placed = new
             statement = statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
             inserted = True
         before = len(body)
@@ -507,17 +553,21 @@ def _apply(tree: cst.Module, plan: _Plan) -> cst.Module:
             body.append(updated)
         if anchor is None and not inserted and _holds_source(statement, plan):
             new = list(new_statements)
-            new[0] = new[0].with_changes(
-                leading_lines=[*(statement.leading_lines or [cst.EmptyLine()]), *new[0].leading_lines])
+            spacing = [cst.EmptyLine(), cst.EmptyLine()] if isinstance(new[0], cst.FunctionDef) else [cst.EmptyLine()]
+            new[0] = new[0].with_changes(leading_lines=[*spacing, *new[0].leading_lines])
             body[before:before] = new
+            placed = new
             inserted = True
     if not inserted:
         raise _Unsupported("no place for the loader")
     result = tree.with_changes(body=body)
-    code = result.code
-    leftover = plan.sessions | set(plan.lookups) | (plan.graph_names - {"graph_def", "f"})
-    loader_free = code.replace(loader, "")
-    if any(re.search(rf"(?<![.\w]){re.escape(name)}\b", loader_free) for name in leftover):
+    leftover = plan.sessions | set(plan.lookups) | plan.graphs | plan.graph_names
+    loader_ids = {id(statement) for statement in placed}
+    still = set()
+    for statement in body:
+        if id(statement) not in loader_ids:
+            still |= names_in(statement)
+    if still & leftover:
         raise _Unsupported("the session, the graph or a looked-up tensor is still used")
     return result
 
