@@ -218,8 +218,8 @@ class RawTF1Report(Rule):
         result = _switch_to_v1(tree)
         if not sites and result is not tree:
             switched = next(old for old, new in zip(tree.body, result.body) if old is not new)
-            self.manual(switched, f"builds part of a raw TF1 graph: switched to tf.compat.v1 with {why}, so its "
-                                  "calls keep their TF1 meaning (tf.nn.dropout's keep_prob, keep_dims...); "
+            self.manual(switched, f"builds, runs or is handed a raw TF1 graph: switched to tf.compat.v1 with {why}, "
+                                  "so its calls keep their TF1 meaning (tf.nn.dropout's keep_prob, keep_dims...); "
                                   "port to TF 2 by hand with them")
         self.stop_other_rules(f"raw TF1 graph: file runs on tf.compat.v1 with {why}; other rules skipped")
         return result

@@ -145,6 +145,25 @@ class TF1GraphFunction(Rule):
             """,
             id="TF1 SavedModel in a session → tf.saved_model.load + prune",
         ),
+        Example(
+            """
+            import tensorflow as tf
+
+            sess = tf.Session(graph=tf.Graph())
+            tf.saved_model.loader.load(sess, ['serve'], 'exported-model')
+            print(sess.run(['prediction:0', 'probability:0'], feed_dict={'image:0': img}))
+            sess.close()
+            """,
+            """
+            import tensorflow as tf
+
+            # the TF1 SavedModel as a TF 2 function of the tensors fed and fetched: no session, any thread
+            saved_model = tf.saved_model.load('exported-model', tags=['serve'])
+            saved_model_fn = saved_model.prune(['image:0'], ['prediction:0', 'probability:0'])
+            print([t.numpy() for t in saved_model_fn(tf.constant(img, saved_model_fn.inputs[0].dtype))])
+            """,
+            id="session on a new graph, several fetches (a list out, as sess.run gave), close() dropped",
+        ),
     ]
     NOOPS = [
         Example(
@@ -296,7 +315,7 @@ def _scan_with(statement: cst.With, plan: _Plan, names: ImportNames, scope) -> N
         return
     qualified = names.qualify(call.func)
     if qualified in ("tensorflow.Session", "tensorflow.InteractiveSession"):
-        _check_session_args(call, plan)
+        _check_session_args(call, plan, names)
         plan.sessions.add(target.value)
         plan.unwrapped.add(id(statement))
         _scan_block(statement.body.body, plan, names, scope)
@@ -362,9 +381,14 @@ def _scan_line(line: cst.SimpleStatementLine, plan: _Plan, names: ImportNames, s
             plan.removed.add(id(line))
             return
         if qualified in ("tensorflow.Session", "tensorflow.InteractiveSession") and target and scope is None:
-            _check_session_args(value, plan)
+            _check_session_args(value, plan, names)
             plan.sessions.add(target)
             plan.removed.add(id(line))
+            return
+        if (isinstance(small, cst.Expr) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "close"
+                and isinstance(value.func.value, cst.Name) and value.func.value.value in plan.sessions
+                and not value.args):
+            plan.removed.add(id(line))  # `sess.close()`: no session any more
             return
         lookup = _tensor_lookup(value, plan, names)
         if lookup is not None and target:
@@ -387,12 +411,16 @@ def _tensor_lookup(call: cst.Call, plan: _Plan, names: ImportNames) -> cst.BaseE
     return call.args[0].value if on_session or on_default or on_graph else None
 
 
-def _check_session_args(call: cst.Call, plan: _Plan) -> None:
-    """A session on the default graph or on the graph the GraphDef went into (its config is moot)."""
+def _check_session_args(call: cst.Call, plan: _Plan, names: ImportNames) -> None:
+    """A session on the default graph, on the graph the GraphDef went into, or on a new empty
+    graph a SavedModel is loaded into (its config is moot)."""
     for arg in call.args:
         if arg.keyword is None:
             raise _Unsupported("a session with positional arguments")
         if arg.keyword.value == "graph" and isinstance(arg.value, cst.Name) and arg.value.value in plan.graphs:
+            continue
+        if (arg.keyword.value == "graph" and isinstance(arg.value, cst.Call) and not arg.value.args
+                and names.qualify(arg.value.func) == "tensorflow.Graph"):
             continue
         if arg.keyword.value != "config":
             raise _Unsupported("a session on another graph")
@@ -450,6 +478,8 @@ def _tensor_name(expr: cst.BaseExpression, plan: _Plan) -> cst.BaseExpression:
         return plan.lookups[expr.value]
     if isinstance(expr, (cst.SimpleString, cst.Name)):
         return expr  # a literal, or a module-level constant (checked by _check_module_level)
+    if isinstance(expr, cst.List) and expr.elements:  # several fetches: a list of names
+        return expr.with_changes(elements=[e.with_changes(value=_tensor_name(e.value, plan)) for e in expr.elements])
     raise _Unsupported("a fetch or feed that is not a tensor name")
 
 
