@@ -104,8 +104,15 @@ def _root_name(node: ast.AST) -> str | None:
 def tf1_machinery(tree: ast.AST) -> list[tuple[str, int]]:
     """(what, line) for every TF1 graph/session call in `tree`, in source order."""
     from_tf = _tf_bound_names(tree)
+    # `wrap_function(lambda: import_graph_def(...), [])` is TF 2's way to call a GraphDef
+    # (no session, eager outside): the import inside it is not graph/session juggling
+    wrapped = {id(inner) for node in nodes(tree, ast.Call)
+               if isinstance(node.func, ast.Attribute) and node.func.attr == "wrap_function"
+               for inner in ast.walk(node) if inner is not node}
     found = []
     for node in nodes(tree, ast.Call):
+        if id(node) in wrapped:
+            continue
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in TF1_MACHINERY_METHODS:
             found.append((f".{func.attr}()", node.lineno))
@@ -127,6 +134,58 @@ def half_migration(before: ast.AST, after: ast.AST) -> list[Problem]:
                     f"{what} (TF1 graph/session machinery) here while removing {gone} elsewhere: "
                     f"the file would run neither on TF 2 eager nor as before")
             for what, line in kept]
+
+
+# --- one graph, one API ----------------------------------------------------------------------
+
+# Calls that make a module raw TF1 graph code (last part of the name, on a TensorFlow root)
+RAW_TF1_GRAPH_CALLS = frozenset({
+    "placeholder", "placeholder_with_default", "Session", "InteractiveSession", "import_graph_def", "GraphDef",
+    "Saver", "get_variable", "variable_scope", "global_variables_initializer", "import_meta_graph",
+})
+
+
+def raw_tf1_graph(tree: ast.AST) -> bool:
+    """True when `tree` builds or runs a raw TF1 graph (placeholders, sessions, GraphDefs, Saver...)."""
+    from_tf = _tf_bound_names(tree)
+    for node in nodes(tree, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in RAW_TF1_GRAPH_CALLS and _root_name(func) in from_tf:
+            return True
+    return False
+
+
+def tf_api(tree: ast.AST) -> str | None:
+    """Which TensorFlow API the module's `tf` names reach: "v1" (`import tensorflow.compat.v1 as tf`),
+    "v2" (`import tensorflow as tf`, whose `tf.nn.dropout` takes `rate`), None without TensorFlow."""
+    api = None
+    for node in nodes(tree, ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in ("tensorflow.compat.v1",) and alias.asname:
+                    return "v1"
+                if alias.name == "tensorflow":
+                    api = "v2"
+        elif node.level == 0 and node.module in ("tensorflow.compat", "tensorflow.compat.v1"):
+            return "v1"
+    return api
+
+
+def v1_boundary(reader: str, before: Mapping[str, ast.AST], after: Mapping[str, ast.AST],
+                imports: Sequence[tuple[str, int]]) -> list[Problem]:
+    """A module the rewrite put on tf.compat.v1 that imports an app module (`imports`: (path, line))
+    left on the TF 2 API: their graph would mix v1 and v2 meanings (`tf.nn.dropout(h, keep_prob)`
+    reads keep_prob as `rate`). Only what the rewrite changed counts (`before`/`after`: path → tree)."""
+    if tf_api(after[reader]) != "v1" or tf_api(before[reader]) == "v1":
+        return []
+    problems = []
+    for provider, line in imports:
+        if provider in after and tf_api(after[provider]) == "v2":
+            problems.append(Problem(
+                "v1-boundary", line,
+                f"switched to tf.compat.v1, but {provider}, which it imports and whose TensorFlow calls build the "
+                f"same graph, stays on the TF 2 API (tf.nn.dropout keep_prob/rate, keep_dims...): switch both or neither"))
+    return problems
 
 
 # --- names ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ no worse than its input.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 from migrate import project_index, verify
@@ -54,10 +54,90 @@ class AppPlan:
     joint: dict[str, FileContext] = field(default_factory=dict)
     resolver: project_index.Resolver | None = None
     shown: Callable[[str], str] = str  # how a path is named in messages
+    tf1_groups: dict[str, frozenset[str]] = field(default_factory=dict)  # path → the modules of its raw graph
 
 
 def plan(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], str] = str) -> AppPlan:
     """The contexts of every file of `targets` (absolute paths), the app being `sources` ({path: text})."""
+    result = _plan_carriers(sources, targets, shown)
+    groups = tf1_groups(sources, targets, result.resolver, shown)
+    for path, (members, decision) in groups.items():
+        safe = result.safe.get(path) or FileContext()
+        if decision.startswith("switch"):
+            others = ", ".join(shown(m) for m in sorted(members) if m != path)
+            joint = result.joint.get(path) or safe
+            result.joint[path] = replace(joint, imported=replace(joint.imported, tf1_group=decision))
+            decision = f"legacy: {others} could not move to tf.compat.v1 with it"
+        result.safe[path] = replace(safe, imported=replace(safe.imported, tf1_group=decision))
+        if path in result.joint and not result.joint[path].imported.tf1_group:
+            result.joint[path] = replace(result.joint[path],
+                                         imported=replace(result.joint[path].imported, tf1_group=decision))
+        result.tf1_groups[path] = members
+    return result
+
+
+def tf1_groups(sources: Mapping[str, str], targets: set[str], resolver: project_index.Resolver,
+               shown: Callable[[str], str] = str) -> dict[str, tuple[frozenset[str], str]]:
+    """Raw TF1 graphs that span modules: path → (every module of its graph, decision).
+
+    A graph is the modules that import each other and use TensorFlow, around one that builds
+    or runs a raw TF1 graph (placeholders, sessions, GraphDefs...): the helpers it calls with
+    its tensors and the modules handed its session. The decision is one for all: "switch: ..."
+    (all move to tf.compat.v1 together) or "legacy: <why>" (none does: a module uses Keras,
+    which cannot run in that graph on Keras 3, or is not being migrated).
+    """
+    trees: dict[str, ast.AST] = {}
+    for path, text in sources.items():
+        if "tensorflow" not in text:
+            continue
+        try:
+            tree = verify.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if verify.tf_api(tree) is not None:
+            trees[path] = tree
+    neighbours: dict[str, set[str]] = {path: set() for path in trees}
+    for path, tree in trees.items():
+        for _local, target, _name in project_index.imported_bindings(path, tree, resolver):
+            if target in trees and target != path:
+                neighbours[path].add(target)
+                neighbours[target].add(path)
+    found: dict[str, tuple[frozenset[str], str]] = {}
+    for seed in sorted(p for p, tree in trees.items() if verify.raw_tf1_graph(tree)):
+        if seed in found or not neighbours[seed]:
+            continue
+        members, stack = {seed}, [seed]
+        while stack:
+            for other in neighbours[stack.pop()] - members:
+                members.add(other)
+                stack.append(other)
+        why = [f"{shown(m)} uses Keras, which Keras 3 cannot run in a TF1 graph" for m in sorted(members)
+               if _uses_keras(trees[m])]
+        why += [f"{shown(m)} is not being migrated" for m in sorted(members) if m not in targets]
+        group = frozenset(members)
+        for member in members:
+            if why:
+                decision = "legacy: " + "; ".join(why)
+            else:
+                decision = "switch: " + ", ".join(shown(m) for m in sorted(members) if m != member) + \
+                    " (the same graph)"
+            found[member] = (group, decision)
+    return found
+
+
+def _uses_keras(tree: ast.AST) -> bool:
+    for node in project_index.nodes(tree, ast.Import, ast.ImportFrom, ast.Attribute):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "keras":
+                return True
+            continue
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if any(m.split(".")[0] in ("keras", "tf_keras") or m.startswith("tensorflow.keras") for m in modules):
+            return True
+    return False
+
+
+def _plan_carriers(sources: Mapping[str, str], targets: set[str], shown: Callable[[str], str] = str) -> AppPlan:
     needed = project_index.needed_names(sources, targets & set(sources))
     result = AppPlan(resolver=project_index.Resolver(sources), shown=shown)
     for path, names in needed.items():
@@ -329,7 +409,36 @@ def disagreements(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str,
         for provider, why in _call_mismatches(reader, inputs, providers, tree, app.resolver):
             bad.setdefault(provider, why)
             bad.setdefault(reader, why)
+    for why in _v1_boundaries(app, inputs, providers):
+        for member in why[0]:
+            bad.setdefault(member, why[1])
     return bad
+
+
+def _v1_boundaries(app: AppPlan, inputs: Mapping[str, str], outputs: Mapping[str, str]
+                   ) -> list[tuple[frozenset[str], str]]:
+    """(the modules of one graph, why) for each module put on tf.compat.v1 that imports a module
+    of the app left on the TF 2 API (verify.v1_boundary): the whole graph goes back to one decision."""
+    found = []
+    for reader in sorted(app.tf1_groups):
+        if reader not in outputs or outputs[reader] == inputs.get(reader):
+            continue
+        try:
+            after = {reader: verify.parse(outputs[reader])}
+            before = {reader: verify.parse(inputs[reader])}
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        imports = []
+        for _local, provider, _name in project_index.imported_bindings(reader, after[reader], app.resolver):
+            if provider in outputs and provider not in after:
+                try:
+                    after[provider] = verify.parse(outputs[provider])
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue
+                imports.append((provider, 1))
+        for problem in verify.v1_boundary(reader, before, after, imports):
+            found.append((app.tf1_groups[reader] | {p for p, _ in imports}, f"{app.shown(reader)}: {problem.message}"))
+    return found
 
 
 def _call_mismatches(reader: str, inputs: Mapping[str, str], outputs: Mapping[str, str], tree: ast.AST,

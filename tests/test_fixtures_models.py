@@ -16,6 +16,8 @@ import numpy as np
 from fixtures import models
 
 FULL_MODELS = [m for m in models.CATALOGUE if m.save_as == "model"]
+KERAS_FILES = [m for m in models.CATALOGUE if m.save_as not in models.RAW_TF1_KINDS]
+RAW_TF1 = [m for m in models.CATALOGUE if m.save_as in models.RAW_TF1_KINDS]
 GLOROT_DTYPE_ERROR = "GlorotUniform.__init__() got an unexpected keyword argument 'dtype'"
 
 
@@ -59,7 +61,7 @@ def _numpy_forward(spec, x):
 
 def test_two_builds_hold_identical_weights(fixture_models_dir, tmp_path):
     fresh = models.build(tmp_path / "again")
-    for spec in models.CATALOGUE:
+    for spec in KERAS_FILES:
         if spec.save_as == "architecture":
             assert (fresh / spec.filename).read_text() == (fixture_models_dir / spec.filename).read_text()
             continue
@@ -72,7 +74,7 @@ def test_two_builds_hold_identical_weights(fixture_models_dir, tmp_path):
 
 def test_files_hold_the_factory_weights(fixture_models_dir):
     # Keras names the layers of a fresh graph dense, dense_1, ...; the factory relies on that.
-    for spec in models.CATALOGUE:
+    for spec in KERAS_FILES:
         if spec.save_as == "architecture":
             continue
         stored = _weight_arrays(fixture_models_dir / spec.filename)
@@ -120,6 +122,42 @@ def test_tf_keras_in_graph_mode_loads_every_file_and_predicts_the_reference(fixt
         got = np.array(result["predictions"])
         assert np.isfinite(got).all()
         np.testing.assert_allclose(got, _numpy_forward(spec, inputs[name]), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_raw_tf1_artifacts_hold_the_factory_network(fixture_models_dir, tmp_path):
+    # frozen GraphDef, TF1 SavedModel and Saver checkpoint, each read the TF 2 way
+    x = np.random.RandomState(7).uniform(-1, 1, (5, 64))
+    np.save(tmp_path / "x.npy", x)
+    results = _run_python(
+        f"""
+        import json, numpy as np, tensorflow as tf
+        d = {str(fixture_models_dir)!r}
+        x = tf.constant(np.load("x.npy"), tf.float32)
+        graph_def = tf.compat.v1.GraphDef()
+        graph_def.ParseFromString(open(d + "/tf1_mlp_frozen.pb", "rb").read())
+        frozen = tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=""), [])
+        saved = tf.saved_model.load(d + "/tf1_mlp_saved_model", tags=["serve"])
+        reader = tf.train.load_checkpoint(d + "/tf1_mlp_checkpoint/model.ckpt")
+        print(json.dumps(dict(
+            frozen=frozen.prune("input:0", "output:0")(x).numpy().tolist(),
+            saved_model=saved.prune("input:0", "output:0")(x).numpy().tolist(),
+            checkpoint={{name: reader.get_tensor(name).tolist() for name in reader.get_variable_to_shape_map()}},
+        )))
+        """,
+        legacy_keras=False,
+        cwd=tmp_path,
+    )
+    spec = models.BY_NAME["tf1_mlp_frozen"]
+    for kind in ("frozen", "saved_model"):
+        np.testing.assert_allclose(np.array(results[kind]), _numpy_forward(spec, x), rtol=1e-4, atol=1e-6,
+                                   err_msg=kind)
+    weights = models.deterministic_weights(models.BY_NAME["tf1_mlp_checkpoint"])
+    assert sorted(results["checkpoint"]) == sorted(f"layer{i}/{w}" for i in range(3) for w in ("weights", "biases"))
+    for i in range(3):
+        np.testing.assert_array_equal(np.array(results["checkpoint"][f"layer{i}/weights"], np.float32), weights[2 * i])
+        np.testing.assert_array_equal(np.array(results["checkpoint"][f"layer{i}/biases"], np.float32),
+                                      weights[2 * i + 1])
+    assert {m.name for m in RAW_TF1} == {"tf1_mlp_frozen", "tf1_mlp_saved_model", "tf1_mlp_checkpoint"}
 
 
 def test_keras3_refuses_every_saved_model_with_the_real_error(fixture_models_dir, tmp_path):

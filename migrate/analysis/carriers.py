@@ -96,10 +96,13 @@ class Imported:
     hot: frozenset[str] = frozenset()
     arrays: Mapping[str, frozenset[str]] = field(default_factory=dict)
     exported: frozenset[str] = frozenset()  # module-level names other modules read (records stay whole)
+    # raw TF1 graphs spanning modules (whole_app.tf1_groups): "switch: <why>" when every module
+    # of the graph moves to tf.compat.v1 together, "legacy: <why>" when none may
+    tf1_group: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.keys or self.returns or self.params or self.callees or self.hot or self.arrays
-                    or self.exported)
+                    or self.exported or self.tf1_group)
 
 
 # canonical callable (see names.canonical) → what its call returns

@@ -46,6 +46,27 @@ class RawSite:
 
     node: cst.CSTNode
     what: str
+    contrib: str | None = None  # the canonical tf.contrib name, for a tf.contrib call
+
+
+# tf.contrib names with an exact equivalent in the v1 API (the API a switched file runs on) →
+# (that name, what it needs on today's stack or ""). tf.contrib.rnn re-exported the core cells
+# (the same classes, the same variable names), which TF 2.21 serves from tf_keras only;
+# xavier_initializer() is Glorot uniform (limit sqrt(6/(fan_in+fan_out))). contrib's flatten
+# has no such twin: tf.compat.v1.layers is tf_keras code too, and not a pure-TF op.
+LEGACY_KERAS = "tf_keras: set TF_USE_LEGACY_KERAS=1 before tensorflow is imported"
+CONTRIB_EQUIVALENTS: dict[str, tuple[str, str]] = {
+    "tensorflow.contrib.layers.xavier_initializer": ("glorot_uniform_initializer", ""),
+    "tensorflow.contrib.rnn.static_rnn": ("nn.static_rnn", ""),
+    "tensorflow.contrib.rnn.static_bidirectional_rnn": ("nn.static_bidirectional_rnn", ""),
+    "tensorflow.contrib.rnn.BasicLSTMCell": ("nn.rnn_cell.BasicLSTMCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.LSTMCell": ("nn.rnn_cell.LSTMCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.GRUCell": ("nn.rnn_cell.GRUCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.BasicRNNCell": ("nn.rnn_cell.BasicRNNCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.MultiRNNCell": ("nn.rnn_cell.MultiRNNCell", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.DropoutWrapper": ("nn.rnn_cell.DropoutWrapper", LEGACY_KERAS),
+    "tensorflow.contrib.rnn.LSTMStateTuple": ("nn.rnn_cell.LSTMStateTuple", LEGACY_KERAS),
+}
 
 
 class _Finder(cst.CSTVisitor):
@@ -53,14 +74,19 @@ class _Finder(cst.CSTVisitor):
         self.names = names
         self.carriers = carriers
         self.sites: list[RawSite] = []
+        self.wraps = False
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: cst.Call) -> bool | None:
         qualified = self.names.qualify(node.func)
+        if qualified == "tensorflow.wrap_function":
+            # TF 2's way to call a GraphDef (tf1-graph-function's output): no session, no graph mode
+            self.wraps = True
+            return False
         if qualified in RAW_TF1_CALLS:
             self.sites.append(RawSite(node, RAW_TF1_CALLS[qualified]))
             return
         if qualified is not None and qualified.startswith("tensorflow.contrib."):
-            self.sites.append(RawSite(node, "tf.contrib (removed in TF 2)"))
+            self.sites.append(RawSite(node, "tf." + qualified[len("tensorflow."):], contrib=qualified))
             return
         func = node.func
         if isinstance(func, cst.Attribute):
@@ -75,6 +101,8 @@ def find_raw_tf1(module: cst.Module, names: ImportNames, carriers: Carriers) -> 
     """Every raw TF1 graph construct in `module`, in source order."""
     finder = _Finder(names, carriers)
     walk(module, finder)
+    if finder.wraps:  # the GraphDef read for wrap_function is no graph-mode code either
+        return [site for site in finder.sites if site.what != RAW_TF1_CALLS["tensorflow.GraphDef"]]
     return finder.sites
 
 
@@ -88,3 +116,52 @@ _SESSION_RUN = re.compile(r"(?<!\bapp)\.(?:partial_)?run\(")
 def mentions_raw_tf1(code: str) -> bool:
     """Cheap text test before parsing for `find_raw_tf1` (false positives only cost time)."""
     return any(word in code for word in _RAW_WORDS) or bool(_SESSION_RUN.search(code))
+
+
+def names_in(expr: cst.CSTNode) -> set[str]:
+    """The plain names `expr` reads (`os.path.join(HERE, x)` → {"os", "HERE", "x"})."""
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # `os.path.join`: only `os` is a name
+            return False
+
+    expr.visit(_Names())
+    return found
+
+
+def assigned_in(function: cst.FunctionDef) -> set[str]:
+    """Names `function`'s body binds (assignments, `with ... as`, `except ... as`)."""
+    found: set[str] = set()
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            found.update(names_in(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            found.update(names_in(node.target))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            found.update(names_in(node.name))
+
+    function.body.visit(_Targets())
+    return found
+
+
+def module_bound(tree: cst.Module, names: ImportNames) -> set[str]:
+    """Names bound by module-level assignments and imports (and builtins used in paths)."""
+    bound = set(names.aliases) | {"open", "str", "__file__"}
+    for statement in tree.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        bound |= names_in(target.target)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound.add(cst.Module([]).code_for_node(alias.asname.name if alias.asname else alias.name).split(".")[0])
+    return bound

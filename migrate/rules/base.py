@@ -184,6 +184,11 @@ class Rule(CodemodBase):
         """True when the file text contains one of the rule's trigger substrings."""
         return any(t in text for t in cls.TRIGGERS)
 
+    @classmethod
+    def wanted_for(cls, imported: "Imported | None") -> bool:
+        """True when what other modules hold makes the rule run whatever the text contains."""
+        return False
+
     # -- plumbing ----------------------------------------------------------------------
 
     def rewrite(self, tree: cst.Module) -> cst.Module:

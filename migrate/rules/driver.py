@@ -68,7 +68,8 @@ def run_rules(
     on its own. `imported`: what other modules of the app hold (analysis.carriers.Imported).
     """
     outcome = SourceOutcome(code=code)
-    if not ignore_triggers and not any(r.triggered_by(code) or not r.TRIGGERS for r, _ in rules):
+    if not ignore_triggers and not any(r.triggered_by(code) or not r.TRIGGERS or r.wanted_for(imported)
+                                       for r, _ in rules):
         return outcome
     try:
         module = _parse(code)
@@ -148,7 +149,8 @@ class _Loop:
         self.shared_used = False
 
     def triggered(self, rule: type[Rule]) -> bool:
-        return not rule.TRIGGERS or self.ignore_triggers or rule.triggered_by(self.current)
+        return (not rule.TRIGGERS or self.ignore_triggers or rule.triggered_by(self.current)
+                or rule.wanted_for(self.file.imported))
 
     def _run(self, command, names: str) -> tuple[cst.Module, str] | None:
         """(new tree, its text) from one command, None when it skipped the file or failed."""

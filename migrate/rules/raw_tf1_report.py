@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
+from migrate.analysis.raw_tf1 import CONTRIB_EQUIVALENTS, find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
@@ -72,6 +72,40 @@ class RawTF1Report(Rule):
             manual=(4,),
         ),
     ]
+    FIXES = [*FIXES,
+        Example(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 5, 3])
+            cell = tf.contrib.rnn.LSTMCell(8)
+            init = tf.contrib.layers.xavier_initializer()
+            """,
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            x = tf.placeholder(tf.float32, [None, 5, 3])
+            cell = tf.nn.rnn_cell.LSTMCell(8)
+            init = tf.glorot_uniform_initializer()
+            """,
+            id="tf.contrib names with an exact v1 equivalent (the same class, the same distribution) are renamed",
+            manual=(2, 3),
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 3])
+            h = tf.contrib.layers.fully_connected(x, 4)
+            """,
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            x = tf.placeholder(tf.float32, [None, 3])
+            h = tf.contrib.layers.fully_connected(x, 4)
+            """,
+            id="tf.contrib without an equivalent: named, not claimed to run",
+            manual=(2, 3),
+        ),
+    ]
     NOOPS = [
         Example(
             """
@@ -104,6 +138,12 @@ class RawTF1Report(Rule):
     ]
 
     @classmethod
+    def wanted_for(cls, imported) -> bool:
+        # a helper that builds part of a raw graph another module runs goes with that module,
+        # even when it holds no raw TF1 construct of its own (`tf.nn.dropout(h, keep_prob)`)
+        return bool(imported is not None and imported.tf1_group)
+
+    @classmethod
     def triggered_by(cls, text: str) -> bool:
         # `.run(` alone is every Flask app's `app.run(`: only a session makes it raw TF1
         if any(t in text for t in cls.TRIGGERS if t != ".run("):
@@ -111,28 +151,114 @@ class RawTF1Report(Rule):
         return ".run(" in text and ("Session" in text or "session" in text or "sess" in text)
 
     def rewrite(self, tree: cst.Module) -> cst.Module:
-        if not mentions_raw_tf1(self.original_code(tree)):
+        imported = self.file.imported
+        group = imported.tf1_group if imported is not None else ""
+        if not group and not mentions_raw_tf1(self.original_code(tree)):
             return tree
         names = self.analyses.names
         sites = find_raw_tf1(tree, names, self.analyses.carriers)
+        if group:
+            return self._with_group(tree, sites, group)
         if not sites:
             return tree
         uses_keras = any(q == "keras" or q.startswith("keras.") for q in names.aliases.values()) or any(
             (q or "").startswith(("tensorflow.keras", "tensorflow.compat.v1.keras", "tf_keras")) for q in names.aliases.values()
         )
+        renamed = {} if uses_keras else _contrib_renames(sites, names)
+        contrib_left = [site for site in sites if site.contrib and site.node not in renamed]
         for site in sites:
-            if uses_keras:
+            if site.node in renamed:
+                target, needs = CONTRIB_EQUIVALENTS[site.contrib]
+                if needs:
+                    self.manual(site.node, f"{site.what} → tf.compat.v1.{target} (the same class), which needs {needs}")
+                continue
+            if site.contrib:
+                message = _contrib_message(site)
+            elif uses_keras:
                 message = (f"raw TF1 graph code ({site.what}) next to a Keras model: the file stays on the legacy "
                            "path (run it under legacy_shim); rewrite the graph as eager code to migrate it")
+            elif contrib_left:
+                message = (f"raw TF1 graph code ({site.what}): switched to tf.compat.v1, but the file does not run "
+                           f"until its tf.contrib calls are replaced; port to TF 2 by hand")
             else:
                 message = f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode; port to TF 2 by hand"
             self.manual(site.node, message)
         if uses_keras:
             self.stop_other_rules("raw TF1 graph mixed with Keras: file left on the legacy path")
             return tree
-        result = _switch_to_v1(tree)
-        self.stop_other_rules("raw TF1 graph: file runs on tf.compat.v1; other rules skipped")
+        result = _switch_to_v1(_rename(tree, renamed))
+        if contrib_left:
+            self.stop_other_rules("raw TF1 graph with tf.contrib calls nothing on TF 2 provides: the file does not "
+                                  "run until they are replaced; other rules skipped")
+        else:
+            self.stop_other_rules("raw TF1 graph: file runs on tf.compat.v1; other rules skipped")
         return result
+
+
+    def _with_group(self, tree: cst.Module, sites, group: str) -> cst.Module:
+        """One decision for every module of a graph (whole_app.tf1_groups): all switch, or none."""
+        decision, _, why = group.partition(": ")
+        if decision == "legacy":
+            for site in sites:
+                if site.contrib:
+                    self.manual(site.node, _contrib_message(site))
+                    continue
+                self.manual(site.node, f"raw TF1 graph code ({site.what}): the file stays on the legacy path "
+                                       f"(run it under legacy_shim) with the modules sharing its graph: {why}")
+            if not sites:
+                self.warn(f"left on the legacy path with the modules sharing its graph: {why}")
+            self.stop_other_rules(f"raw TF1 graph across modules left on the legacy path: {why}")
+            return tree
+        for site in sites:
+            if site.contrib:
+                self.manual(site.node, _contrib_message(site))
+                continue
+            self.manual(site.node, f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode, "
+                                   f"with {why}; port to TF 2 by hand")
+        result = _switch_to_v1(tree)
+        if not sites and result is not tree:
+            switched = next(old for old, new in zip(tree.body, result.body) if old is not new)
+            self.manual(switched, f"builds, runs or is handed a raw TF1 graph: switched to tf.compat.v1 with {why}, "
+                                  "so its calls keep their TF1 meaning (tf.nn.dropout's keep_prob, keep_dims...); "
+                                  "port to TF 2 by hand with them")
+        self.stop_other_rules(f"raw TF1 graph: file runs on tf.compat.v1 with {why}; other rules skipped")
+        return result
+
+
+def _contrib_message(site) -> str:
+    return (f"{site.what}: tf.contrib is gone from TF 2 and nothing on TF 2 provides this (legacy_shim "
+            "neither): the file does not run until it is replaced by hand")
+
+
+def _contrib_renames(sites, names) -> dict[cst.CSTNode, cst.BaseExpression]:
+    """Call node → its new callee, for the tf.contrib calls with an exact v1 equivalent."""
+    renamed = {}
+    for site in sites:
+        target, _needs = CONTRIB_EQUIVALENTS.get(site.contrib or "", (None, ""))
+        func = getattr(site.node, "func", None)
+        if target is None or not isinstance(func, cst.Attribute):
+            continue
+        root = func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name) or names.aliases.get(root.value) not in ("tensorflow", "tensorflow.compat.v1"):
+            continue
+        if target == "glorot_uniform_initializer" and site.node.args:
+            continue  # xavier_initializer(uniform=False, ...) is not Glorot uniform
+        renamed[site.node] = cst.parse_expression(f"{root.value}.{target}")
+    return renamed
+
+
+def _rename(tree: cst.Module, renamed: dict[cst.CSTNode, cst.BaseExpression]) -> cst.Module:
+    if not renamed:
+        return tree
+
+    class _Renamer(cst.CSTTransformer):
+        def leave_Call(self, original_node, updated_node):
+            new = renamed.get(original_node)
+            return updated_node.with_changes(func=new) if new is not None else updated_node
+
+    return tree.visit(_Renamer())
 
 
 def _switch_to_v1(tree: cst.Module) -> cst.Module:

@@ -7,8 +7,12 @@ on Keras 3 and on tf_keras (TF_USE_LEGACY_KERAS=1), by its own server (Flask's t
 Django's runserver, Tornado's IOLoop) hammered by concurrent clients (or, for worker apps, its
 own thread pool). Every answer must be byte
 for byte the answer of the ORIGINAL app under the shim, computed single-threaded in another
-interpreter (tests/serving/harness.reference). Apps with raw TF1 graph code cannot move to
-Keras 3 and must come back unchanged, reported as manual work with line numbers.
+interpreter (tests/serving/harness.reference). Apps with raw TF1 graph code go one of three
+ways, as their meta.json's "migrated_as" says: a frozen GraphDef or TF1 SavedModel fed through
+`sess.run` becomes a TF 2 function ("tf2-function": no session, no tf.compat.v1 module, served
+like any other app); a graph built in code moves to tf.compat.v1 with every module that builds or
+runs it ("tf.compat.v1": served without the shim, same answers); a raw graph mixed with a Keras
+model cannot move to Keras 3 and comes back unchanged, reported with line numbers ("legacy").
 
 One measured exception to "byte for byte": Keras 3's sigmoid differs from Keras 2's (tf_keras)
 by up to 4 float32 ulps on the same weights and inputs (eager against eager, no migration
@@ -27,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fixtures.catalog import all_apps, payloads, prepare, sources
+from fixtures.catalog import all_apps, meta, payloads, prepare, sources
 from migrate import model_files
 from tests.serving import harness
 
@@ -110,8 +114,17 @@ def _report_entry(report: dict, app_dir: Path) -> dict:
     raise AssertionError(f"no report entry for {app_dir / 'app.py'}")
 
 
+def _migrated_as(app) -> str:
+    return meta(app).get("migrated_as", "keras")
+
+
 def _is_raw_tf1(app) -> bool:
-    return any("placeholder" in text for text in sources(app).values())
+    return _migrated_as(app) == "legacy"
+
+
+# the two tf.compat.v1 names TF 2 itself documents for calling a GraphDef (wrap_function of an
+# import_graph_def); anything else from compat.v1 means the app was not moved to TF 2
+TF2_FUNCTION_COMPAT = re.compile(r"compat\.v1\.(?!wrap_function\(|GraphDef\(\))")
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +160,31 @@ def test_raw_tf1_app_is_left_alone_and_reported(migrated, app):
     assert any(".run(" in line for line in flagged), manual
 
 
+@pytest.mark.parametrize("app", [a for a in APPS if _migrated_as(a) == "tf.compat.v1"], ids=lambda a: a.name)
+def test_raw_tf1_graph_moves_to_compat_v1_whole_and_serves(migrated, references, app):
+    """One graph, one decision: every module that builds or runs the graph is on tf.compat.v1
+    (a helper left on the TF 2 API reads `tf.nn.dropout(h, keep_prob)` as `rate`), and the app
+    serves the legacy answers without the shim."""
+    app_dir = migrated["migrated"] / app.name
+    modules = {rel: (app_dir / rel).read_text() for rel in sources(app)}
+    on_tf2 = [rel for rel, text in modules.items()
+              if re.search(r"^import tensorflow as", text, re.M) and "tensorflow.compat.v1" not in text]
+    assert not on_tf2, f"modules of the graph left on the TF 2 API: {on_tf2}"
+    assert all("legacy_shim" not in text for text in modules.values())
+    expected = _reference(migrated, references, app)
+    bodies = payloads(app, N_PAYLOADS)
+    with harness.serve(app_dir, "plain-app-main", env=dict(FLAVOURS["tf_keras"]), entry=app.entry) as server:
+        result = harness.hammer(server.base_url, app.route, bodies, clients=CLIENTS, per_client=PER_CLIENT)
+        stderr = server.stderr()
+    assert not result.errors and len(result.responses) == result.expected, (
+        result.summary() + "\n--- server stderr ---\n" + stderr[-3000:])
+    wrong = [r for r in result.responses if r.body != expected[r.payload_index]]
+    assert not wrong, f"payload {wrong[0].payload_index}: got {wrong[0].body[:300]!r}"
+
+
 def _serve_cases():
     for app in APPS:
-        if _is_raw_tf1(app):
+        if _migrated_as(app) in ("legacy", "tf.compat.v1"):
             continue
         marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_MIGRATE_FAILURES[app.name])]
                  if app.name in KNOWN_MIGRATE_FAILURES else [])
@@ -173,6 +208,9 @@ def test_migrated_app_serves_legacy_answers_without_shim(migrated, references, a
     for rel, text in modules.items():
         compile(text, str(app_dir / rel), "exec")
         assert "legacy_shim" not in text
+        if _migrated_as(app) == "tf2-function":
+            assert not TF2_FUNCTION_COMPAT.search(text) and "disable_v2_behavior" not in text, (
+                f"{rel} still runs on tf.compat.v1:\n{text}")
     expected = _reference(migrated, references, app)
     env = dict(FLAVOURS[flavour])
     bodies = payloads(app, N_PAYLOADS)
