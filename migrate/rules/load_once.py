@@ -18,8 +18,14 @@ set-up hooks frameworks call on a fresh view per request (Tornado's `initialize(
 `prepare()`, Django's `View.setup()`). A load into `self.model` there becomes a module-level
 model (named `model`, or `<class>_model` when that name is taken) and `self.model = model`.
 
+A helper the handler calls for its model (`def get_model(): return load_model(PATH)`) keeps
+its name and returns the model loaded once: `loaded_model = load_model(PATH)` before it,
+`return loaded_model` in it. A service-class method the route calls (`service.score(rows)`)
+counts as per request like the route itself.
+
 A load whose arguments depend on the request (a model name in the URL...) is reported, as is
-one nested in an `if`/`try` of the handler or reading names defined after the handler.
+one reading an attribute of self (its value is not known before an instance exists), one
+nested in an `if`/`try` of the handler or reading names defined after the handler.
 """
 
 from __future__ import annotations

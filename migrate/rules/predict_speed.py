@@ -12,17 +12,40 @@ tests/migrate/test_rule_predict_speed.py on real models, batches of 1 to 100 row
     -    preds = model.predict(x)
     +    preds = model.predict_on_batch(x)
 
-Rewritten only where the receiver is a Keras model, the call runs per request (route,
-view, worker item, or a helper they call), and the input is visibly an array; `verbose`
-and a `batch_size` that covers the whole input are dropped. Anything else is reported, and
-gets `verbose=0` (Keras 2's default; Keras 3 would print a progress bar on every request).
+Rewritten where the receiver is a Keras model, the call runs per request (route, view, worker
+item, or a helper they call), and the input is visibly an array (migrate/analysis/arrays.py:
+the value that reaches the call, a list of arrays, a parameter every caller passes one to);
+`verbose` and a `batch_size` that covers the whole input are dropped. Where the input is not
+provably an array, or the call is no statement of its own (a condition, a lambda), it goes
+through a helper emitted once per module, fast for arrays and exact for anything else:
 
-The statement that calls it runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
+    +def fast_predict(model, x):
+    +    arrays = isinstance(x, np.ndarray) or (
+    +        type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+    +    with PREDICT_LOCK:
+    +        if arrays:
+    +            return model.predict_on_batch(x)
+    +        return model.predict(x, verbose=0)
+     ...
+    -    return model.predict(request.json["instances"]).tolist()
+    +    return fast_predict(model, request.json["instances"]).tolist()
+
+Only an ndarray or a plain list of ndarrays takes the one-batch path: those are the inputs for
+which predict_on_batch and predict return the same numbers on Keras 3 and tf_keras (measured
+bit for bit, 1 to 100 rows, on both sides of predict's 32-row batches). A tuple, a nested
+list (tf_keras' predict_on_batch refuses it, Keras 3's predict too), a
+DataFrame, a dict or a generator goes to predict(x, verbose=0) as before, with the same answer
+or the same error. A call with other keywords (`steps=`, `callbacks=`, a batch_size that splits
+the input) stays `predict`, gets `verbose=0` (Keras 3 prints a progress bar per call) and is
+reported.
+
+The statement that calls it (and the helper) runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
 re-assigns `model.predict_function` on every `predict_on_batch` call, and its attribute
 tracking deletes the old value before setting the new one, so a second request thread can
 find it missing (`AttributeError: 'Sequential' object has no attribute 'predict_function'`,
 seen with 4 concurrent clients). An uncontended lock costs well under a microsecond; Keras 3
-does not need it and loses nothing measurable (benchmarks/serving.py, row (c)).
+does not need it (8 threads x 25 calls without it: no error, no wrong answer,
+benchmarks/predict_fast_path.py) and loses nothing measurable (benchmarks/serving.py, row (c)).
 
     +# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
     +PREDICT_LOCK = threading.RLock()
@@ -247,8 +270,10 @@ class PredictSpeed(Rule):
     DESCRIPTION = (
         "In request handlers, `model.predict(x)` on an array → `model.predict_on_batch(x)`: identical "
         "outputs, ~90x faster per request on Keras 3; the statement runs under a module-level "
-        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. A "
-        "`predict` that must stay gets `verbose=0` (no progress bar per request) and is reported."
+        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. An input "
+        "not provably an array goes through an emitted `fast_predict(model, x)`: `predict_on_batch` for "
+        "arrays and lists of arrays, `predict(x, verbose=0)` for anything else. A `predict` that must "
+        "stay gets `verbose=0` (no progress bar per request) and is reported."
     )
     SAFE = True
     ORDER = 70
