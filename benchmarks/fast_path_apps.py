@@ -22,6 +22,8 @@ APPS = {
     "service_load_per_request": "K.clear_session() + load_model(CONSTANT) in a service-class method per request",
     "model_getter_per_request": ("get_model() returns a fresh load per request; input an array only through "
                                  "a conditional expression (the fast_predict helper)"),
+    "keras_applications": "MobileNet(alpha=0.25) built by its keras.applications constructor, weights loaded",
+    "multi_input_list": "a two-input model fed [text, meta], two arrays sliced from the request",
 }
 
 

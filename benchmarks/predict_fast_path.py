@@ -16,6 +16,7 @@ Run: `python -m benchmarks.predict_fast_path` (prints one table per Keras).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -28,7 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BATCHES = (1, 5, 32, 33, 100)
 THREADS, CALLS_PER_THREAD = 8, 25
-ROUNDS, CALLS_PER_ROUND = 5, 20
+ROUNDS, CALLS_PER_ROUND = 8, 20
 
 
 def _measure(flavour: str) -> dict:
@@ -123,9 +124,14 @@ def _measure(flavour: str) -> dict:
         samples: dict[str, list[float]] = {k: [] for k in timed}
         for f in timed.values():
             f()  # warm-up: builds the predict functions
-        for _ in range(ROUNDS):
-            for k, f in timed.items():
+        order = list(timed)
+        for r in range(ROUNDS):
+            # rotated order, and a collection before each block: eager model(x) leaves garbage
+            # whose collection would otherwise land in whichever call comes next
+            for k in order[r % len(order):] + order[:r % len(order)]:
+                f = timed[k]
                 n = 3 if k.startswith("predict(") else CALLS_PER_ROUND
+                gc.collect()
                 start = time.perf_counter()
                 for _ in range(n):
                     f()
@@ -140,10 +146,13 @@ def _table(result: dict) -> str:
     for label, row in result["models"].items():
         base = row["latency_us"]["predict(x, verbose=0)"]
         lines.append(f"\n{label}")
-        lines.append(f"  {'call':34} {'max |diff| vs predict':>22} {'us/call':>10} {'vs predict':>10}")
+        fast = row["latency_us"]["predict_on_batch"]
+        lines.append(f"  {'call':34} {'max |diff| vs predict':>22} {'us/call':>10} {'vs predict':>10} "
+                     f"{'vs predict_on_batch':>20}")
         for name, us in row["latency_us"].items():
             diff = row["agreement"].get(name)
-            lines.append(f"  {name:34} {'-' if diff is None else f'{diff:.1e}':>22} {us:10,.0f} {us / base:9.3f}x")
+            lines.append(f"  {name:34} {'-' if diff is None else f'{diff:.1e}':>22} {us:10,.0f} {us / base:9.3f}x "
+                         f"{us / fast:19.2f}x")
         for name, diff in row["agreement"].items():
             if name not in row["latency_us"]:
                 lines.append(f"  {name:34} {diff:22.1e}")

@@ -56,8 +56,11 @@ def _same(reference: bytes, answer: bytes) -> bool:
     return np.allclose(ref["predictions"], got["predictions"], rtol=1e-5, atol=1e-6)
 
 
+ISSUE_9_TITLE = "Migrated handlers stay fast: class-wrapped predictor and helper functions (issue 9)"
+
+
 def run(workdir: Path, quick: bool = False, apps: dict[str, str] | None = None,
-        title: str = "Migrated handlers stay fast: class-wrapped predictor and helper functions (issue 9)") -> list[Section]:
+        title: str = ISSUE_9_TITLE) -> list[Section]:
     """Serve each of `apps` (fixture app → what it shows) legacy and migrated side by side; one table."""
     APPS = globals()["APPS"] if apps is None else apps  # noqa: N806 (the module's table by default)
     n_rounds, seconds = (2, 1.0) if quick else (5, 2.0)

@@ -112,7 +112,8 @@ class _Rewriter(BlockEditor):
         self.quiet: set[int] = set()  # calls that stay `predict` and get verbose=0
         self.helped: set[int] = set()  # calls that become `fast_predict(model, x)`
         # a `fast_predict` of the module's own that is not ours: no helper then
-        self.helper_taken = HELPER in _defined(analyses.tree) and FAST_HELPER.split("\n", 3)[2] not in analyses.tree.code
+        signature = FAST_HELPER.split("\n", 3)[2]  # the helper's second comment line
+        self.helper_taken = HELPER in _defined(analyses.tree) and signature not in analyses.tree.code
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.stack.append(node)
@@ -205,7 +206,8 @@ class _Rewriter(BlockEditor):
             # the helper takes the one-batch path for arrays and calls predict for anything else
             if self.helper_taken:
                 self._stays(node, f"model.predict(x) per request is ~90x slower on Keras 3 than "
-                                       f"predict_on_batch(x); this module already defines `{HELPER}`, so it was left as is")
+                                  f"predict_on_batch(x); this module already defines `{HELPER}`, "
+                                  "so it was left as is")
                 return
             self.helped.add(id(node))
             return
@@ -869,7 +871,8 @@ class PredictSpeed(Rule):
         if helper and numpy is None:
             numpy = "numpy"
             AddImportsVisitor.add_needed_import(self.context, "numpy")
-        return _with_lock(result, lock=LOCK not in defined, helper=FAST_HELPER_TEMPLATE.format(numpy=numpy) if helper else None)
+        return _with_lock(result, lock=LOCK not in defined,
+                          helper=FAST_HELPER_TEMPLATE.format(numpy=numpy) if helper else None)
 
 
 def _defined(module: cst.Module) -> set[str]:

@@ -66,7 +66,8 @@ two.set_weights([np.random.RandomState(5).uniform(-0.5, 0.5, w.shape).astype("fl
 out["helper_equal"], out["helper_unequal"], out["helper_nested"], out["thread_errors"] = [], [], [], []
 for rows in (1, 5, 32, 33, 100):
     cases = {"mlp": (model, rng.normal(size=(rows, spec.input_dim)).astype("float32")),
-             "two inputs": (two, [rng.normal(size=(rows, 8)).astype("float32"), rng.normal(size=(rows, 4)).astype("float32")])}
+             "two inputs": (two, [rng.normal(size=(rows, 8)).astype("float32"),
+                                  rng.normal(size=(rows, 4)).astype("float32")])}
     for label, (m, x) in cases.items():
         a, b = m.predict(x, verbose=0), fast_predict(m, x)
         same = type(a) is type(b) and a.shape == b.shape and float(np.max(np.abs(a - b))) <= 1e-5
