@@ -25,8 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import (load_once, migrate_large, migrate_speed, predict_overhead, predictor_apps,  # noqa: E402
-                        real_apps, review_page, serving)
+from benchmarks import (fast_path_apps, load_once, migrate_large, migrate_speed, predict_overhead,  # noqa: E402
+                        predictor_apps, real_apps, review_page, serving)
 from benchmarks.report import Section, as_markdown, as_text, machine, shown  # noqa: E402
 
 BENCHMARKS = {
@@ -34,6 +34,7 @@ BENCHMARKS = {
     "load-once": load_once.run,
     "serving": serving.run,
     "predictor": predictor_apps.run,
+    "fast-path": fast_path_apps.run,
     "migrate": migrate_speed.run,
     "review-page": review_page.run,
 }

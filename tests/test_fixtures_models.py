@@ -197,5 +197,5 @@ def test_concurrent_first_use_builds_once(tmp_path, monkeypatch):
         dirs = list(pool.map(lambda _: models.built_models_dir(), range(3)))
     assert len(builds) == 1
     assert len(set(dirs)) == 1 and dirs[0].name == models.source_hash()
-    assert sorted(p.name for p in dirs[0].iterdir()) == sorted(m.filename for m in models.CATALOGUE)
+    assert sorted(p.name for p in dirs[0].iterdir()) == sorted(m.filename for m in (*models.CATALOGUE, *models.SHAPED))
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("building-")] == []

@@ -5,14 +5,22 @@ tf_keras, but tf_keras' predict_on_batch rejects a plain nested list that its pr
 accepts (measured; see tests/migrate/test_rule_predict_speed.py). A rewrite is only safe when
 the input is visibly an array: built by numpy (`np.array(...)`, `np.expand_dims(...)`),
 reshaped/converted (`.reshape`, `.astype` of an array, `.values`, `.to_numpy()`), an
-arithmetic or slice of one, a Keras preprocessing helper, a name every assignment of which in
-the function is one of those, or a parameter every local caller passes one to (and, for a
-function other modules call, every call there: the whole-app index's `arrays`).
+arithmetic or slice of one, a Keras preprocessing helper, a list of those (a multi-input
+model's input), a name whose value at that point is one of those, or a parameter every local
+caller passes one to (and, for a function other modules call, every call there: the whole-app
+index's `arrays`).
+
+"Its value at that point" is flow-sensitive: `img = request.files["f"]`, `img = Image.open(img)`,
+`img = np.expand_dims(np.asarray(img), 0)`, then `model.predict(img)` reads the last one, which
+is an array. That is the binding read when it is the last one before the use in source order,
+its statement sits in a block that encloses the use (so it ran first on every path), and no
+loop around the use binds the name again (a binding later in a loop body reaches the next
+iteration's use). Otherwise the old question: is every assignment of the name an array.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import libcst as cst
 
@@ -35,14 +43,20 @@ ARRAY_ATTRIBUTES = frozenset({"values", "T"})
 class ArrayOracle:
     """Answers `is_array(expr, inside=func)` for one module."""
 
-    def __init__(self, module: cst.Module, names: ImportNames, imported: Mapping[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, module: cst.Module, names: ImportNames, imported: Mapping[str, frozenset[str]] | None = None,
+                 other_receiver: Callable[[cst.BaseExpression], bool] | None = None) -> None:
         self.module = module
+        # `model.predict(x)` is no call of a `def predict(self, x)` of this module: receivers
+        # known to be something else (a Keras model) do not count as callers of a method
+        self._other_receiver = other_receiver or (lambda expr: False)
+        self._flows: dict[int, _Flow] = {}
         self.names = names
         # function id → the parameters every call from another module passes an array to
         self._imported = {id(func): (imported or {})[name]
                           for name, func in top_level_functions(module, set(imported or {})).items()}
         self._assignments: dict[int, dict[str, list[cst.BaseExpression | None]]] = {}
         self._functions: dict[str, list[cst.FunctionDef]] = {}
+        self._methods: set[int] = set()  # ids of functions defined right in a class body
         self._callers: dict[str, list[tuple[cst.FunctionDef, cst.Call]]] = {}
         self._mentions: dict[str, int] = {}  # every Name node's text: defs, calls, references
         self._collect()
@@ -54,14 +68,25 @@ class ArrayOracle:
         class _Visitor(cst.CSTVisitor):
             def __init__(self) -> None:
                 self.stack: list[cst.FunctionDef] = []
+                self.scopes: list[cst.CSTNode] = []  # enclosing classes and functions
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> None:
+                self.scopes.append(node)
+
+            def leave_ClassDef(self, node: cst.ClassDef) -> None:
+                self.scopes.pop()
 
             def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                if self.scopes and isinstance(self.scopes[-1], cst.ClassDef):
+                    oracle._methods.add(id(node))
+                self.scopes.append(node)
                 oracle._functions.setdefault(node.name.value, []).append(node)
                 oracle._assignments[id(node)] = {}
                 self.stack.append(node)
 
             def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
                 self.stack.pop()
+                self.scopes.pop()
 
             def _record(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
                 if self.stack and isinstance(target, cst.Name):
@@ -124,21 +149,32 @@ class ArrayOracle:
             return self.is_array(expr.left, inside) or self.is_array(expr.right, inside)
         if isinstance(expr, cst.Subscript):
             return self.is_array(expr.value, inside)
+        if isinstance(expr, cst.List):
+            # a multi-input model's list of arrays: predict_on_batch takes it as predict does
+            return bool(expr.elements) and all(
+                not isinstance(e, cst.StarredElement) and self.is_array(e.value, inside) for e in expr.elements)
         if isinstance(expr, cst.Name) and inside is not None:
-            return self._name_is_array(expr.value, inside)
+            return self._name_is_array(expr, inside)
         return False
 
-    def _name_is_array(self, name: str, func: cst.FunctionDef) -> bool:
+    def _name_is_array(self, node: cst.Name, func: cst.FunctionDef) -> bool:
+        name = node.value
         key = (id(func), name)
         if key in self._busy:
             return False
         self._busy.add(key)
         try:
+            flow = self._flows.get(id(func))
+            if flow is None:
+                flow = self._flows[id(func)] = _Flow(func)
+            reaching = flow.reaching(node)
+            if reaching is not None:
+                return reaching is not _NONE and self.is_array(reaching, func)
             values = self._assignments.get(id(func), {}).get(name)
             params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
             if values and name not in params:
                 return all(self.is_array(v, func) for v in values)
-            if name in params and not values:
+            if name in params and (not values or flow.unbound_before(node)):
                 return self._param_is_array(func, params.index(name), name)
             return False
         finally:
@@ -147,18 +183,32 @@ class ArrayOracle:
     def _param_is_array(self, func: cst.FunctionDef, index: int, name: str) -> bool:
         callers = self._callers.get(func.name.value, [])
         is_method = index > 0 and func.params.params and func.params.params[0].name.value in ("self", "cls")
+        same = self._functions.get(func.name.value, [])
+        if is_method and id(func) in self._methods:
+            # `predictor.predict(x)` may call the method; a bare `predict(x)` calls a function of
+            # that name, never the method: a route named like the method is no caller of it
+            callers = [(f, c) for f, c in callers if isinstance(c.func, cst.Attribute)]
+            same = [f for f in same if id(f) in self._methods]
+        # calls on what is known to be something else (`self.model.predict(x)`) cannot reach it
+        callers = [(f, c) for f, c in callers
+                   if not (isinstance(c.func, cst.Attribute) and self._other_receiver(c.func.value))]
         elsewhere = self._imported.get(id(func))
         if elsewhere is not None:
             # every call from other modules passes an array: trusted only when this module names
             # the function nowhere but in its def and in calls from functions the oracle sees
             # (not `SCORERS = {'rows': score_rows}`, not a self-test under `if __name__`)
-            seen = len(self._functions.get(func.name.value, [])) + len(callers)
+            seen = len(self._functions.get(func.name.value, [])) + len(self._callers.get(func.name.value, []))
             if name not in elsewhere or self._mentions.get(func.name.value, 0) != seen:
                 return False
             if not callers:
                 return True
-        if not callers or len(self._functions.get(func.name.value, [])) != 1:
+        if not callers or len(same) != 1:
             return False
+        return self._callers_pass_arrays(func, callers, index, name, is_method)
+
+    def _callers_pass_arrays(self, func, callers, index: int, name: str, is_method: bool) -> bool:
+        """True when every call in `callers` that can reach `func` passes an array for `name`."""
+        seen = False
         for caller, call in callers:
             position = index - 1 if is_method and isinstance(call.func, cst.Attribute) else index
             arg = None
@@ -171,7 +221,8 @@ class ArrayOracle:
                     arg = a
             if arg is None or not self.is_array(arg.value, caller):
                 return False
-        return True
+            seen = True
+        return seen
 
     def _returns_array(self, func_name: str) -> bool:
         funcs = self._functions.get(func_name, [])
@@ -197,3 +248,134 @@ class ArrayOracle:
         finally:
             self._busy.discard(key)
 
+
+
+_NONE = cst.Name("None")  # a binding whose value is not an expression (a loop target, `with ... as`)
+
+
+class _Flow:
+    """Bindings of one function's names in source order, and which of them reaches a use."""
+
+    def __init__(self, func: cst.FunctionDef) -> None:
+        self.func = func
+        self.span: dict[int, tuple[int, int]] = {}  # id(node) → (first, last) pre-order number
+        self.parent: dict[int, cst.CSTNode] = {}
+        # name → [(order of the binding, its statement line or None, the value bound or _NONE)]
+        self.bindings: dict[str, list[tuple[int, cst.CSTNode | None, cst.BaseExpression]]] = {}
+        self.unsure: set[str] = set()  # global / nonlocal names: bound from elsewhere too
+        self._number(func)
+
+    def _number(self, func: cst.FunctionDef) -> None:
+        flow = self
+        counter = self._counter = [0]
+        stack: list[cst.CSTNode] = []
+        lines: list[cst.CSTNode] = []
+
+        class _Visitor(cst.CSTVisitor):
+            def on_visit(self, node: cst.CSTNode) -> bool:
+                if stack:
+                    flow.parent[id(node)] = stack[-1]
+                flow.span[id(node)] = (counter[0], counter[0])
+                counter[0] += 1
+                stack.append(node)
+                if isinstance(node, cst.SimpleStatementLine):
+                    lines.append(node)
+                if node is not func and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                    flow._bind(node.name.value, None, _NONE)
+                    return False  # their bodies bind their own names
+                if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                    return False
+                return True
+
+            def on_leave(self, node: cst.CSTNode) -> None:
+                stack.pop()
+                if isinstance(node, cst.SimpleStatementLine):
+                    lines.pop()
+                first, _ = flow.span[id(node)]
+                flow.span[id(node)] = (first, counter[0])
+                counter[0] += 1
+                line = lines[-1] if lines else None
+                # a binding happens after its value is computed: numbered at the node's end
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        flow._target(target.target, line, node.value)
+                elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                    flow._target(node.target, line, node.value)
+                elif isinstance(node, cst.For):
+                    flow._target(node.target, None, _NONE, at=flow.span[id(node.iter)][1])
+                elif isinstance(node, cst.WithItem) and node.asname is not None:
+                    flow._target(node.asname.name, None, _NONE)
+                elif isinstance(node, cst.NamedExpr):
+                    flow._target(node.target, None, _NONE)
+                elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+                    flow._target(node.name.name, None, _NONE)
+                elif isinstance(node, cst.Del):
+                    flow._target(node.target, None, _NONE)
+                elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                    for alias in node.names:
+                        local = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+                        flow._bind(local, None, _NONE)
+                elif isinstance(node, (cst.Global, cst.Nonlocal)):
+                    flow.unsure.update(n.name.value for n in node.names)
+
+        func.visit(_Visitor())
+
+    def _bind(self, name: str, line: cst.CSTNode | None, value: cst.BaseExpression, at: int | None = None) -> None:
+        self.bindings.setdefault(name, []).append((self._now() if at is None else at, line, value))
+
+    def _now(self) -> int:
+        return self._counter[0]
+
+    def _target(self, target: cst.BaseExpression, line, value, at: int | None = None) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, line, value, at)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None, _NONE, at)
+        # attributes and subscripts bind no name
+
+    def _ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        out = []
+        while id(node) in self.parent:
+            node = self.parent[id(node)]
+            out.append(node)
+        return out
+
+    def reaching(self, use: cst.Name) -> cst.BaseExpression | None:
+        """The value bound by the one binding that reaches `use` (_NONE: one without an
+        expression), or None when that is not known from the code's shape."""
+        name = use.value
+        if id(use) not in self.span or name in self.unsure:
+            return None
+        at = self.span[id(use)][0]
+        before = [b for b in self.bindings.get(name, ()) if b[0] < at]
+        if not before:
+            return None
+        order, line, value = max(before, key=lambda b: b[0])
+        if line is None:
+            return _NONE  # a loop target, `with ... as`, `except ... as`: no array proof
+        ancestors = self._ancestors(use)
+        block = self.parent.get(id(line))
+        if block is None or not any(a is block for a in ancestors):
+            return None  # its statement may not have run (an `if`, a `try`) before the use
+        if self._rebound_in_loop(name, ancestors, line):
+            return None
+        return value
+
+    def _rebound_in_loop(self, name: str, ancestors: list[cst.CSTNode], line: cst.CSTNode) -> bool:
+        line_ancestors = {id(a) for a in self._ancestors(line)}
+        for loop in ancestors:
+            if isinstance(loop, (cst.For, cst.While)) and id(loop) not in line_ancestors:
+                first, last = self.span[id(loop)]
+                if any(first <= b[0] <= last for b in self.bindings.get(name, ())):
+                    return True
+        return False
+
+    def unbound_before(self, use: cst.Name) -> bool:
+        """True when no binding of the name can run before `use` (a parameter read as passed)."""
+        if id(use) not in self.span or use.value in self.unsure:
+            return False
+        at = self.span[id(use)][0]
+        if any(b[0] < at for b in self.bindings.get(use.value, ())):
+            return False
+        return not self._rebound_in_loop(use.value, self._ancestors(use), self.func)

@@ -30,6 +30,27 @@ MODEL_PRODUCERS: dict[str, Held] = {
     "keras.engine.sequential.Sequential": MODEL,
     "keras.engine.training.Model": MODEL,
 }
+# keras.applications constructors (module → classes): each builds a Keras model
+APPLICATIONS: dict[str, tuple[str, ...]] = {
+    "resnet50": ("ResNet50",),
+    "resnet": ("ResNet50", "ResNet101", "ResNet152"),
+    "resnet_v2": ("ResNet50V2", "ResNet101V2", "ResNet152V2"),
+    "vgg16": ("VGG16",),
+    "vgg19": ("VGG19",),
+    "inception_v3": ("InceptionV3",),
+    "inception_resnet_v2": ("InceptionResNetV2",),
+    "mobilenet": ("MobileNet",),
+    "mobilenet_v2": ("MobileNetV2",),
+    "mobilenet_v3": ("MobileNetV3Small", "MobileNetV3Large"),
+    "xception": ("Xception",),
+    "densenet": ("DenseNet121", "DenseNet169", "DenseNet201"),
+    "nasnet": ("NASNetMobile", "NASNetLarge"),
+    "efficientnet": tuple(f"EfficientNetB{i}" for i in range(8)),
+    "efficientnet_v2": ("EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+                        "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L"),
+}
+MODEL_PRODUCERS.update({f"keras.applications.{where}": MODEL for module, classes in APPLICATIONS.items()
+                        for cls in classes for where in (cls, f"{module}.{cls}")})
 # loaders whose result is a fully usable model read from disk (candidates for load-once)
 LOADERS = frozenset(
     {"keras.models.load_model", "keras.models.model_from_json", "keras.models.model_from_yaml"}

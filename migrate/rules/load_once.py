@@ -18,8 +18,14 @@ set-up hooks frameworks call on a fresh view per request (Tornado's `initialize(
 `prepare()`, Django's `View.setup()`). A load into `self.model` there becomes a module-level
 model (named `model`, or `<class>_model` when that name is taken) and `self.model = model`.
 
+A helper the handler calls for its model (`def get_model(): return load_model(PATH)`) keeps
+its name and returns the model loaded once: `loaded_model = load_model(PATH)` before it,
+`return loaded_model` in it. A service-class method the route calls (`service.score(rows)`)
+counts as per request like the route itself.
+
 A load whose arguments depend on the request (a model name in the URL...) is reported, as is
-one nested in an `if`/`try` of the handler or reading names defined after the handler.
+one reading an attribute of self (its value is not known before an instance exists), one
+nested in an `if`/`try` of the handler or reading names defined after the handler.
 """
 
 from __future__ import annotations
@@ -321,6 +327,83 @@ class LoadOnce(Rule):
             """,
             id="Django View.setup() runs per request; `model` taken: the class names the module-level model",
         ),
+        Example(
+            """
+            from keras import backend as K
+            from keras.models import load_model
+
+            MODEL_PATH = "models/sentiment.h5"
+
+
+            def get_model():
+                return load_model(MODEL_PATH)
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                model = get_model()
+                return jsonify(model.predict(np.array(request.json["x"])).tolist())
+            """,
+            """
+            from keras import backend as K
+            from keras.models import load_model
+
+            MODEL_PATH = "models/sentiment.h5"
+
+
+            loaded_model = load_model(MODEL_PATH)
+
+
+            def get_model():
+                return loaded_model
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                model = get_model()
+                return jsonify(model.predict(np.array(request.json["x"])).tolist())
+            """,
+            id="a per-request helper that returns a fresh load: loaded once, the helper returns it",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+
+
+            class SentimentService(object):
+                def score(self, rows):
+                    model = load_model("models/sentiment.h5")
+                    return model.predict(np.asarray(rows))
+
+
+            service = SentimentService()
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return jsonify(service.score(request.json["x"]).tolist())
+            """,
+            """
+            from keras.models import load_model
+
+
+            model = load_model("models/sentiment.h5")
+
+
+            class SentimentService(object):
+                def score(self, rows):
+                    return model.predict(np.asarray(rows))
+
+
+            service = SentimentService()
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return jsonify(service.score(request.json["x"]).tolist())
+            """,
+            id="a service-class method called per request loads a constant path",
+        ),
     ]
     NOOPS = [
         Example(
@@ -381,6 +464,30 @@ class LoadOnce(Rule):
             """,
             id="conditional load in a handler: reported",
             manual=(6,),
+        ),
+        Example(
+            """
+            from keras.models import load_model
+
+
+            class SentimentService(object):
+                def __init__(self, path):
+                    self.path = path
+
+                def score(self, rows):
+                    model = load_model(self.path)
+                    return model.predict(np.asarray(rows))
+
+
+            service = SentimentService("models/sentiment.h5")
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return jsonify(service.score(request.json["x"]).tolist())
+            """,
+            id="path from an attribute of self: reported",
+            manual=(9,),
         ),
     ]
 
@@ -445,6 +552,25 @@ class LoadOnce(Rule):
         original_body = body
         for j, stmt in enumerate(original_body):
             body = original_body
+            returned = _returned_load(stmt, names)
+            if returned is not None:  # `return load_model(...)`: hoisted as `<name> = ...`, `return <name>`
+                name = next((n for n in ("model", "loaded_model", f"{func.name.value}_model")
+                             if _free_name(n, None, set(module_names) | params, self.code_of(tree))), None)
+                if name is None:
+                    self.manual(stmt, "model loaded and returned on every request: hoist it by hand")
+                    continue
+                loaded = cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))],
+                                                                  value=returned)])
+                body = [*original_body[:j], loaded, *original_body[j + 1:]]
+                model_name = name
+                block, start = self._block(body, j, model_name)
+                kept_return = cst.parse_statement(f"return {name}\n").with_changes(leading_lines=stmt.leading_lines)
+                plan = self._checked(func, tree, body, block, stmt, params, module_names, at, hoisted_text)
+                if plan is not None:
+                    plan.removed = [original_body[i] for i in block]
+                    plan.kept = {id(stmt): kept_return}
+                    plans.append(plan)
+                continue
             attribute = _loaded_attribute(stmt, func, names)
             if attribute is not None:  # `self.model = load_model(...)`: hoisted as `<name> = ...`
                 name = _free_name(attribute, classname, set(module_names) | params, self.code_of(tree))
@@ -456,62 +582,75 @@ class LoadOnce(Rule):
             model_name = _loaded_name(stmt, names)
             if model_name is None:
                 continue
-            block = [j]
-            k = j + 1
-            while k < len(body) and _follows_load(body[k], model_name):
-                block.append(k)
-                k += 1
-            # statements before it that compute what it reads (json text, paths), and calls
-            # that only use those (`json_file.close()`), taken from the run of plain statements
-            start = j
-            while start > 0 and _hoistable(body[start - 1]):
-                start -= 1
-            chosen = set(block)
-            for i in range(j - 1, start - 1, -1):
-                read, bound = _block_names(body, sorted(chosen))
-                if _names_in(body[i])[1] & (read - bound):
-                    chosen.add(i)
-            _read, bound = _block_names(body, sorted(chosen))
-            for i in range(min(chosen), j):
-                r, b = _names_in(body[i])
-                if i not in chosen and not b and r & bound:
-                    chosen.add(i)
-            block = sorted(chosen)
-            read, bound = _block_names(body, block)
-            free = read - bound
-            outside_reads, outside_binds = _names_outside(body, block)
-            request_names = (params | outside_binds | {"request"}) & free
-            if request_names:
-                self.manual(stmt, f"model loaded on every request from request data ({', '.join(sorted(request_names))}): "
-                                  "cache loaded models by those arguments by hand")
+            block, _start = self._block(body, j, model_name)
+            plan = self._checked(func, tree, body, block, stmt, params, module_names, at, hoisted_text)
+            if plan is None:
                 continue
-            late = {n for n in free if n not in BUILTIN_NAMES and module_names.get(n, at) >= at}
-            if late:
-                self.manual(stmt, f"model loaded on every request; it reads {', '.join(sorted(late))} defined "
-                                  "after the handler: hoist it by hand")
-                continue
-            clash = {n for n in bound if n in module_names or n in params or n in outside_binds}
-            statements = [body[i] for i in block]
-            text = "".join(tree.code_for_node(s) for s in statements)
-            if clash:
-                if all(hoisted_text.get(n) == text for n in clash):
-                    plans.append(_Hoist(func, statements, bound, at, insert=False))
-                    continue
-                self.manual(stmt, f"model loaded on every request into {', '.join(sorted(clash))}, a name also "
-                                  "used elsewhere: hoist it by hand")
-                continue
-            for n in bound:
-                hoisted_text[n] = text
-                module_names[n] = at
-            if body is original_body:
-                plans.append(_Hoist(func, statements, bound, at, insert=True))
-            else:
+            if body is not original_body and plan.insert:
                 assign = cst.parse_statement(f"self.{attribute} = {model_name}\n")
-                plans.append(_Hoist(func, statements, bound, at, insert=True,
-                                    removed=[original_body[i] for i in block],
-                                    kept={id(original_body[j]): assign.with_changes(
-                                        leading_lines=original_body[j].leading_lines)}))
+                plan.removed = [original_body[i] for i in block]
+                plan.kept = {id(original_body[j]): assign.with_changes(leading_lines=original_body[j].leading_lines)}
+            plans.append(plan)
         return plans
+
+    def _block(self, body, j: int, model_name: str) -> tuple[list[int], int]:
+        """Indexes of the statements that load the model bound at body[j]: its load followers
+        (`load_weights`, `compile`), and the plain statements before it that compute what it reads."""
+        block = [j]
+        k = j + 1
+        while k < len(body) and _follows_load(body[k], model_name):
+            block.append(k)
+            k += 1
+        # statements before it that compute what it reads (json text, paths), and calls
+        # that only use those (`json_file.close()`), taken from the run of plain statements
+        start = j
+        while start > 0 and _hoistable(body[start - 1]):
+            start -= 1
+        chosen = set(block)
+        for i in range(j - 1, start - 1, -1):
+            read, bound = _block_names(body, sorted(chosen))
+            if _names_in(body[i])[1] & (read - bound):
+                chosen.add(i)
+        _read, bound = _block_names(body, sorted(chosen))
+        for i in range(min(chosen), j):
+            r, b = _names_in(body[i])
+            if i not in chosen and not b and r & bound:
+                chosen.add(i)
+        return sorted(chosen), start
+
+    def _checked(self, func, tree, body, block, stmt, params, module_names, at, hoisted_text) -> "_Hoist | None":
+        """The hoist of `block` when nothing it reads comes from the request or is defined
+        later, else None with a manual item saying why."""
+        read, bound = _block_names(body, block)
+        free = read - bound
+        outside_reads, outside_binds = _names_outside(body, block)
+        request_names = (params | outside_binds | {"request"}) & free
+        if request_names == {"self"}:
+            self.manual(stmt, "model loaded on every call from attributes of self: load it once (in __init__, "
+                              "or at module level) by hand")
+            return None
+        if request_names:
+            self.manual(stmt, f"model loaded on every request from request data ({', '.join(sorted(request_names))}): "
+                              "cache loaded models by those arguments by hand")
+            return None
+        late = {n for n in free if n not in BUILTIN_NAMES and module_names.get(n, at) >= at}
+        if late:
+            self.manual(stmt, f"model loaded on every request; it reads {', '.join(sorted(late))} defined "
+                              "after the handler: hoist it by hand")
+            return None
+        clash = {n for n in bound if n in module_names or n in params or n in outside_binds}
+        statements = [body[i] for i in block]
+        text = "".join(tree.code_for_node(s) for s in statements)
+        if clash:
+            if all(hoisted_text.get(n) == text for n in clash):
+                return _Hoist(func, statements, bound, at, insert=False)
+            self.manual(stmt, f"model loaded on every request into {', '.join(sorted(clash))}, a name also "
+                              "used elsewhere: hoist it by hand")
+            return None
+        for n in bound:
+            hoisted_text[n] = text
+            module_names[n] = at
+        return _Hoist(func, statements, bound, at, insert=True)
 
 
 class _Load:
@@ -566,6 +705,15 @@ def _loaded_name(stmt: cst.BaseStatement, names: ImportNames) -> str | None:
         loaded = [_loaded_name(s, names) for s in stmt.body.body]
         found = [n for n in loaded if n]
         return found[0] if len(found) == 1 else None
+    return None
+
+
+def _returned_load(stmt: cst.BaseStatement, names: ImportNames) -> cst.Call | None:
+    """The load call of `return load_model(...)`."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Return):
+        value = stmt.body[0].value
+        if isinstance(value, cst.Call) and names.qualify(value.func) in LOADERS:
+            return value
     return None
 
 

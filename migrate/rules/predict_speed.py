@@ -12,17 +12,40 @@ tests/migrate/test_rule_predict_speed.py on real models, batches of 1 to 100 row
     -    preds = model.predict(x)
     +    preds = model.predict_on_batch(x)
 
-Rewritten only where the receiver is a Keras model, the call runs per request (route,
-view, worker item, or a helper they call), and the input is visibly an array; `verbose`
-and a `batch_size` that covers the whole input are dropped. Anything else is reported, and
-gets `verbose=0` (Keras 2's default; Keras 3 would print a progress bar on every request).
+Rewritten where the receiver is a Keras model, the call runs per request (route, view, worker
+item, or a helper they call), and the input is visibly an array (migrate/analysis/arrays.py:
+the value that reaches the call, a list of arrays, a parameter every caller passes one to);
+`verbose` and a `batch_size` that covers the whole input are dropped. Where the input is not
+provably an array, or the call is no statement of its own (a condition, a lambda), it goes
+through a helper emitted once per module, fast for arrays and exact for anything else:
 
-The statement that calls it runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
+    +def fast_predict(model, x):
+    +    arrays = isinstance(x, np.ndarray) or (
+    +        type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+    +    with PREDICT_LOCK:
+    +        if arrays:
+    +            return model.predict_on_batch(x)
+    +        return model.predict(x, verbose=0)
+     ...
+    -    return model.predict(request.json["instances"]).tolist()
+    +    return fast_predict(model, request.json["instances"]).tolist()
+
+Only an ndarray or a plain list of ndarrays takes the one-batch path: those are the inputs for
+which predict_on_batch and predict return the same numbers on Keras 3 and tf_keras (measured
+bit for bit, 1 to 100 rows, on both sides of predict's 32-row batches). A tuple, a nested
+list (tf_keras' predict_on_batch refuses it, Keras 3's predict too), a
+DataFrame, a dict or a generator goes to predict(x, verbose=0) as before, with the same answer
+or the same error. A call with other keywords (`steps=`, `callbacks=`, a batch_size that splits
+the input) stays `predict`, gets `verbose=0` (Keras 3 prints a progress bar per call) and is
+reported.
+
+The statement that calls it (and the helper) runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
 re-assigns `model.predict_function` on every `predict_on_batch` call, and its attribute
 tracking deletes the old value before setting the new one, so a second request thread can
 find it missing (`AttributeError: 'Sequential' object has no attribute 'predict_function'`,
 seen with 4 concurrent clients). An uncontended lock costs well under a microsecond; Keras 3
-does not need it and loses nothing measurable (benchmarks/serving.py, row (c)).
+does not need it (8 threads x 25 calls without it: no error, no wrong answer,
+benchmarks/predict_fast_path.py) and loses nothing measurable (benchmarks/serving.py, row (c)).
 
     +# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
     +PREDICT_LOCK = threading.RLock()
@@ -54,6 +77,20 @@ REQUEST_STRINGS = re.compile(r"request\.(form|args|values|GET|POST)\b|get_argume
 # the module-level lock the rewritten statements run under (see the module docstring)
 LOCK = "PREDICT_LOCK"
 LOCK_COMMENT = "# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time"
+# the helper a `predict` whose input is not provably an array goes through (see the module docstring)
+HELPER = "fast_predict"
+FAST_HELPER_TEMPLATE = f"""\
+def {HELPER}(model, x):
+    # model.predict(x, verbose=0), in one batch for an array or a list of arrays
+    # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+    arrays = isinstance(x, {{numpy}}.ndarray) or (
+        type(x) is list and bool(x) and all(isinstance(part, {{numpy}}.ndarray) for part in x))
+    with {LOCK}:
+        if arrays:
+            return model.predict_on_batch(x)
+        return model.predict(x, verbose=0)
+"""
+FAST_HELPER = FAST_HELPER_TEMPLATE.format(numpy="numpy")
 
 
 class _Rewriter(BlockEditor):
@@ -74,6 +111,10 @@ class _Rewriter(BlockEditor):
         self.made: set[int] = set()  # the lock blocks made here
         self.quiet: set[int] = set()  # calls that stay `predict` and get verbose=0
         self.indents: list[str | None] = []  # the enclosing blocks' own indents
+        self.helped: set[int] = set()  # calls that become `fast_predict(model, x)`
+        # a `fast_predict` of the module's own that is not ours: no helper then
+        signature = FAST_HELPER.split("\n", 3)[2]  # the helper's second comment line
+        self.helper_taken = HELPER in _defined(analyses.tree) and signature not in analyses.tree.code
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.stack.append(node)
@@ -137,17 +178,13 @@ class _Rewriter(BlockEditor):
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "predict"):
             return
-        if not self.stack or not self.requests.is_per_request(self.stack[-1]):
+        if not self.stack or not self.requests.is_per_request(self.stack[-1]) or (
+                self.stack[0].name.value == HELPER and not self.helper_taken):
             return
         if self.models.kind_of(func.value) != MODEL:
             return
         line = self.lines[-1] if self.lines else None
         call = _quoted(self.module, node)  # the real call, for the messages
-        if line is None:
-            self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
-                                   "it is not a statement of its own (a condition, a lambda, a one-line body) that "
-                                   "can run under a lock, so it was left as is")
-            return
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) != 1 or positional[0].star:
             self._stays(node, f"`{call}` per request with several inputs: consider predict_on_batch")
@@ -169,10 +206,16 @@ class _Rewriter(BlockEditor):
         if self._arrays is None:
             imported = self.analyses.imported
             # only for files with a candidate
-            self._arrays = ArrayOracle(self.module, self.names, imported.arrays if imported else None)
-        if not self._arrays.is_array(x, self.stack[-1]):
-            self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
-                                   f"`{_quoted(self.module, x)}` is not visibly an array, so it was left as is")
+            self._arrays = ArrayOracle(self.module, self.names, imported.arrays if imported else None,
+                                       other_receiver=lambda receiver: self.models.kind_of(receiver) == MODEL)
+        if line is None or not self._arrays.is_array(x, self.stack[-1]):
+            # not provably an array, or not a statement a lock can wrap (a condition, a lambda):
+            # the helper takes the one-batch path for arrays and calls predict for anything else
+            if self.helper_taken:
+                self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
+                                  f"this module already defines `{HELPER}`, so it was left as is")
+                return
+            self.helped.add(id(node))
             return
         self.rewrite.add(id(node))
         self.wrap.add(id(line))
@@ -205,6 +248,11 @@ class _Rewriter(BlockEditor):
             args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             return updated_node.with_changes(args=[*args, cst.Arg(keyword=cst.Name("verbose"), value=cst.Integer("0"),
                                                                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+        if id(original_node) in self.helped:
+            x = next(a for a in updated_node.args if a.keyword is None)
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            return cst.Call(func=cst.Name(HELPER), args=[cst.Arg(updated_node.func.value, comma=comma),
+                                                         x.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
         if id(original_node) not in self.rewrite:
             return updated_node
         x = next(a for a in updated_node.args if a.keyword is None)
@@ -230,8 +278,10 @@ class PredictSpeed(Rule):
     DESCRIPTION = (
         "In request handlers, `model.predict(x)` on an array → `model.predict_on_batch(x)`: identical "
         "outputs, ~90x faster per request on Keras 3; the statement runs under a module-level "
-        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. A "
-        "`predict` that must stay gets `verbose=0` (no progress bar per request) and is reported."
+        "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. An input "
+        "not provably an array goes through an emitted `fast_predict(model, x)`: `predict_on_batch` for "
+        "arrays and lists of arrays, `predict(x, verbose=0)` for anything else. A `predict` that must "
+        "stay gets `verbose=0` (no progress bar per request) and is reported."
     )
     SAFE = True
     ORDER = 70
@@ -411,26 +461,6 @@ class PredictSpeed(Rule):
         ),
         Example(
             """
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                return model.predict(request.json["instances"]).tolist()
-            """,
-            """
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                return model.predict(request.json["instances"], verbose=0).tolist()
-            """,
-            id="input not visibly an array: reported, made quiet",
-            manual=(6,),
-        ),
-        Example(
-            """
             import numpy as np
             from keras.models import load_model
             model = load_model("m.h5")
@@ -451,34 +481,6 @@ class PredictSpeed(Rule):
                 return model.predict(x, batch_size=8, verbose=0).tolist()
             """,
             id="batch_size that splits the input: reported, made quiet",
-            manual=(8,),
-        ),
-        Example(
-            """
-            import numpy as np
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                x = np.array(request.json["instances"])
-                if model.predict(x)[0][0] > 0.5:
-                    return "yes"
-                return "no"
-            """,
-            """
-            import numpy as np
-            from keras.models import load_model
-            model = load_model("m.h5")
-
-            @app.route("/predict")
-            def predict():
-                x = np.array(request.json["instances"])
-                if model.predict(x, verbose=0)[0][0] > 0.5:
-                    return "yes"
-                return "no"
-            """,
-            id="predict in a condition cannot run under the lock: reported, made quiet",
             manual=(8,),
         ),
         Example(
@@ -509,6 +511,302 @@ class PredictSpeed(Rule):
             """,
             id="input built from form strings: reported (TF1 cast them to float, TF 2 raises)",
             manual=(8,),
+        ),
+        Example(
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                return model.predict(request.json["instances"]).tolist()
+            """,
+            """
+            from keras.models import load_model
+            import numpy
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x):
+                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
+                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, numpy.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, numpy.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays:
+                        return model.predict_on_batch(x)
+                    return model.predict(x, verbose=0)
+
+
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                return fast_predict(model, request.json["instances"]).tolist()
+            """,
+            id="input not visibly an array: the fast_predict helper, exact for any input",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                if model.predict(x)[0][0] > 0.5:
+                    return "yes"
+                return "no"
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x):
+                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
+                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, np.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays:
+                        return model.predict_on_batch(x)
+                    return model.predict(x, verbose=0)
+
+
+            model = load_model("m.h5")
+
+            @app.route("/predict")
+            def predict():
+                x = np.array(request.json["instances"])
+                if fast_predict(model, x)[0][0] > 0.5:
+                    return "yes"
+                return "no"
+            """,
+            id="predict in a condition (no statement to lock): the helper, which locks itself",
+        ),
+        Example(
+            """
+            import numpy as np
+            from PIL import Image
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/upload", methods=["POST"])
+            def upload():
+                img = request.files["image"]
+                img = Image.open(img).convert("L").resize((8, 8))
+                img = np.expand_dims(np.asarray(img, dtype="float32") / 255.0, 0)
+                return jsonify(model.predict(img).tolist())
+            """,
+            """
+            import numpy as np
+            from PIL import Image
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+            model = load_model("m.h5")
+
+            @app.route("/upload", methods=["POST"])
+            def upload():
+                img = request.files["image"]
+                img = Image.open(img).convert("L").resize((8, 8))
+                img = np.expand_dims(np.asarray(img, dtype="float32") / 255.0, 0)
+                with PREDICT_LOCK:
+                    return jsonify(model.predict_on_batch(img).tolist())
+            """,
+            id="upload -> PIL -> expand_dims through one reassigned name: the value at the call is an array",
+        ),
+        Example(
+            """
+            import numpy as np
+            from tensorflow.keras.applications import MobileNetV2
+
+            model = MobileNetV2(weights="imagenet")
+
+            @app.route("/classify", methods=["POST"])
+            def classify():
+                return jsonify(model.predict(decode(request.data)).tolist())
+            """,
+            """
+            import numpy as np
+            from tensorflow.keras.applications import MobileNetV2
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x):
+                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
+                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, np.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays:
+                        return model.predict_on_batch(x)
+                    return model.predict(x, verbose=0)
+
+
+            model = MobileNetV2(weights="imagenet")
+
+            @app.route("/classify", methods=["POST"])
+            def classify():
+                return jsonify(fast_predict(model, decode(request.data)).tolist())
+            """,
+            id="keras.applications constructor builds a model",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+
+            class Predictor:
+                def __init__(self, path):
+                    self.model = load_model(path)
+
+                def predict(self, x):
+                    return self.model.predict(x)
+
+            predictor = Predictor("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return jsonify(predictor.predict(np.asarray(request.json["x"])).tolist())
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+            class Predictor:
+                def __init__(self, path):
+                    self.model = load_model(path)
+
+                def predict(self, x):
+                    with PREDICT_LOCK:
+                        return self.model.predict_on_batch(x)
+
+            predictor = Predictor("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return jsonify(predictor.predict(np.asarray(request.json["x"])).tolist())
+            """,
+            id="class-wrapped predictor: its method named like the route gets np.asarray from the handler",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("two_inputs.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                text = np.array(request.json["text"])
+                meta = np.array(request.json["meta"])
+                return jsonify(model.predict([text, meta]).tolist())
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+            model = load_model("two_inputs.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                text = np.array(request.json["text"])
+                meta = np.array(request.json["meta"])
+                with PREDICT_LOCK:
+                    return jsonify(model.predict_on_batch([text, meta]).tolist())
+            """,
+            id="multi-input model fed a list of arrays",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = request.json["x"]
+                if request.json.get("scale"):
+                    x = np.asarray(x) / 255.0
+                return jsonify(model.predict(x).tolist())
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x):
+                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
+                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, np.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays:
+                        return model.predict_on_batch(x)
+                    return model.predict(x, verbose=0)
+
+
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = request.json["x"]
+                if request.json.get("scale"):
+                    x = np.asarray(x) / 255.0
+                return jsonify(fast_predict(model, x).tolist())
+            """,
+            id="name made an array only on one branch: the helper",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            def fast_predict(x):
+                return model.predict(x)
+
+            @app.route("/predict")
+            def predict():
+                return fast_predict(request.json["instances"]).tolist()
+            """,
+            """
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            def fast_predict(x):
+                return model.predict(x, verbose=0)
+
+            @app.route("/predict")
+            def predict():
+                return fast_predict(request.json["instances"]).tolist()
+            """,
+            id="the module has a fast_predict of its own: reported, made quiet",
+            manual=(5,),
         ),
     ]
     NOOPS = [
@@ -567,30 +865,64 @@ class PredictSpeed(Rule):
             return tree
         rewriter = _Rewriter(self, analyses)
         result = transform(tree, rewriter)
-        if not rewriter.wrap or LOCK in top_level(result)[0]:
+        if not (rewriter.wrap or rewriter.helped):
             return result
-        AddImportsVisitor.add_needed_import(self.context, "threading")
-        return _with_lock(result)
+        defined = _defined(result)
+        helper = bool(rewriter.helped) and HELPER not in defined
+        if LOCK in defined and not helper:
+            return result
+        if LOCK not in defined:
+            AddImportsVisitor.add_needed_import(self.context, "threading")
+        numpy = _numpy_alias(result)
+        if helper and numpy is None:
+            numpy = "numpy"
+            AddImportsVisitor.add_needed_import(self.context, "numpy")
+        return _with_lock(result, lock=LOCK not in defined,
+                          helper=FAST_HELPER_TEMPLATE.format(numpy=numpy) if helper else None)
 
 
-def _with_lock(module: cst.Module) -> cst.Module:
-    """`module` with `PREDICT_LOCK = threading.RLock()` after its last top-level import."""
+def _defined(module: cst.Module) -> set[str]:
+    names, classes, functions = top_level(module)
+    return names | classes | functions
+
+
+def _numpy_alias(module: cst.Module) -> str | None:
+    """The name a top-level `import numpy` / `import numpy as np` binds, if any."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if alias.evaluated_name == "numpy":
+                            return alias.evaluated_alias or "numpy"
+    return None
+
+
+def _with_lock(module: cst.Module, lock: bool = True, helper: str | None = None) -> cst.Module:
+    """`module` with `PREDICT_LOCK = threading.RLock()` (and the `fast_predict` helper) after
+    its last top-level import."""
     body = list(module.body)
     after = 0
     for index, statement in enumerate(body):
         if isinstance(statement, cst.SimpleStatementLine) and any(
                 isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
             after = index + 1
-    lock = cst.parse_statement(f"{LOCK} = threading.RLock()\n").with_changes(
-        leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(LOCK_COMMENT))])
+    added: list[cst.BaseStatement] = []
+    if lock:
+        added.append(cst.parse_statement(f"{LOCK} = threading.RLock()\n").with_changes(
+            leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(LOCK_COMMENT))]))
+    if helper:
+        added.append(cst.parse_statement(helper).with_changes(leading_lines=[cst.EmptyLine()] * 2))
     if after == 0:
-        lock = lock.with_changes(leading_lines=lock.leading_lines[1:])
-    if after < len(body) and isinstance(body[after], (cst.FunctionDef, cst.ClassDef)):
-        # a def or class that opened the file (no blank line before it) gets PEP 8's two after the lock
+        added[0] = added[0].with_changes(leading_lines=added[0].leading_lines[1:])
+    if after < len(body) and (helper or isinstance(body[after], (cst.FunctionDef, cst.ClassDef))):
+        # what follows the lock or the helper gets PEP 8's two blank lines
         following = body[after]
         if not following.leading_lines or following.leading_lines[0].comment is not None:
             body[after] = following.with_changes(leading_lines=[cst.EmptyLine()] * 2 + list(following.leading_lines))
-    body.insert(after, lock)
+        elif helper and len(following.leading_lines) < 2:
+            body[after] = following.with_changes(leading_lines=[cst.EmptyLine()] + list(following.leading_lines))
+    body[after:after] = added
     return module.with_changes(body=body)
 
 

@@ -10,6 +10,7 @@ and its predict_on_batch does not.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -51,10 +52,54 @@ for spec in CATALOGUE:
             out["list_" + call] = "ok"
         except Exception as exc:
             out["list_" + call] = type(exc).__name__
+
+# the helper emitted where the input is not provably an array, exactly as emitted
+import threading
+from migrate.rules.predict_speed import FAST_HELPER
+namespace = {"numpy": np, "threading": threading}
+exec("PREDICT_LOCK = threading.RLock()\n" + FAST_HELPER, namespace)
+fast_predict = namespace["fast_predict"]
+a, b = keras.Input((8,)), keras.Input((4,))
+joined = keras.layers.Concatenate()([keras.layers.Dense(16, activation="relu")(a), b])
+two = keras.Model([a, b], keras.layers.Dense(3, activation="softmax")(joined))
+two.set_weights([np.random.RandomState(5).uniform(-0.5, 0.5, w.shape).astype("float32") for w in two.get_weights()])
+out["helper_equal"], out["helper_unequal"], out["helper_nested"], out["thread_errors"] = [], [], [], []
+for rows in (1, 5, 32, 33, 100):
+    cases = {"mlp": (model, rng.normal(size=(rows, spec.input_dim)).astype("float32")),
+             "two inputs": (two, [rng.normal(size=(rows, 8)).astype("float32"),
+                                  rng.normal(size=(rows, 4)).astype("float32")])}
+    for label, (m, x) in cases.items():
+        a, b = m.predict(x, verbose=0), fast_predict(m, x)
+        same = type(a) is type(b) and a.shape == b.shape and float(np.max(np.abs(a - b))) <= 1e-5
+        out["helper_equal" if same else "helper_unequal"].append(f"{label} rows={rows}")
+def outcome(call):
+    try:
+        return np.asarray(call()).round(5).tolist()
+    except Exception as exc:  # the error is the outcome compared
+        return type(exc).__name__
+for x in (nested, nested[0], tuple(nested)):
+    out["helper_nested"].append(outcome(lambda: model.predict(x, verbose=0)) == outcome(lambda: fast_predict(model, x)))
+inputs = [rng.normal(size=(1 + i % 3, spec.input_dim)).astype("float32") for i in range(8)]
+wanted = [model.predict(x, verbose=0) for x in inputs]
+accepts_lists = out["list_predict"] == "ok"
+def work(i):
+    try:
+        for k in range(10):
+            x = inputs[i].tolist() if accepts_lists and k % 3 == 0 else inputs[i]
+            if float(np.max(np.abs(np.asarray(fast_predict(model, x)) - wanted[i]))) > 1e-5:
+                out["thread_errors"].append("wrong answer")
+    except Exception as exc:
+        out["thread_errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
 print(json.dumps(out))
 """
 
 
+@functools.cache  # one interpreter per Keras answers both tests
 def _run(flavour: str) -> dict:
     env = shim_env({"TF_USE_LEGACY_KERAS": "1" if flavour == "tf_keras" else "0"})
     proc = subprocess.run([sys.executable, "-c", _SCRIPT, flavour], cwd=REPO_ROOT, env=env,
@@ -72,6 +117,18 @@ def test_predict_on_batch_equals_predict_on_arrays(flavour):
         # why the rule wants visible arrays: a nested list works with predict only
         assert result["list_predict"] == "ok"
         assert result["list_predict_on_batch"] != "ok"
+
+
+@pytest.mark.parametrize("flavour", ["keras3", "tf_keras"])
+def test_fast_predict_helper_equals_predict_for_every_input_and_is_thread_safe(flavour):
+    result = _run(flavour)
+    # arrays and lists of arrays (a two-input model), batches on both sides of predict's 32
+    assert not result["helper_unequal"], result["helper_unequal"]
+    assert len(result["helper_equal"]) == 2 * 5
+    # a nested list, a flat list, a tuple: same answer as predict, or the same error
+    assert result["helper_nested"] == [True, True, True]
+    # 8 threads at once, arrays and (where predict takes them) nested lists mixed
+    assert not result["thread_errors"], result["thread_errors"][:3]
 
 
 def _rewrite(source: str) -> tuple[str, list]:
@@ -109,12 +166,12 @@ def test_array_inputs_are_rewritten(handler_line):
         "x = load(request.json)",
     ],
 )
-def test_inputs_not_visibly_arrays_are_reported(handler_line):
+def test_inputs_not_visibly_arrays_go_through_the_helper(handler_line):
     source = (
         "import numpy as np\nfrom keras.models import load_model\nmodel = load_model('m.h5')\n"
         f"@app.route('/p')\ndef p():\n    {handler_line}\n    return model.predict(x).tolist()\n"
     )
     code, manual = _rewrite(source)
-    # predict stays, made quiet (Keras 3 prints a progress bar per call otherwise)
-    assert code == source.replace("model.predict(x)", "model.predict(x, verbose=0)")
-    assert [m.line for m in manual] == [7]  # the predict line
+    # no proven-array rewrite: the exact helper, which calls predict(x, verbose=0) for non-arrays
+    assert "return fast_predict(model, x).tolist()" in code and "predict_on_batch(x).tolist()" not in code
+    assert not manual
