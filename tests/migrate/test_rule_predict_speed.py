@@ -38,6 +38,7 @@ for spec in CATALOGUE:
     layers = [keras.Input((spec.input_dim,))] + [keras.layers.Dense(u, activation=a) for u, a in spec.layers]
     model = keras.Sequential(layers)
     model.set_weights(deterministic_weights(spec))
+    model_dim = spec.input_dim  # the last Keras model's: later CATALOGUE entries may be raw TF1 artifacts
     for rows in (1, 2, 3, 4, 7, 32, 33, 100):
         for dtype in ("float64", "float32"):
             x = rng.normal(size=(rows, spec.input_dim)).round(4).astype(dtype)
@@ -65,7 +66,7 @@ two = keras.Model([a, b], keras.layers.Dense(3, activation="softmax")(joined))
 two.set_weights([np.random.RandomState(5).uniform(-0.5, 0.5, w.shape).astype("float32") for w in two.get_weights()])
 out["helper_equal"], out["helper_unequal"], out["helper_nested"], out["thread_errors"] = [], [], [], []
 for rows in (1, 5, 32, 33, 100):
-    cases = {"mlp": (model, rng.normal(size=(rows, spec.input_dim)).astype("float32")),
+    cases = {"mlp": (model, rng.normal(size=(rows, model_dim)).astype("float32")),
              "two inputs": (two, [rng.normal(size=(rows, 8)).astype("float32"),
                                   rng.normal(size=(rows, 4)).astype("float32")])}
     for label, (m, x) in cases.items():
@@ -79,7 +80,7 @@ def outcome(call):
         return type(exc).__name__
 for x in (nested, nested[0], tuple(nested)):
     out["helper_nested"].append(outcome(lambda: model.predict(x, verbose=0)) == outcome(lambda: fast_predict(model, x)))
-inputs = [rng.normal(size=(1 + i % 3, spec.input_dim)).astype("float32") for i in range(8)]
+inputs = [rng.normal(size=(1 + i % 3, model_dim)).astype("float32") for i in range(8)]
 wanted = [model.predict(x, verbose=0) for x in inputs]
 accepts_lists = out["list_predict"] == "ok"
 def work(i):
