@@ -124,6 +124,15 @@ def apply_keras2_import_surface(p: Patcher) -> None:
     keras_aliases.install_import_surface(p, keras2_surface.MOVED, keras2_surface.REMOVED)
 
 
+def apply_unavailable_imports(p: Patcher) -> None:
+    from legacy_shim import unavailable_modules
+
+    finder = unavailable_modules.UnavailableFinder()
+    sys.meta_path.insert(0, finder)
+    p.on_undo(lambda: sys.meta_path.remove(finder) if finder in sys.meta_path else None)
+    p.on_undo(finder.forget)  # runs first
+
+
 def apply_session_sharing(p: Patcher) -> None:
     thread_context = _thread_context()
     _import_keras2_api()
@@ -353,6 +362,15 @@ PATCHES: tuple[Patch, ...] = (
         "'BatchNormalization' from 'keras.layers.normalization' (a quarter of Keras 2's import surface)",
         when=_tf_keras_serves_keras,
         apply=apply_keras2_import_surface,
+    ),
+    Patch(
+        id="unavailable-imports",
+        target="import tensorflow.contrib[.slim/.layers/.rnn/.learn/...] (legacy_shim.unavailable_modules)",
+        replacement="an ImportError naming the module and what replaces it (tf-slim, tf.compat.v1.layers, "
+        "tf.compat.v1.nn.rnn_cell, ...); the shim cannot serve these, the app's code must change",
+        why="ModuleNotFoundError: No module named 'tensorflow.contrib' (removed in TF 2.0), with no hint",
+        when=_always,
+        apply=apply_unavailable_imports,
     ),
     Patch(
         id="session-sharing",
