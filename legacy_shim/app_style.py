@@ -60,8 +60,14 @@ IDIOMS: tuple[Idiom, ...] = (
 )
 # Neither style: ConfigProto + compat.v1.Session + set_session (GPU options) work in both.
 
-# Folders never part of an app's own code.
-_SKIP_DIRS = frozenset({"__pycache__", "site-packages", "dist-packages", "node_modules", "venv", "env", "build", "dist"})
+# Folders and files never part of the app's serving code (tests hold idioms of both styles
+# as strings, and do not run in the server).
+_SKIP_DIRS = frozenset({"__pycache__", "site-packages", "dist-packages", "node_modules", "venv", "env", "build", "dist",
+                        "tests", "test"})
+
+
+def _is_test_file(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 MAX_FILES = 400
 MAX_BYTES = 1_000_000
 
@@ -106,7 +112,7 @@ def scan(root: Path) -> tuple[list[Evidence], list[Evidence]]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
         for name in sorted(names):
-            if not name.endswith(".py"):
+            if not name.endswith(".py") or _is_test_file(name):
                 continue
             path = Path(folder) / name
             files += 1

@@ -27,6 +27,7 @@ emit({
                            "K.set_session(tf.compat.v1.Session(config=c))\\ny = model(x).numpy()\\n"}),
     "mixed_across_files": decide({"app.py": "y = model(x).numpy()\\n", "helpers.py": "sess.run(out)\\n"}),
     "commented": decide({"app.py": "# graph = tf.get_default_graph()\\ny = model(x).numpy()\\n"}),
+    "tests_ignored": decide({"app.py": "y = model(x).numpy()\n", "test_app.py": "sess.run(out)\n"}),
     "forced": decide({"app.py": "y = model(x).numpy()\\n"}, forced="graph"),
 })
 """
@@ -42,6 +43,7 @@ def test_mode_is_chosen_from_the_apps_own_idioms(run):
     assert result["mixed_across_files"]["mode"] == "mixed"
     assert result["mixed_across_files"]["graph"] == ["sess.run(...) at helpers.py:1"]
     assert result["commented"]["mode"] == "eager"
+    assert result["tests_ignored"]["mode"] == "eager"  # a test file does not run in the server
     assert result["forced"]["mode"] == "graph"
 
 
