@@ -27,7 +27,7 @@ emit({
                            "K.set_session(tf.compat.v1.Session(config=c))\\ny = model(x).numpy()\\n"}),
     "mixed_across_files": decide({"app.py": "y = model(x).numpy()\\n", "helpers.py": "sess.run(out)\\n"}),
     "commented": decide({"app.py": "# graph = tf.get_default_graph()\\ny = model(x).numpy()\\n"}),
-    "tests_ignored": decide({"app.py": "y = model(x).numpy()\n", "test_app.py": "sess.run(out)\n"}),
+    "tests_ignored": decide({"app.py": "y = model(x).numpy()\\n", "test_app.py": "sess.run(out)\\n"}),
     "forced": decide({"app.py": "y = model(x).numpy()\\n"}, forced="graph"),
 })
 """
