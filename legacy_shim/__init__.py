@@ -17,10 +17,12 @@ import sys
 import types
 import warnings
 
-from legacy_shim import settings, worklist
+from legacy_shim import app_style, settings, standalone_keras, worklist
+from legacy_shim.app_style import MixedStyleError
 from legacy_shim.registry import Registry
 
-__all__ = ["install", "uninstall", "report", "configure", "is_patched", "get_original", "LegacyShimWarning"]
+__all__ = ["install", "uninstall", "report", "configure", "is_patched", "get_original", "LegacyShimWarning",
+           "MixedStyleError"]
 
 
 class LegacyShimWarning(UserWarning):
@@ -72,10 +74,35 @@ def _check_import_order() -> list[str]:
     ]
 
 
+def _decide_style() -> app_style.Decision:
+    """TF 1 graph mode or TF 2 eager for this app (see ``legacy_shim.app_style``); once per process."""
+    if app_style.current is None:
+        version = standalone_keras.installed_keras_version()
+        if version is not None and version.startswith("2."):
+            decision = app_style.Decision(app_style.GRAPH, f"standalone Keras {version} runs on TF 1 graph mode")
+        else:
+            root = settings.current.app_root
+            if root is None and sys.argv[:1] == ["-m"]:
+                # `python -m legacy_shim ...`: runpy imports this package before the runner's
+                # main runs, with sys.argv[0] "-m" and the runner's arguments after it.
+                root = app_style.runner_app_folder(sys.argv[1:])
+            elif root is None:
+                root = app_style.importing_file_folder()
+            decision = app_style.decide(root, settings.current.mode)
+        if decision.mode == "mixed":
+            raise MixedStyleError(app_style.mixed_message(decision))
+        app_style.current = decision
+    return app_style.current
+
+
 def install() -> dict:
-    """Apply every patch of the table that applies here (idempotent). Returns the outcomes."""
+    """Apply every patch of the table that applies here (idempotent). Returns the outcomes.
+
+    Raises ``MixedStyleError`` for an app that mixes TF 1 graph-mode and TF 2 eager code.
+    """
     from legacy_shim.patches import PATCHES
 
+    _decide_style()
     notes = _check_import_order()
     for note in notes:
         if note not in _late_import_notes:
@@ -130,6 +157,8 @@ class Report:
     call_sites: list
     notes: list
     load_once: dict
+    mode: str = ""
+
 
     def as_dict(self) -> dict:
         return {
@@ -137,10 +166,11 @@ class Report:
             "call_sites": [dataclasses.asdict(s) for s in self.call_sites],
             "notes": list(self.notes),
             "load_once": dict(self.load_once),
+            "mode": self.mode,
         }
 
     def __str__(self) -> str:
-        lines = ["legacy_shim patches:"]
+        lines = [f"mode: {self.mode}", "legacy_shim patches:"]
         width = max((len(o.id) for o in self.patches), default=0)
         for o in self.patches:
             lines.append(f"  {o.id:<{width}}  {o.status:<8}  {o.detail}")
@@ -164,7 +194,13 @@ def report() -> Report:
         call_sites=worklist.call_sites(),
         notes=list(_late_import_notes),
         load_once=dict(load_once.stats),
+        mode=_mode_line(),
     )
+
+
+def _mode_line() -> str:
+    decision = app_style.current
+    return f"{decision.mode} ({decision.reason})" if decision is not None else "not decided"
 
 
 def _write_report_at_exit() -> None:

@@ -15,6 +15,8 @@ import os
 import runpy
 import sys
 
+from legacy_shim import app_style
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -32,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after the script / -m MODULE belongs to the app, flags included.
-    split = _app_start(argv)
+    split = app_style.runner_app_start(argv)
     options = _parser().parse_args(argv[:split])
     rest = argv[split:]
     if options.report:
@@ -45,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.list:
         from legacy_shim.patches import PATCHES
 
-        outcomes = legacy_shim.report().patches
+        report = legacy_shim.report()
+        outcomes = report.patches
+        print(f"mode: {report.mode}")
         status = {o.id: o for o in outcomes}
         for patch in PATCHES:
             o = status.get(patch.id)
@@ -70,23 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")
     return 0
-
-
-def _app_start(argv: list[str]) -> int:
-    """Index where the app's own command line starts (after our options)."""
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "-m":
-            return i + 2 if i + 1 < len(argv) else len(argv)
-        if arg == "--report":
-            i += 2
-            continue
-        if arg.startswith("-"):
-            i += 1
-            continue
-        return i
-    return len(argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import importlib.util
 import os
 import sys
 
-from legacy_shim import graphdef_once, keras_aliases, load_once, standalone_keras, tf1_surface, worklist
+from legacy_shim import app_style, graphdef_once, keras_aliases, load_once, standalone_keras, tf1_surface, worklist
 from legacy_shim.registry import Patch, Patcher
 
 # --- when: conditions ----------------------------------------------------------------
@@ -27,6 +27,13 @@ def _need(module_name: str, why: str):
         return None if importlib.util.find_spec(module_name) is not None else f"{module_name} is not installed: {why}"
 
     return when
+
+
+def _graph_style():
+    decision = app_style.current
+    if decision is not None and decision.mode == app_style.EAGER:
+        return f"the app runs in TF 2 eager mode: {decision.reason}"
+    return None
 
 
 def _tf_keras_serves_keras():
@@ -100,12 +107,30 @@ def apply_keras2_imports(p: Patcher) -> None:
     sys.meta_path.insert(0, finder)
     p.on_undo(lambda: sys.meta_path.remove(finder) if finder in sys.meta_path else None)
     p.on_undo(keras_aliases.purge_aliases)  # runs first on uninstall, so the originals above go back
+    # An eager (TF 2-era) app gets the tf.keras that TF_USE_LEGACY_KERAS=1 gives: the v2 API.
+    eager = app_style.current is not None and app_style.current.mode == app_style.EAGER
+    p.set_attr(keras_aliases, "api_root", keras_aliases.V2_API if eager else keras_aliases.V1_API)
     keras2 = keras_aliases.resolve("")
     p.set_attr(tf, "keras", keras2)
     if "__version__" not in vars(keras2):  # apps log keras.__version__; the v1 API tree lacks it
         import tf_keras
 
         p.set_attr(keras2, "__version__", tf_keras.__version__)
+
+
+def apply_keras2_import_surface(p: Patcher) -> None:
+    from legacy_shim import keras2_surface
+
+    keras_aliases.install_import_surface(p, keras2_surface.MOVED, keras2_surface.REMOVED)
+
+
+def apply_unavailable_imports(p: Patcher) -> None:
+    from legacy_shim import unavailable_modules
+
+    finder = unavailable_modules.UnavailableFinder()
+    sys.meta_path.insert(0, finder)
+    p.on_undo(lambda: sys.meta_path.remove(finder) if finder in sys.meta_path else None)
+    p.on_undo(finder.forget)  # runs first
 
 
 def apply_session_sharing(p: Patcher) -> None:
@@ -205,7 +230,7 @@ PATCHES: tuple[Patch, ...] = (
         target="tf.compat.v1.disable_v2_behavior()",
         replacement="graph mode, as in TF 1.x",
         why="legacy apps build graphs and run them in sessions; Keras 2's predict needs graph mode for that",
-        when=_always,
+        when=_graph_style,
         apply=apply_graph_mode,
     ),
     Patch(
@@ -213,7 +238,7 @@ PATCHES: tuple[Patch, ...] = (
         target="tensorflow.<each public tf.compat.v1 name tf lacks>",
         replacement="the tf.compat.v1 object (tf.Session, tf.get_default_graph, tf.ConfigProto, tf.placeholder, ...)",
         why="AttributeError: module 'tensorflow' has no attribute 'Session' (and ~200 more)",
-        when=_always,
+        when=_graph_style,
         apply=apply_tf1_names,
     ),
     Patch(
@@ -221,7 +246,7 @@ PATCHES: tuple[Patch, ...] = (
         target="tensorflow.<each name whose v1 object differs: nn, train, losses, layers, Variable, ...>",
         replacement="the tf.compat.v1 object, as `import tensorflow.compat.v1 as tf` gives",
         why="same names, changed meaning: tf.train.AdamOptimizer, tf.nn.moments(keep_dims=...), tf.losses.*",
-        when=_always,
+        when=_graph_style,
         apply=apply_tf1_changed_names,
     ),
     # --- standalone Keras 2.2.4 / 2.3.1 (a real Keras 2.x first on sys.path) ---
@@ -329,10 +354,32 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         id="keras2-imports",
         target="import keras / keras.* / tensorflow.keras.* / tensorflow.python.keras.*; tf.keras",
-        replacement="tf_keras's v1 API modules (keras.backend.tensorflow_backend: legacy_shim.keras_legacy_backend)",
+        replacement="tf_keras's v1 API modules (keras.backend.tensorflow_backend: legacy_shim.keras_legacy_backend); "
+        "its v2 API, as TF_USE_LEGACY_KERAS=1 gives, for an app in TF 2 eager mode",
         why="`import keras` is Keras 3: no get_session/set_session, cannot load TF1-era .h5 files",
         when=_tf_keras_serves_keras,
         apply=apply_keras2_imports,
+    ),
+    Patch(
+        id="keras2-import-surface",
+        target="keras.<module>.<name> for the Keras 2.2.4 / 2.3.1 names tf_keras lacks there "
+        "(legacy_shim.keras2_surface, generated from the real wheels)",
+        replacement="MOVED: the tf_keras equivalent (keras.layers.merge.concatenate, keras.optimizers.adam, "
+        "keras.engine.topology.Layer...); REMOVED: an ImportError saying what replaced the name "
+        "(multi_gpu_model: tf.distribute.MirroredStrategy)",
+        why="ModuleNotFoundError: No module named 'keras.layers.merge' / ImportError: cannot import name "
+        "'BatchNormalization' from 'keras.layers.normalization' (a quarter of Keras 2's import surface)",
+        when=_tf_keras_serves_keras,
+        apply=apply_keras2_import_surface,
+    ),
+    Patch(
+        id="unavailable-imports",
+        target="import tensorflow.contrib[.slim/.layers/.rnn/.learn/...] (legacy_shim.unavailable_modules)",
+        replacement="an ImportError naming the module and what replaces it (tf-slim, tf.compat.v1.layers, "
+        "tf.compat.v1.nn.rnn_cell, ...); the shim cannot serve these, the app's code must change",
+        why="ModuleNotFoundError: No module named 'tensorflow.contrib' (removed in TF 2.0), with no hint",
+        when=_always,
+        apply=apply_unavailable_imports,
     ),
     Patch(
         id="session-sharing",

@@ -6,6 +6,8 @@
 | predict lock     | ``LEGACY_SHIM_PREDICT_LOCK=1``      | off     |
 | load once        | ``load-once`` patch (disable above) | on      |
 | report at exit   | ``LEGACY_SHIM_REPORT=path``         | none    |
+| execution mode   | ``LEGACY_SHIM_MODE=graph|eager``    | chosen from the app's source (``app_style``) |
+| app folder read  | ``LEGACY_SHIM_APP=dir`` (the runner sets it) | the importing file's folder |
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class Settings:
     disabled: frozenset = frozenset()
     predict_lock: bool = False
     report_path: str | None = None
+    mode: str | None = None
+    app_root: str | None = None
 
 
 def from_environment(environ=os.environ) -> Settings:
@@ -29,6 +33,8 @@ def from_environment(environ=os.environ) -> Settings:
         disabled=disabled,
         predict_lock=environ.get("LEGACY_SHIM_PREDICT_LOCK", "").lower() in _TRUE,
         report_path=environ.get("LEGACY_SHIM_REPORT") or None,
+        mode=environ.get("LEGACY_SHIM_MODE", "").strip().lower() or None,
+        app_root=environ.get("LEGACY_SHIM_APP") or None,
     )
 
 

@@ -247,8 +247,15 @@ def _original(func):
     return getattr(func, "__wrapped__", func)
 
 
-def reentering(method, get_session, idiom: str | None = None):
-    """Wrap a model method so that it runs in the model's own graph and session."""
+def reentering(method, get_session, idiom: str | None = None, builds_graph: bool = False):
+    """Wrap a model method so that it runs in the model's own graph and session.
+
+    ``builds_graph``: the method adds ops to the graph on every call (``model(x)`` in
+    graph mode); such calls run one at a time under ``graph_lock``. A TF1-mode graph
+    shares its colocation/device/control-dependency stacks and its control-flow context
+    between threads, so two threads building a ``tf.cond`` (Dropout, BatchNormalization)
+    at once pop each other's entries: ``IndexError: pop from empty list``.
+    """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -256,7 +263,9 @@ def reentering(method, get_session, idiom: str | None = None):
             worklist.hit(idiom)
         if _forked_with_sessions:
             raise ForkedSessionError(FORK_MESSAGE)
-        with keras_state.using():
+        # Taken inside keras_state.using(), in the order every other graph_lock user takes them.
+        building = graph_lock if builds_graph and not tf.executing_eagerly() else contextlib.nullcontext()
+        with keras_state.using(), building:
             ctx = self.__dict__.get(CTX_ATTR) or capture(self, get_session)
             if ctx is None or ctx.is_current():
                 if ctx is not None and ctx.lock is not None:
@@ -279,7 +288,8 @@ def patch_model_class(patcher, model_class, get_session, inference_methods=INFER
         # a predict call from app code is recorded in the worklist: it is what request handlers do
         # (one hit per request, so it says how often a handler ran; predict-speed rewrites it)
         idiom = f"model.{method}()" if method.startswith("predict") else None
-        patcher.set_attr(model_class, method, reentering(getattr(model_class, method), get_session, idiom=idiom))
+        patcher.set_attr(model_class, method, reentering(getattr(model_class, method), get_session, idiom=idiom,
+                                                         builds_graph=method == "__call__"))
     make_predict = model_class._make_predict_function  # noqa: SLF001
     patcher.set_attr(
         model_class,

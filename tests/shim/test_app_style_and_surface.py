@@ -1,0 +1,118 @@
+"""Which mode an app gets, the Keras 2 names real apps import, and imports the shim cannot serve."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import run_script
+
+DECISIONS = """
+import os, pathlib
+os.environ["LEGACY_SHIM_MODE"] = "graph"   # this scenario's own mode; decide() below is pure
+from legacy_shim import app_style
+
+def decide(files, forced=None):
+    root = pathlib.Path("apps") / str(len(list(pathlib.Path("apps").glob("*"))) if pathlib.Path("apps").exists() else 0)
+    root.mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).write_text(text)
+    d = app_style.decide(root, forced)
+    return {"mode": d.mode, "graph": [str(e) for e in d.graph], "eager": [str(e) for e in d.eager]}
+
+emit({
+    "eager": decide({"app.py": "probs = model(x).numpy()\\n"}),
+    "graph": decide({"app.py": "graph = tf.get_default_graph()\\nwith graph.as_default():\\n    model.predict(x)\\n"}),
+    "neither": decide({"app.py": "model = load_model('m.h5')\\nmodel.predict(x)\\n"}),
+    "config_only": decide({"app.py": "c = tf.compat.v1.ConfigProto()\\n"
+                           "K.set_session(tf.compat.v1.Session(config=c))\\ny = model(x).numpy()\\n"}),
+    "mixed_across_files": decide({"app.py": "y = model(x).numpy()\\n", "helpers.py": "sess.run(out)\\n"}),
+    "commented": decide({"app.py": "# graph = tf.get_default_graph()\\ny = model(x).numpy()\\n"}),
+    "tests_ignored": decide({"app.py": "y = model(x).numpy()\\n", "test_app.py": "sess.run(out)\\n"}),
+    "forced": decide({"app.py": "y = model(x).numpy()\\n"}, forced="graph"),
+})
+"""
+
+
+def test_mode_is_chosen_from_the_apps_own_idioms(run):
+    _, result = run(DECISIONS)
+    assert result["eager"]["mode"] == "eager"
+    assert result["graph"]["mode"] == "graph"
+    assert result["neither"]["mode"] == "graph"
+    # ConfigProto + compat.v1 Session + set_session for GPU options works in both modes
+    assert result["config_only"]["mode"] == "eager"
+    assert result["mixed_across_files"]["mode"] == "mixed"
+    assert result["mixed_across_files"]["graph"] == ["sess.run(...) at helpers.py:1"]
+    assert result["commented"]["mode"] == "eager"
+    assert result["tests_ignored"]["mode"] == "eager"  # a test file does not run in the server
+    assert result["forced"]["mode"] == "graph"
+
+
+def test_keras2_names_real_apps_import_resolve(run):
+    """The names a survey of real apps failed on, without the Keras wheels (the slow test in
+    tests/standalone_keras walks them all)."""
+    _, result = run("""
+import legacy_shim
+from keras.layers.normalization import BatchNormalization
+from keras.layers.merge import concatenate, Add, Concatenate
+from keras.layers.advanced_activations import LeakyReLU, PReLU
+from keras.layers.embeddings import Embedding
+from keras.layers.wrappers import Bidirectional, TimeDistributed
+from keras.layers.recurrent import SimpleRNN
+from keras.engine import Layer
+from keras.engine.topology import Layer as TopologyLayer
+from keras.utils.generic_utils import CustomObjectScope, get_custom_objects
+from keras.optimizers import adam, Adam
+from keras.layers import Deconvolution2D, Conv2DTranspose
+import keras
+messages = {}
+for stmt in ("from keras.utils import multi_gpu_model",
+             "from keras.wrappers.scikit_learn import KerasClassifier",
+             "from keras.layers import AtrousConvolution2D"):
+    try:
+        exec(stmt)
+        messages[stmt] = None
+    except ImportError as exc:
+        messages[stmt] = f"{type(exc).__name__}: {exc}"
+emit({"same": [adam is Adam, Deconvolution2D is Conv2DTranspose, Layer is TopologyLayer is keras.layers.Layer],
+      "bn": BatchNormalization.__module__, "messages": messages})
+""")
+    assert result["same"] == [True, True, True]
+    assert result["bn"].startswith("tf_keras.")
+    messages = result["messages"]
+    assert "MirroredStrategy" in messages["from keras.utils import multi_gpu_model"]
+    assert "scikeras" in messages["from keras.wrappers.scikit_learn import KerasClassifier"]
+    assert "dilation_rate" in messages["from keras.layers import AtrousConvolution2D"]
+
+
+def test_tensorflow_contrib_import_says_what_to_do_and_is_reported(run, tmp_path):
+    _, result = run("""
+import legacy_shim
+import tensorflow as tf
+errors = []
+for stmt in ("from tensorflow.contrib import slim", "import tensorflow.contrib.rnn",
+             "tf.contrib.layers.xavier_initializer()"):
+    try:
+        exec(stmt)
+        errors.append(None)
+    except ImportError as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+emit({"errors": errors, "sites": [str(s) for s in legacy_shim.report().call_sites]})
+""")
+    slim, rnn, layers = result["errors"]
+    assert "tensorflow.contrib.slim" in slim and "pip install tf-slim" in slim
+    assert "tensorflow.contrib.rnn" in rnn and "rnn_cell" in rnn
+    assert "tensorflow.contrib.layers" in layers and "tf.compat.v1.layers" in layers
+    assert any(re.search(r"scenario\.py:\d+: import tensorflow\.contrib\.rnn \(unavailable\)", s) for s in result["sites"])
+
+
+def test_list_shows_the_mode_the_surface_and_the_unavailable_imports(tmp_path):
+    proc, _ = run_script("""
+import runpy, sys
+sys.argv = ["legacy_shim", "--list"]
+runpy.run_module("legacy_shim", run_name="__main__")
+""", tmp_path)
+    out = proc.stdout
+    assert re.search(r"^mode: graph", out, re.MULTILINE)
+    assert "keras2-import-surface: applied" in out
+    assert "unavailable-imports: applied" in out
+    assert "tensorflow.contrib" in out
