@@ -31,6 +31,8 @@ import fcntl
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -265,13 +267,73 @@ def _located(name: str, folder: Path) -> Path | None:
     return None
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_ANY_LITERAL = re.compile(r"""['"]([^'"\n]{1,255})['"]""")
+
+
+def is_hdf5(path: Path) -> bool:
+    """True when `path` starts with the HDF5 signature (whatever its name ends with)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(8) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def unsuffixed_hdf5_models(source_path: Path, code: str) -> list[Path]:
+    """Full-model HDF5 files `code` names by a literal without a .h5 / .hdf5 suffix
+    (`load_model('xor_model')`): recognised by their signature, not their name."""
+    folder = Path(source_path).resolve().parent
+    found: dict[Path, None] = {}
+    for name in dict.fromkeys(_ANY_LITERAL.findall(code)):
+        if Path(name).suffix in (*_H5_SUFFIXES, ".json", ".keras") or "/" in name and name.endswith("/"):
+            continue
+        path = _located(name, folder)
+        if path is not None and is_hdf5(path) and _h5_model_config(path) is not None:
+            found.setdefault(path)
+    return list(found)
+
+
+def upgrade_command(path: Path, weights: Iterable[Path] = (), to: Path | None = None) -> str:
+    """The command that upgrades one model file by path (see `main`)."""
+    parts = [sys.executable.rsplit("/", 1)[-1] if sys.executable else "python", "-m", "migrate.model_files",
+             shlex.quote(str(path))]
+    for w in weights:
+        parts += ["--weights", shlex.quote(str(w))]
+    if to is not None:
+        parts += ["--to", shlex.quote(str(to))]
+    return " ".join(parts)
+
+
+def keep_inside(entries: Iterable[dict], roots: Iterable[str]) -> None:
+    """Turn every entry to upgrade whose file lies outside `roots` (the paths the user gave:
+    a folder, or a file's folder) into a report with the command that upgrades it: another
+    app may still load that file with old Keras, so it is never rewritten in place."""
+    folders = [Path(r).resolve() if Path(r).is_dir() else Path(r).resolve().parent for r in roots]
+    for entry in entries:
+        if entry.get("action") != "upgrade":
+            continue
+        path = Path(entry["path"]).resolve()
+        if any(path == f or f in path.parents for f in folders):
+            continue
+        entry["action"] = "outside"
+        entry["message"] = (f"{entry['message'].rsplit('; --write', 1)[0]}; outside the paths given to migrate, "
+                            f"so not rewritten (another app may still load it with old Keras): upgrade it with "
+                            f"`{upgrade_command(path, [Path(w) for w in entry.get('weights', ())])}`")
+
+
 def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
     """Report (and with write=True upgrade) the model files `code` loads that Keras 3 cannot load.
 
-    Returns entries {"path", "action": "upgrade" | "upgraded" | "error", "message"}, plus
-    "weights" (the files an architecture is verified with) for JSON architectures.
+    Returns entries {"path", "action": "upgrade" | "upgraded" | "error" | "manual" | "outside",
+    "message"}, plus "weights" (the files an architecture is verified with) for JSON architectures.
     """
     entries = []
+    for path in unsuffixed_hdf5_models(source_path, code):
+        target = path.with_name(path.name + ".h5")
+        entries.append({"path": str(path), "action": "manual", "message": (
+            "HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "
+            f"write an upgraded copy with `{upgrade_command(path, to=target)}` and load {target.name!r}")})
     for job, reason in find_upgrades(source_path, code):
         entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}
         if job.is_architecture:
@@ -542,3 +604,47 @@ def _keras3_one(job: dict, keras, np) -> dict:
         else:
             model.set_weights(ordered("w"))
     return {"worst": _worst(_predict(model, xs, np), expected, np)}
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m migrate.model_files PATH [--weights W ...] [--to NEW]`: upgrade one model file.
+
+    In place (the original kept as <name>.tf1-orig), or with --to into a new file, leaving
+    PATH as it is. Exit 0 upgraded (or already), 1 not done (the message says why).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m migrate.model_files", description=main.__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--weights", type=Path, action="append", default=[],
+                        help="weights-only .h5 the code loads into an architecture JSON (repeatable)")
+    parser.add_argument("--to", type=Path, help="write the upgraded model here instead of replacing PATH")
+    args = parser.parse_args(argv)
+    if not args.path.is_file():
+        print(f"{args.path}: no such file", file=sys.stderr)
+        return 1
+    path = args.path
+    if args.to is not None:
+        if args.to.exists():
+            print(f"{args.to}: exists; not overwritten", file=sys.stderr)
+            return 1
+        shutil.copyfile(args.path, args.to)
+        path = args.to
+    try:
+        message = upgrade(path, args.weights)
+    except UpgradeError as exc:
+        if args.to is not None:
+            args.to.unlink(missing_ok=True)
+        print(f"{args.path}: {exc}", file=sys.stderr)
+        return 1
+    if args.to is not None:
+        path.with_name(path.name + ORIGINAL_SUFFIX).unlink(missing_ok=True)  # PATH itself is the original
+    print(f"{path}: {message}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
