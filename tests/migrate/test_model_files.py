@@ -360,3 +360,35 @@ def test_cli_upgrades_one_file_into_a_new_path_and_keras3_loads_it(tf1_model, tm
     legacy_code, legacy = _predict("tf_keras", tmp_path / "xor_model")
     assert new_code == 0 and legacy_code == 0, (new, legacy)
     np.testing.assert_allclose(np.array(json.loads(new)), np.array(json.loads(legacy)), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("expression", [
+    "os.path.join(os.getcwd(), 'models', 'model.h5')",
+    "os.path.join(BASE_DIR, 'models', 'model.h5')",
+    "os.path.join(os.path.dirname(os.path.abspath(__file__)), 'models', 'model.h5')",
+    "BASE_DIR + '/models/model.h5'",
+    "Path(__file__).parent / 'models' / 'model.h5'",
+], ids=["getcwd", "BASE_DIR", "__file__", "concatenation", "pathlib"])
+def test_a_path_built_at_run_time_is_resolved(tf1_model, tmp_path, expression):
+    (tmp_path / "server" / "models").mkdir(parents=True)
+    shutil.copyfile(tf1_model, tmp_path / "server" / "models" / "model.h5")
+    app = tmp_path / "server" / "app.py"
+    app.write_text(f"import os\nfrom keras.models import load_model\nmodel = load_model({expression})\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "upgrade" and entry["path"] == str(tmp_path / "server" / "models" / "model.h5")
+
+
+def test_a_path_handed_to_a_constructor_is_found_by_its_tail_in_the_app_tree(tf1_model, tmp_path):
+    (tmp_path / "app" / "weights").mkdir(parents=True)
+    shutil.copyfile(tf1_model, tmp_path / "app" / "weights" / "net.h5")
+    app = tmp_path / "app" / "serve.py"
+    app.write_text("from predictor import Predictor\npredictor = Predictor(MODEL_DIR, 'net.h5')\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "upgrade" and entry["path"].endswith("weights/net.h5")
+
+
+def test_a_loader_whose_file_is_not_found_is_a_manual_item_at_its_line(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text("import sys\nfrom keras.models import load_model\n\nmodel = load_model(sys.argv[1])\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "manual" and entry["line"] == 4 and "-m migrate.model_files" in entry["message"]
