@@ -65,3 +65,19 @@ def test_committed_table_is_what_the_real_apis_give():
     assert table["missing"] == generated.MISSING
     assert table["arguments"] == generated.ARGUMENTS
     assert table["value_maps"] == generated.VALUE_MAPS
+
+
+def test_the_benchmark_reads_names_at_any_depth_and_checks_them_by_importing():
+    from benchmarks.surface_names import check, taken_names
+
+    code = ("import tensorflow as tf\nfrom tensorflow.keras import backend as K\n"
+            "def f():\n    from tensorflow.keras.utils import to_categorical\n"
+            "    return K.image_dim_ordering(), tf.train.AdamOptimizer, tf.keras.layers.Dense\n")
+    taken = {(m, n) for m, n, _ in taken_names(code)}
+    assert {("tensorflow.keras.utils", "to_categorical"), ("tensorflow.keras.backend", "image_dim_ordering"),
+            ("tensorflow.train", "AdamOptimizer"), ("tensorflow.keras.layers", "Dense")} <= taken
+    answers = check({("tensorflow.keras.utils", "to_categorical"), ("tensorflow.keras.backend", "image_dim_ordering"),
+                     ("tensorflow.train", "AdamOptimizer")})
+    assert answers == {"tensorflow.keras.utils.to_categorical": None,
+                       "tensorflow.keras.backend.image_dim_ordering": "missing",
+                       "tensorflow.train.AdamOptimizer": "missing"}
