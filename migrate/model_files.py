@@ -402,11 +402,12 @@ def keep_inside(entries: Iterable[dict], roots: Iterable[str]) -> None:
                             f"`{upgrade_command(path, [Path(w) for w in entry.get('weights', ())])}`")
 
 
-def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
+def check_model_files(source_path: Path, code: str, write: bool = False, original: str | None = None) -> list[dict]:
     """Report (and with write=True upgrade) the model files `code` loads that Keras 3 cannot load.
 
     Returns entries {"path", "action": "upgrade" | "upgraded" | "error" | "manual" | "outside",
     "message"}, plus "weights" (the files an architecture is verified with) for JSON architectures.
+    `original`: the text before migration, whose line numbers manual items give.
     """
     entries = []
     upgrades = find_upgrades(source_path, code)
@@ -414,7 +415,7 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
     folder = Path(source_path).resolve().parent
     found_any = bool(upgrades or unsuffixed) or any(
         _located(name, folder) is not None for name in [*model_references(code), *path_tails(code)])
-    for line in unresolved_loaders(code, found_any):
+    for line in unresolved_loaders(code if original is None else original, found_any):  # the input's lines
         entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
             f"line {line}: the model file this loads was not found from the code; if it was saved by TF1-era "
             f"Keras, Keras 3 cannot load it: upgrade it with `{upgrade_command(Path('PATH'))}` "
