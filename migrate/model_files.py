@@ -422,8 +422,11 @@ def check_model_files(source_path: Path, code: str, write: bool = False, origina
             "(original kept as PATH.tf1-orig)")})
     for path in unsuffixed:
         target = path.with_name(path.name + ".h5")
+        text = code if original is None else original
+        at = next((f"line {n}: " for n, line in enumerate(text.splitlines(), 1)
+                   if f"'{path.name}'" in line or f'"{path.name}"' in line), "")
         entries.append({"path": str(path), "action": "manual", "message": (
-            "HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "
+            f"{at}HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "
             f"write an upgraded copy with `{upgrade_command(path, to=target)}` and load {target.name!r}")})
     for job, reason in upgrades:
         entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}

@@ -5,7 +5,7 @@ TF1's `sess.run(feed_dict=...)` cast what it was fed to the placeholder's dtype
 served; TF 2 and Keras 3 raise "Cast string to float is not supported". `strings_in(expr,
 function)` answers STRINGS only when every leaf of what reaches the model is known: a request
 string (`request.form[...]`, `request.args.get(...)`, `request.values`, Django's
-`request.GET/POST[...]`, Tornado's `get_argument(...)`, a `parse_qs` value), a number, or a
+`request.GET/POST[...]`, Tornado's `get_argument(...)`), a number, or a
 `float()` / `int()` of anything; and at least one leaf is a request string. Anything else
 (`vectorizer.transform(...)` giving a sparse matrix, a helper's return value, a name assigned
 twice) makes the answer None: never a report about what is not a string.

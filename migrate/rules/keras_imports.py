@@ -158,6 +158,19 @@ class KerasImports(Rule):
         ),
         Example(
             """
+            from tensorflow.contrib.keras.api.keras.models import Sequential
+            from tensorflow.contrib.keras.python.keras.layers import Dense
+            import tensorflow.contrib.keras as K
+            """,
+            """
+            from tensorflow.keras.models import Sequential
+            from tensorflow.keras.layers import Dense
+            import tensorflow.keras as K
+            """,
+            id="TF 1.x tensorflow.contrib.keras spellings",
+        ),
+        Example(
+            """
             import keras.backend as K
             import keras.models
             """,

@@ -344,6 +344,7 @@ def test_an_hdf5_model_without_suffix_is_found_by_its_signature_and_reported(tf1
     app.write_text("from keras.models import load_model\nmodel = load_model('xor_model')\nname = 'app.py'\n")
     [entry] = model_files.check_model_files(app, app.read_text())
     assert entry["action"] == "manual" and entry["path"].endswith("xor_model")
+    assert entry["message"].startswith("line 2: ")
     assert "--to" in entry["message"] and "xor_model.h5" in entry["message"]
     assert model_files.is_hdf5(tmp_path / "xor_model") and not model_files.is_hdf5(app)
 
