@@ -240,8 +240,9 @@ class _Collector(cst.CSTVisitor):
                 # `init()`, or `load.init()` through a module of the app imported whole
                 for i, t in enumerate(elements):
                     k = dotted(t)
-                    if k is not None and "." not in k:
-                        k = self._class_prefix() + k
+                    if k is not None:
+                        if "." not in k:
+                            k = self._class_prefix() + k
                         self.bindings.append(
                             _Binding(k, ret=(dotted(value.func), i), owner=owner, target=t, unpack_index=i)
                         )
