@@ -31,6 +31,8 @@ import fcntl
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -244,10 +246,10 @@ def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
     folder = Path(source_path).resolve().parent
     found: list[tuple[Path, str]] = []
     weights: list[Path] = []
-    for name in model_references(code):
+    for name in dict.fromkeys([*model_references(code), *path_tails(code)]):
         path = _located(name, folder)
-        if path is None:
-            continue
+        if path is None or path.suffix not in (*_H5_SUFFIXES, ".json"):
+            continue  # an HDF5 model without suffix: unsuffixed_hdf5_models reports it
         reason = tf1_era_reason(path)
         if reason is not None:
             found.append((path, reason))
@@ -257,22 +259,176 @@ def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
 
 
 def _located(name: str, folder: Path) -> Path | None:
+    """The file `name` means, from `folder` (where legacy apps run): itself, its parent or
+    grandparent; failing that, the one file under the grandparent whose path ends with `name`
+    (`os.path.join(BASE_DIR, 'models', 'model.json')`, a path handed to a constructor)."""
     if os.path.isabs(name):
         return Path(name) if os.path.isfile(name) else None
     for base in (folder, *folder.parents[:2]):
         if (base / name).is_file():
             return base / name
-    return None
+    return _in_tree(name.lstrip("./"), (folder, *folder.parents[:2])[-1])
 
 
-def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
+# a tree bigger than this is not searched for a literal's tail (a home folder, a monorepo)
+_TREE_SEARCH_LIMIT = 20_000
+
+
+def _in_tree(tail: str, root: Path) -> Path | None:
+    if not tail or tail.endswith("/"):
+        return None
+    parts = tuple(p for p in tail.replace("\\", "/").split("/") if p and p != ".")
+    if not parts or ".." in parts:
+        return None
+    found, seen = [], 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "__pycache__")]
+        seen += len(filenames)
+        if seen > _TREE_SEARCH_LIMIT:
+            return None
+        if parts[-1] in filenames:
+            candidate = Path(dirpath) / parts[-1]
+            if candidate.parts[-len(parts):] == parts:
+                found.append(candidate)
+    return found[0] if len(found) == 1 else None  # two candidates: not guessed
+
+
+_LOADERS = ("load_model", "model_from_json", "load_weights", "model_from_yaml")
+
+
+def path_tails(code: str) -> list[str]:
+    """Trailing literal parts of paths built at run time: `os.path.join(BASE_DIR, 'models',
+    'm.json')` → 'models/m.json'; `ROOT + '/model.h5'`, `Path(__file__).parent / 'm' / 'x.h5'`,
+    f-strings ending in literal text. Resolved like literals (`_located`)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    tails: dict[str, None] = {}
+    for node in ast.walk(tree):
+        literals: list[str] = []
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) and \
+                (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in ("join", "joinpath"):
+            for arg in node.args:
+                literals = literals + [arg.value] if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else []
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+            chain, inner = [], node
+            while isinstance(inner, ast.BinOp) and isinstance(inner.op, (ast.Add, ast.Div)):
+                chain.append(inner.right)
+                inner = inner.left
+            for part in reversed(chain):
+                literals = literals + [part.value] if isinstance(part, ast.Constant) and isinstance(part.value, str) \
+                    else []
+            if isinstance(node.op, ast.Add):
+                literals = ["".join(literals)] if literals else []
+        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[-1], ast.Constant):
+            literals = [str(node.values[-1].value)]
+        tail = "/".join(p.strip("/") for p in literals if p.strip("/"))
+        if tail:
+            tails.setdefault(tail)
+    return [t for t in tails if t]
+
+
+def unresolved_loaders(code: str, resolved: bool) -> list[int]:
+    """Lines of Keras loader calls in a file where no model file could be found (`resolved`
+    False): each becomes a manual item saying how to upgrade the file by hand."""
+    if resolved:
+        return []
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    return sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and node.args
+                   and (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
+                   in ("load_model", "model_from_json")})
+
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_ANY_LITERAL = re.compile(r"""['"]([^'"\n]{1,255})['"]""")
+
+
+def is_hdf5(path: Path) -> bool:
+    """True when `path` starts with the HDF5 signature (whatever its name ends with)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(8) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def unsuffixed_hdf5_models(source_path: Path, code: str) -> list[Path]:
+    """Full-model HDF5 files `code` names by a literal without a .h5 / .hdf5 suffix
+    (`load_model('xor_model')`): recognised by their signature, not their name."""
+    folder = Path(source_path).resolve().parent
+    found: dict[Path, None] = {}
+    for name in dict.fromkeys([*_ANY_LITERAL.findall(code), *path_tails(code)]):
+        if Path(name).suffix in (*_H5_SUFFIXES, ".json", ".keras") or "/" in name and name.endswith("/"):
+            continue
+        path = _located(name, folder)
+        if path is not None and is_hdf5(path) and _h5_model_config(path) is not None:
+            found.setdefault(path)
+    return list(found)
+
+
+def upgrade_command(path: Path, weights: Iterable[Path] = (), to: Path | None = None) -> str:
+    """The command that upgrades one model file by path (see `main`)."""
+    parts = [sys.executable.rsplit("/", 1)[-1] if sys.executable else "python", "-m", "migrate.model_files",
+             shlex.quote(str(path))]
+    for w in weights:
+        parts += ["--weights", shlex.quote(str(w))]
+    if to is not None:
+        parts += ["--to", shlex.quote(str(to))]
+    return " ".join(parts)
+
+
+def keep_inside(entries: Iterable[dict], roots: Iterable[str]) -> None:
+    """Turn every entry to upgrade whose file lies outside `roots` (the paths the user gave:
+    a folder, or a file's folder) into a report with the command that upgrades it: another
+    app may still load that file with old Keras, so it is never rewritten in place."""
+    folders = [Path(r).resolve() if Path(r).is_dir() else Path(r).resolve().parent for r in roots]
+    for entry in entries:
+        if entry.get("action") != "upgrade":
+            continue
+        path = Path(entry["path"]).resolve()
+        if any(path == f or f in path.parents for f in folders):
+            continue
+        entry["action"] = "outside"
+        entry["message"] = (f"{entry['message'].rsplit('; --write', 1)[0]}; outside the paths given to migrate, "
+                            f"so not rewritten (another app may still load it with old Keras): upgrade it with "
+                            f"`{upgrade_command(path, [Path(w) for w in entry.get('weights', ())])}`")
+
+
+def check_model_files(source_path: Path, code: str, write: bool = False, original: str | None = None) -> list[dict]:
     """Report (and with write=True upgrade) the model files `code` loads that Keras 3 cannot load.
 
-    Returns entries {"path", "action": "upgrade" | "upgraded" | "error", "message"}, plus
-    "weights" (the files an architecture is verified with) for JSON architectures.
+    Returns entries {"path", "action": "upgrade" | "upgraded" | "error" | "manual" | "outside",
+    "message"}, plus "weights" (the files an architecture is verified with) for JSON architectures.
+    `original`: the text before migration, whose line numbers manual items give.
     """
     entries = []
-    for job, reason in find_upgrades(source_path, code):
+    upgrades = find_upgrades(source_path, code)
+    unsuffixed = unsuffixed_hdf5_models(source_path, code)
+    folder = Path(source_path).resolve().parent
+    found_any = bool(upgrades or unsuffixed) or any(
+        _located(name, folder) is not None for name in [*model_references(code), *path_tails(code)])
+    for line in unresolved_loaders(code if original is None else original, found_any):  # the input's lines
+        entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
+            f"line {line}: the model file this loads was not found from the code; if it was saved by TF1-era "
+            f"Keras, Keras 3 cannot load it: upgrade it with `{upgrade_command(Path('PATH'))}` "
+            "(original kept as PATH.tf1-orig)")})
+    for path in unsuffixed:
+        target = path.with_name(path.name + ".h5")
+        text = code if original is None else original
+        at = next((f"line {n}: " for n, line in enumerate(text.splitlines(), 1)
+                   if f"'{path.name}'" in line or f'"{path.name}"' in line), "")
+        entries.append({"path": str(path), "action": "manual", "message": (
+            f"{at}HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "
+            f"write an upgraded copy with `{upgrade_command(path, to=target)}` and load {target.name!r}")})
+    for job, reason in upgrades:
         entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}
         if job.is_architecture:
             entry["weights"] = [str(w) for w in job.weights]
@@ -542,3 +698,47 @@ def _keras3_one(job: dict, keras, np) -> dict:
         else:
             model.set_weights(ordered("w"))
     return {"worst": _worst(_predict(model, xs, np), expected, np)}
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m migrate.model_files PATH [--weights W ...] [--to NEW]`: upgrade one model file.
+
+    In place (the original kept as <name>.tf1-orig), or with --to into a new file, leaving
+    PATH as it is. Exit 0 upgraded (or already), 1 not done (the message says why).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m migrate.model_files", description=main.__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--weights", type=Path, action="append", default=[],
+                        help="weights-only .h5 the code loads into an architecture JSON (repeatable)")
+    parser.add_argument("--to", type=Path, help="write the upgraded model here instead of replacing PATH")
+    args = parser.parse_args(argv)
+    if not args.path.is_file():
+        print(f"{args.path}: no such file", file=sys.stderr)
+        return 1
+    path = args.path
+    if args.to is not None:
+        if args.to.exists():
+            print(f"{args.to}: exists; not overwritten", file=sys.stderr)
+            return 1
+        shutil.copyfile(args.path, args.to)
+        path = args.to
+    try:
+        message = upgrade(path, args.weights)
+    except UpgradeError as exc:
+        if args.to is not None:
+            args.to.unlink(missing_ok=True)
+        print(f"{args.path}: {exc}", file=sys.stderr)
+        return 1
+    if args.to is not None:
+        path.with_name(path.name + ORIGINAL_SUFFIX).unlink(missing_ok=True)  # PATH itself is the original
+    print(f"{path}: {message}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -150,9 +150,9 @@ def _finish(path: str, config: RunConfig, result: FileResult, outcome: SourceOut
     result.warnings = list(outcome.warnings)
     if outcome.error:
         raise MigrationError(outcome.error)
-    if config.model_files and (".h5" in new_text or ".hdf5" in new_text or ".json" in new_text):
+    if config.model_files and any(word in new_text for word in (".h5", ".hdf5", ".json", "load_model")):
         # only reported here; the parent upgrades them all in one batch (one TF process per Keras)
-        result.model_files = model_files.check_model_files(Path(path), new_text, write=False)
+        result.model_files = model_files.check_model_files(Path(path), new_text, write=False, original=old_text)
     # the diff names the rules behind each hunk (and manual items learn their function)
     hunks.explain(result, old_text, new_text, Path(path).as_posix(), outcome.steps,
                   diffed=diff is None and config.diffs)
@@ -268,6 +268,8 @@ def run(
             _run(paths, config, jobs or os.cpu_count() or 1, report, counts, ctrl_c, on_result, progress)
         except KeyboardInterrupt:
             raise Interrupted(counts["written"] or 0, counts["left"]) from None
+    # a model file outside the given paths is reported with its upgrade command, never rewritten
+    model_files.keep_inside((m for f in report.files for m in f.model_files), paths)
     if config.write and config.model_files and any(f.model_files for f in report.files):
         # one tf_keras and one Keras 3 process for the whole run, not two per model file
         model_files.upgrade_entries(m for f in report.files for m in f.model_files)

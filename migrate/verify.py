@@ -9,7 +9,8 @@ blamed on migrate, and says where it is:
 - undefined name: a name the output reads that nothing binds any more (Python's own symbol
   tables, so scopes, `global` and comprehensions count as the compiler counts them);
 - missing import: the output imports or reads a name its target module does not have
-  (`tensorflow.keras.backend` has no `set_session`);
+  (`tensorflow.keras.backend` has no `set_session`), from MISSING_NAMES and from the table
+  `migrate.surface` generates from the real Keras 2 / Keras 3 / TF APIs;
 - exported name: the rewrite unbinds a module-level name (or a class attribute, as Django's
   `AppConfig.graph`) that another module of the app reads (`migrate.project_index` says which).
 
@@ -26,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from migrate import surface
 from migrate.project_index import class_attributes, global_reads, module_names, nodes, star_imports
 
 # Calls that exist only for TF1 graph/session juggling (the last part of the dotted name). They
@@ -274,10 +276,15 @@ def _binding_lines(tree: ast.Module) -> dict[str, int]:
 # --- imports -------------------------------------------------------------------------------
 
 
+def _is_missing(module: str, name: str) -> bool:
+    return (module, name) in MISSING_NAMES or surface.missing_in_module(module, name)
+
+
 def _imported_names(tree: ast.AST) -> list[tuple[str, str, int]]:
-    """(module, name, line) for every name the file takes from a module in MISSING_NAMES' modules:
-    `from m import n`, and `m.n` / `alias.n` read through `import m [as alias]`."""
-    modules = {module for module, _ in MISSING_NAMES}
+    """(module, name, line) for every name the file takes from a module the checks know about
+    (MISSING_NAMES' and the generated Keras 2 / TF 1 surface's), at any depth: `from m import n`
+    (in a function too), and `m.n` / `alias.n` / `alias.sub.n` read through `import m [as alias]`."""
+    modules = {module for module, _ in MISSING_NAMES} | surface.checked_modules()
     packages = {module.split(".")[0] for module in modules}
     aliases: dict[str, str] = {}
     found = []
@@ -314,10 +321,13 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 def missing_imports(before: ast.AST, after: ast.AST) -> list[Problem]:
     """Names the output takes from a module that lacks them, which the input did not take."""
+    # the input ran on its own stack (standalone Keras 2 under legacy_shim): the same module and
+    # name taken again is no new problem (the keras-surface rule reports it at its line), the
+    # same name from another module is
     had = {(m, n) for m, n, _ in _imported_names(before)}
     problems = []
     for module, name, line in _imported_names(after):
-        if (module, name) in MISSING_NAMES and (module, name) not in had:
+        if _is_missing(module, name) and (module, name) not in had:
             problems.append(Problem("missing-import", line, f"`{name}` taken from `{module}`, which has no such name on today's stack"))
     return problems
 

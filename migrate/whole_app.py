@@ -370,8 +370,9 @@ def _seeds(reader: str, source: str, resolver: project_index.Resolver, exports: 
         ex = exports.get(provider)
         if ex is None:
             continue
-        if name is None:  # a module: `settings.GRAPH`
+        if name is None:  # a module: `settings.GRAPH`, `load.init()`
             keys.update({f"{local}.{key}": kind for key, kind in ex.keys.items()})
+            returns.update({f"{local}.{func}": dict(r) for func, r in ex.returns.items()})
         elif name == "*":
             keys.update({key: kind for key, kind in ex.keys.items() if not key.startswith("_")})
             returns.update({func: dict(r) for func, r in ex.returns.items() if not func.startswith("_")})

@@ -162,6 +162,7 @@ class _Collector(cst.CSTVisitor):
         self.record_parents: dict[str, str | None] = {}
         self.function_refs: dict[str, int] = {}
         self._stack: list[str] = []
+        self._class_bodies: list[tuple[str, int] | None] = []
         self._small: list[cst.CSTNode] = []
         self._not_refs: set[int] = set()
 
@@ -170,6 +171,17 @@ class _Collector(cst.CSTVisitor):
         inits = [s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"] \
             if isinstance(node.body, cst.IndentedBlock) else []
         self.classes.setdefault(node.name.value, []).append(inits[0] if len(inits) == 1 else None)
+        # a top-level class body's names are class attributes (`PredictorConfig.graph`), which
+        # other modules read as such: Django's `graph, session, model = load()` in an AppConfig
+        self._class_bodies.append((node.name.value, len(self._stack)) if not self._stack and not self._class_bodies
+                                  else None)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._class_bodies.pop()
+
+    def _class_prefix(self) -> str:
+        top = self._class_bodies[-1] if self._class_bodies else None
+        return f"{top[0]}." if top is not None and len(self._stack) == top[1] else ""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.setdefault(node.name.value, []).append(node)
@@ -227,12 +239,15 @@ class _Collector(cst.CSTVisitor):
                         self.bindings.append(
                             _Binding(k, value=v.value, owner=owner, target=t, unpack_index=i)
                         )
-            elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            elif isinstance(value, cst.Call) and dotted(value.func) is not None:
+                # `init()`, or `load.init()` through a module of the app imported whole
                 for i, t in enumerate(elements):
                     k = dotted(t)
                     if k is not None:
+                        if "." not in k:
+                            k = self._class_prefix() + k
                         self.bindings.append(
-                            _Binding(k, ret=(value.func.value, i), owner=owner, target=t, unpack_index=i)
+                            _Binding(k, ret=(dotted(value.func), i), owner=owner, target=t, unpack_index=i)
                         )
 
     def _bind_record(self, prefix: str, value: cst.Dict) -> None:
@@ -409,6 +424,11 @@ class Carriers:
                 return self.producers[qualified]
             if isinstance(expr.func, cst.Name) and qualified is None:
                 returned = self._plain_return_kind(expr.func.value)
+                if returned is not None:
+                    return returned
+            if isinstance(expr.func, cst.Attribute) and dotted(expr.func) in self.imported.returns:
+                # `model = load.init()`: a function of a module of the app imported whole
+                returned = self._imported_return(dotted(expr.func), PLAIN)
                 if returned is not None:
                     return returned
             func_kind = self.kind_of(expr.func) if isinstance(expr.func, (cst.Name, cst.Attribute)) else None

@@ -25,6 +25,8 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tensorflow.compat.v2.keras", "keras"),
     ("tensorflow.python.keras", "keras"),
     ("tensorflow.keras", "keras"),
+    ("tensorflow.contrib.keras.api.keras", "keras"),
+    ("tensorflow.contrib.keras.python.keras", "keras"),
     ("tensorflow.contrib.keras", "keras"),
     ("tf_keras.src", "keras"),
     ("tf_keras", "keras"),

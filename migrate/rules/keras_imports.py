@@ -23,34 +23,8 @@ import libcst.matchers as m
 from migrate.analysis.blocks import is_import_line, without_dropped
 from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import walk
+from migrate.surface import MOVED_MODULES
 
-# Keras 2 submodules that moved: old suffix (after "keras.") → public module in tf.keras / Keras 3
-MOVED_MODULES = {
-    "layers.core": "layers",
-    "layers.convolutional": "layers",
-    "layers.convolutional_recurrent": "layers",
-    "layers.recurrent": "layers",
-    "layers.cudnn_recurrent": "layers",
-    "layers.pooling": "layers",
-    "layers.normalization": "layers",
-    "layers.merge": "layers",
-    "layers.embeddings": "layers",
-    "layers.advanced_activations": "layers",
-    "layers.noise": "layers",
-    "layers.local": "layers",
-    "layers.wrappers": "layers",
-    "utils.np_utils": "utils",
-    "utils.generic_utils": "utils",
-    "utils.data_utils": "utils",
-    "utils.vis_utils": "utils",
-    "utils.io_utils": "utils",
-    "utils.layer_utils": "utils",
-    "engine.topology": "layers",
-    "engine.base_layer": "layers",
-    "engine.input_layer": "layers",
-    "engine.training": "models",
-    "engine.sequential": "models",
-}
 # Submodules with no home in the target: the import stays and is reported.
 NO_EQUIVALENT = {
     "tf-keras": {"wrappers.scikit_learn": "moved out of Keras (use the scikeras package)"},
@@ -61,7 +35,9 @@ NO_EQUIVALENT = {
 }
 TF_BACKEND = "backend.tensorflow_backend"
 
-_KERAS_PREFIX = re.compile(r"^(?:tensorflow\.(?:compat\.v[12]\.)?(?:python\.)?keras|tf_keras|keras)(?=\.|$)")
+# TF 1.x shipped Keras as tensorflow.contrib.keras (its modules under .api.keras or .python.keras)
+_KERAS_PREFIX = re.compile(r"^(?:tensorflow\.contrib\.keras(?:\.api\.keras|\.python\.keras)?"
+                           r"|tensorflow\.(?:compat\.v[12]\.)?(?:python\.)?keras|tf_keras|keras)(?=\.|$)")
 
 
 def canonical_keras(dotted: str | None) -> str | None:
@@ -178,6 +154,19 @@ class KerasImports(Rule):
             y = to_categorical([0, 1])
             """,
             id="moved and private modules get their public home",
+        ),
+        Example(
+            """
+            from tensorflow.contrib.keras.api.keras.models import Sequential
+            from tensorflow.contrib.keras.python.keras.layers import Dense
+            import tensorflow.contrib.keras as K
+            """,
+            """
+            from tensorflow.keras.models import Sequential
+            from tensorflow.keras.layers import Dense
+            import tensorflow.keras as K
+            """,
+            id="TF 1.x tensorflow.contrib.keras spellings",
         ),
         Example(
             """
@@ -343,7 +332,7 @@ class KerasImports(Rule):
     def _target_module(self, dotted: str, node: cst.CSTNode) -> str | None:
         """New module for an import of `dotted` (a Keras module), or None to leave it."""
         canonical = canonical_keras(dotted)
-        rewritable = dotted.startswith(("keras", "tensorflow.python.keras")) or (
+        rewritable = dotted.startswith(("keras", "tensorflow.python.keras", "tensorflow.contrib.keras")) or (
             self.options.target == "keras3" and dotted.startswith("tensorflow.keras")
         )
         if canonical is None or not rewritable or dotted.startswith("keras_"):
@@ -414,6 +403,11 @@ class KerasImports(Rule):
                     from_imports.append(
                         cst.ImportFrom(module=cst.Name("tensorflow"), names=[cst.ImportAlias(cst.Name("keras"))])
                     )
+                    changed = True
+                    continue
+                if dotted.startswith("tensorflow.contrib."):
+                    # binds `tensorflow` as before; the keras_surface rule rewrote the uses
+                    new_names.append(alias.with_changes(name=cst.parse_expression("tensorflow.keras")))
                     changed = True
                     continue
                 if dotted.startswith("tensorflow."):

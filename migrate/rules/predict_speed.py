@@ -57,7 +57,6 @@ benchmarks/predict_fast_path.py) and loses nothing measurable (benchmarks/servin
 
 from __future__ import annotations
 
-import re
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
@@ -67,13 +66,12 @@ from migrate.analysis.blocks import BlockEditor
 from migrate.analysis.exports import top_level
 from migrate.analysis.models import MODEL
 from migrate.analysis.shared import TreeAnalyses
+from migrate.analysis.request_strings import STRINGS, strings_in
 from migrate.analysis.walk import transform
 from migrate.rules.base import Example, Rule
 
 # keyword arguments of predict that predict_on_batch can do without (value check in code)
 DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
-# request data that arrives as strings (Flask/Django form fields and query arguments, Tornado arguments)
-REQUEST_STRINGS = re.compile(r"request\.(form|args|values|GET|POST)\b|get_argument\(|get_arguments\(")
 # the module-level lock the rewritten statements run under (see the module docstring)
 LOCK = "PREDICT_LOCK"
 LOCK_COMMENT = "# tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time"
@@ -223,13 +221,11 @@ class _Rewriter(BlockEditor):
     def _string_input(self, node: cst.Call, x: cst.BaseExpression) -> None:
         """Report an input built from request strings (form fields, query arguments): TF1's
         feed_dict cast them to the model's float input silently, TF 2 raises on strings."""
-        function = self.stack[-1]
+        # by data flow (analysis.request_strings): a sparse matrix made from a form field is not
+        # strings; the request-strings rule already cast what it could prove
         text = self.module.code_for_node(x)
-        sources = [text]
-        if isinstance(x, cst.Name):
-            assigned = re.compile(rf"^\s*{re.escape(x.value)}\s*=(.*)$", re.M)
-            sources += assigned.findall(self.module.code_for_node(function))
-        if any(REQUEST_STRINGS.search(source) for source in sources):
+        function = self.stack[-1]
+        if strings_in(x, function) == STRINGS:
             self.rule.manual(node, f"`{text}` is built from request strings: TF1's feed_dict cast them to the "
                                    "model's float input, TF 2 raises on strings; cast explicitly, e.g. "
                                    f"np.asarray({text}, dtype=\"float32\")")

@@ -313,3 +313,83 @@ def test_failed_architecture_verification_leaves_everything_in_place(architectur
     [entry] = model_files.check_model_files(app, app.read_text(), write=True)
     assert entry["action"] == "error" and "original left in place" in entry["message"], entry
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_model_file_outside_the_given_paths_is_reported_with_its_command_not_rewritten(tf1_model, tmp_path):
+    app, shared, elsewhere = tmp_path / "app", tmp_path / "shared", tmp_path / "srv"
+    for folder in (app, shared, elsewhere):
+        folder.mkdir()
+    shutil.copyfile(tf1_model, shared / "model.h5")  # a folder above app/
+    shutil.copyfile(tf1_model, elsewhere / "abs.h5")  # loaded by absolute path
+    shutil.copyfile(tf1_model, app / "inside.h5")
+    (app / "server.py").write_text(
+        "from keras.models import load_model\n"
+        f"a = load_model('../shared/model.h5')\nb = load_model({str(elsewhere / 'abs.h5')!r})\n"
+        "c = load_model('inside.h5')\n")
+    before = {p: p.read_bytes() for p in (shared / "model.h5", elsewhere / "abs.h5")}
+    report = runner.run([str(app)], runner.RunConfig(write=False), jobs=1)
+    entries = {Path(m["path"]).name: m for f in report.files for m in f.model_files}
+    assert entries["inside.h5"]["action"] == "upgrade"
+    for name, path in (("model.h5", shared / "model.h5"), ("abs.h5", elsewhere / "abs.h5")):
+        assert entries[name]["action"] == "outside", entries[name]
+        assert f"-m migrate.model_files {path.resolve()}" in entries[name]["message"]
+    # what a --write run upgrades is only the entries left as "upgrade"
+    assert [m["path"] for m in entries.values() if m["action"] == "upgrade"] == [str((app / "inside.h5").resolve())]
+    assert all(p.read_bytes() == b for p, b in before.items())
+
+
+def test_an_hdf5_model_without_suffix_is_found_by_its_signature_and_reported(tf1_model, tmp_path):
+    shutil.copyfile(tf1_model, tmp_path / "xor_model")
+    app = tmp_path / "app.py"
+    app.write_text("from keras.models import load_model\nmodel = load_model('xor_model')\nname = 'app.py'\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "manual" and entry["path"].endswith("xor_model")
+    assert entry["message"].startswith("line 2: ")
+    assert "--to" in entry["message"] and "xor_model.h5" in entry["message"]
+    assert model_files.is_hdf5(tmp_path / "xor_model") and not model_files.is_hdf5(app)
+
+
+@pytest.mark.slow  # two TF child processes (tf_keras and Keras 3)
+def test_cli_upgrades_one_file_into_a_new_path_and_keras3_loads_it(tf1_model, tmp_path):
+    shutil.copyfile(tf1_model, tmp_path / "xor_model")
+    original = (tmp_path / "xor_model").read_bytes()
+    code = model_files.main([str(tmp_path / "xor_model"), "--to", str(tmp_path / "xor_model.h5")])
+    assert code == 0
+    assert (tmp_path / "xor_model").read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor_model", "xor_model.h5"]
+    new_code, new = _predict("keras3", tmp_path / "xor_model.h5")
+    legacy_code, legacy = _predict("tf_keras", tmp_path / "xor_model")
+    assert new_code == 0 and legacy_code == 0, (new, legacy)
+    np.testing.assert_allclose(np.array(json.loads(new)), np.array(json.loads(legacy)), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("expression", [
+    "os.path.join(os.getcwd(), 'models', 'model.h5')",
+    "os.path.join(BASE_DIR, 'models', 'model.h5')",
+    "os.path.join(os.path.dirname(os.path.abspath(__file__)), 'models', 'model.h5')",
+    "BASE_DIR + '/models/model.h5'",
+    "Path(__file__).parent / 'models' / 'model.h5'",
+], ids=["getcwd", "BASE_DIR", "__file__", "concatenation", "pathlib"])
+def test_a_path_built_at_run_time_is_resolved(tf1_model, tmp_path, expression):
+    (tmp_path / "server" / "models").mkdir(parents=True)
+    shutil.copyfile(tf1_model, tmp_path / "server" / "models" / "model.h5")
+    app = tmp_path / "server" / "app.py"
+    app.write_text(f"import os\nfrom keras.models import load_model\nmodel = load_model({expression})\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "upgrade" and entry["path"] == str(tmp_path / "server" / "models" / "model.h5")
+
+
+def test_a_path_handed_to_a_constructor_is_found_by_its_tail_in_the_app_tree(tf1_model, tmp_path):
+    (tmp_path / "app" / "weights").mkdir(parents=True)
+    shutil.copyfile(tf1_model, tmp_path / "app" / "weights" / "net.h5")
+    app = tmp_path / "app" / "serve.py"
+    app.write_text("from predictor import Predictor\npredictor = Predictor(MODEL_DIR, 'net.h5')\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "upgrade" and entry["path"].endswith("weights/net.h5")
+
+
+def test_a_loader_whose_file_is_not_found_is_a_manual_item_at_its_line(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text("import sys\nfrom keras.models import load_model\n\nmodel = load_model(sys.argv[1])\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["action"] == "manual" and entry["line"] == 4 and "-m migrate.model_files" in entry["message"]

@@ -508,3 +508,14 @@ def test_project_root_is_the_nearest_folder_with_a_marker(tmp_path):
     (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
     (tmp_path / "a" / "b").mkdir(parents=True)
     assert project_index.project_root(str(tmp_path / "a" / "b")) == str(tmp_path)
+
+
+@pytest.mark.parametrize("app", ["django_appconfig", "django_appconfig_classbody"])
+def test_appconfig_attributes_set_in_ready_or_unpacked_in_the_class_body_are_exported(app):
+    from migrate.analysis.carriers import GRAPH, SESSION
+    from migrate.analysis.exports import module_exports
+    from migrate.analysis.models import MODEL
+
+    source = (Path(__file__).resolve().parents[2] / "fixtures" / "apps" / app / "predictor" / "apps.py").read_text()
+    keys = module_exports(source).keys
+    assert keys == {"PredictorConfig.graph": GRAPH, "PredictorConfig.session": SESSION, "PredictorConfig.model": MODEL}
