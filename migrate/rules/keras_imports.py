@@ -324,6 +324,8 @@ class KerasImports(Rule):
         migration's business (respelling it would only be changed again or removed by a later run)."""
         if any(local in self._used_now or local in self._in_original for local in locals_):
             return False
+        if dotted.startswith("tensorflow.contrib."):
+            return False  # gone with TF 1: even an unused import of it stops the module at import
         canonical = canonical_keras(dotted) or ""
         suffix = canonical[len("keras."):]
         gone = (*MOVED_MODULES, TF_BACKEND, *NO_EQUIVALENT[self.options.target])
