@@ -46,7 +46,11 @@ def test_fixture_app_has_no_juggling_left_and_second_run_is_a_noop(app):
     assert first.error is None, first.error
     compile(first.code, app.entry, "exec")
     if _raw_tf1(source):
-        assert first.code == source and first.manual
+        # a graph built in code: on its own, the entry module either stays as it is or moves to
+        # tf.compat.v1 (its helpers move with it only in a whole-app run), with the raw sites reported
+        assert first.manual
+        assert first.code == source or "import tensorflow.compat.v1 as tf" in first.code
+        assert migrate_source(first.code, Config(), filename=str(app.path / app.entry)).code == first.code
         return
     code_lines = [l for l in first.code.splitlines() if not l.lstrip().startswith("#")]
     assert not [l for l in code_lines if JUGGLING.search(l)]
