@@ -9,7 +9,10 @@ as Keras 2 wrote these files in 2017-2020. Each entry of SPECS.json (a list) is 
   carry ``input_shape``), compiled with ``"loss"`` (default categorical_crossentropy, adam);
 - ``"application": "ResNet50"`` a ``keras.applications`` architecture with ``"kwargs"``
   (``weights=None`` is forced: weights are never downloaded);
-- ``"catalogue": NAME`` a model of our own fixture catalogue (:mod:`fixtures.models`), copied.
+- ``"catalogue": NAME`` a model of our own fixture catalogue (:mod:`fixtures.models`), copied;
+- ``"code": "model = ..."`` the app's own architecture code, run with APP_DIR on ``sys.path``
+  under ``legacy_shim`` (its ``import keras`` / TF1 names resolve as in the served app); the
+  statements must bind ``model``.
 
 and ``"files"``: where to save it. Keys: ``"model"`` (``model.save``, HDF5), ``"json"``
 (``model.to_json()``), ``"weights"`` (``save_weights``, HDF5). A path starting with ``~/`` is
@@ -78,11 +81,19 @@ def build(specs: list[dict], app_dir: Path, home: Path) -> list[Path]:
             for path in spec["files"].values():
                 written.append(Path(shutil.copyfile(built, _target(path, app_dir, home))))
             continue
-        if "layers" not in spec and "application" not in spec:
+        if not {"layers", "application", "code"} & spec.keys():
             continue
         # a fresh graph per model: layer names as in a one-model training script
         tf_keras.backend.clear_session()
-        if "application" in spec:
+        if "code" in spec:
+            import legacy_shim  # noqa: F401 - the app's code imports keras / TF1 names as it did then
+
+            if str(app_dir) not in sys.path:
+                sys.path.insert(0, str(app_dir))
+            namespace: dict = {}
+            exec(spec["code"], namespace)  # noqa: S102 - a statement from the harness's own spec
+            model = namespace["model"]
+        elif "application" in spec:
             kwargs = dict(spec.get("kwargs", {}), weights=None)
             model = getattr(tf_keras.applications, spec["application"])(**kwargs)
         else:
