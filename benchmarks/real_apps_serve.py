@@ -62,6 +62,7 @@ if str(REPO_ROOT) not in sys.path:  # `python benchmarks/x.py` puts benchmarks/,
 
 from benchmarks import servers  # noqa: E402
 from benchmarks.real_apps import _git_dir  # noqa: E402
+from benchmarks.report import marked_section  # noqa: E402
 
 SPECS = Path(__file__).resolve().parent / "real_apps_serve.json"
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "real_apps_serve"
@@ -586,6 +587,11 @@ def _splice(document: str, section: str) -> str:
         tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
         return head + section + ("\n" + tail if tail else "")
     return document.rstrip("\n") + "\n\n" + section
+
+
+def kept_section(path: Path) -> str:
+    """This benchmark's section of the Markdown file at ``path`` ("" if none), for a writer that regenerates the rest."""
+    return marked_section(path, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str] | None = None) -> int:

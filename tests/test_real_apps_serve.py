@@ -60,3 +60,16 @@ def test_harness_serves_a_fixture_app_legacy_and_migrated(tmp_path: Path):
     migrated = (tmp_path / app["name"] / "migrated" / "app.py").read_text()
     assert "as_default" not in migrated and "legacy_shim" not in migrated
     assert row.app in harness.as_markdown([row], [app], datetime.datetime(2026, 1, 1))
+
+
+def test_markdown_section_is_replaced_in_place_and_kept_for_run_py(tmp_path: Path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nbefore\n")
+    first = f"{harness.SECTION_START}\nold\n{harness.SECTION_END}\n"
+    doc.write_text(harness._splice(doc.read_text(), first) + "\nafter\n")
+    second = f"{harness.SECTION_START}\nnew\n{harness.SECTION_END}\n"
+    doc.write_text(harness._splice(doc.read_text(), second))
+    text = doc.read_text()
+    assert "old" not in text and text.count(harness.SECTION_START) == 1
+    assert text.index("before") < text.index("new") < text.index("after")
+    assert "new" in harness.kept_section(doc)
