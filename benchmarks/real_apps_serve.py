@@ -13,6 +13,17 @@ never downloaded), the requests its preprocessing expects, and the edits applied
 both copies (a missing upload folder, a Windows path, a stand-in for an absent non-ML service;
 never model, graph or session code), each with why.
 
+A spec's keys: ``name``; ``repo``/``commit``/``root`` (or ``folder``: an app of this repository);
+``serve`` (``{"wsgi": "module:attr", "setup": "stmt"}`` or ``{"django": "settings.module"}``);
+``ready`` (a route polled until it answers, default ``/``); ``models`` (recipes of
+:mod:`benchmarks.real_apps_serve_models`); ``requests``: ``route``, ``method`` (POST),
+one of ``json`` / ``body`` (raw data) / ``form`` / ``files``, ``variants`` (how many seeds, 3),
+where a string ``@image:WxH[:MODE[:FMT]]`` becomes image bytes (an uploaded file under ``files``),
+``@dataurl:...`` / ``@b64:...`` its base64 text and ``@array:D1xD2`` a nested list of floats;
+``edits``, each with its ``why``: ``path`` + ``old`` -> ``new`` (every occurrence), ``mkdir``,
+``standin`` (a module of :data:`STANDINS`), ``image`` (a fixed input file), ``pickle`` (a pickled
+lookup table); ``ignore``: regexes removed from answers before comparing (per-response tokens).
+
 Third-party code is never committed: ``populate`` copies every file under each app's root at the
 manifest commit out of git snapshots fetched with the search tool (``fetch github:<owner>/<name>``
 puts them under ``/work/.mirror/<owner>+<name>/repo``) into ``.cache/real_apps_serve/<name>/``
@@ -31,7 +42,8 @@ that the box's noise hits both alike; p50 of each and the ratio. "predicts left"
 ``.predict(`` calls inside functions of the migrated code (per-request Keras 3 ``predict``, ~90x
 slower than ``predict_on_batch`` at batch 1): a static count, the lines are printed.
 
-Extra packages some apps import (not needed by the test suite): pillow, flask-restful.
+Extra packages the apps import (not needed by the test suite; ``pip install``): pillow, gevent,
+opencv-python-headless, Keras-Preprocessing, flask-cors.
 A benchmark, not a test: it reports, never asserts.
 """
 
@@ -45,6 +57,7 @@ import datetime
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import statistics
@@ -293,6 +306,9 @@ def _apply_edits(tree: Path, edits: list[dict]) -> None:
         if "standin" in edit:  # a whole stand-in module, kept in STANDINS below
             (tree / edit["standin"]).write_text(STANDINS[edit["standin"]], encoding="utf-8")
             continue
+        if "pickle" in edit:  # a pickled lookup table (class indices ...) the app loads
+            target.write_bytes(pickle.dumps(edit["pickle"]))
+            continue
         if "image" in edit:  # a fixed input file the app reads from disk
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_materialize(edit["image"], 0))
@@ -369,25 +385,37 @@ def manual_items(report: dict, tree: Path) -> list[str]:
 
 
 def predicts_left(tree: Path) -> list[str]:
-    """``.predict(`` calls inside function bodies of ``tree``'s Python files (per-request code)."""
-    found = []
+    """``.predict(`` calls inside function bodies of ``tree``'s Python files (per-request code).
+
+    Static and approximate: calls on an imported module (``import model; model.predict(f)``) and
+    on instances of the app's own classes that define ``predict`` (a wrapper's method, which the
+    count reaches through the Keras call inside it) are not Keras calls and are left out."""
+    parsed = {}
     for path in sorted(tree.rglob("*.py")):
         try:
             source = path.read_text(encoding="utf-8", errors="replace")
-            module = ast.parse(source)
+            parsed[path] = (source, ast.parse(source))
         except (SyntaxError, ValueError):
             continue
+    wrappers = {node.name for _, module in parsed.values() for node in ast.walk(module)
+                if isinstance(node, ast.ClassDef)
+                and any(isinstance(f, ast.FunctionDef) and f.name == "predict" for f in node.body)}
+    found = []
+    for path, (source, module) in parsed.items():
         lines = source.splitlines()
-        # `import model` then `model.predict(f)`: a function of the app's own module, not Keras
-        modules = {alias.asname or alias.name.split(".")[0] for node in ast.walk(module)
-                   if isinstance(node, ast.Import) for alias in node.names}
+        not_keras = {alias.asname or alias.name.split(".")[0] for node in ast.walk(module)
+                     if isinstance(node, ast.Import) for alias in node.names}
+        not_keras |= {target.id for node in ast.walk(module) if isinstance(node, ast.Assign)
+                      and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                      and node.value.func.id in wrappers
+                      for target in node.targets if isinstance(target, ast.Name)}
         for function in ast.walk(module):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for node in ast.walk(function):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                         and node.func.attr == "predict"
-                        and not (isinstance(node.func.value, ast.Name) and node.func.value.id in modules)):
+                        and not (isinstance(node.func.value, ast.Name) and node.func.value.id in not_keras)):
                     entry = f"{path.relative_to(tree).as_posix()}:{node.lineno}: {lines[node.lineno - 1].strip()}"
                     if entry not in found:
                         found.append(entry)

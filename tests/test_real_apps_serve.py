@@ -33,7 +33,16 @@ def test_predicts_left_counts_predict_calls_in_functions_only(tmp_path: Path):
         "    return model.predict(x, verbose=0)\n"
         "def fast(x):\n"
         "    return model.predict_on_batch(x)\n")
-    assert harness.predicts_left(tmp_path) == ["app.py:4: return model.predict(x, verbose=0)"]
+    (tmp_path / "wrapper.py").write_text(
+        "import helper\n"
+        "class Wrapper:\n"
+        "    def predict(self, x):\n"
+        "        return self.model.predict(x)\n"
+        "wrapped = Wrapper()\n"
+        "def view(x):\n"
+        "    return wrapped.predict(x), helper.predict(x)\n")
+    assert harness.predicts_left(tmp_path) == ["app.py:4: return model.predict(x, verbose=0)",
+                                               "wrapper.py:4: return self.model.predict(x)"]
 
 
 def test_requests_are_fixed_and_differ_between_variants():
