@@ -43,7 +43,7 @@ that the box's noise hits both alike; p50 of each and the ratio. "predicts left"
 slower than ``predict_on_batch`` at batch 1): a static count, the lines are printed.
 
 Extra packages the apps import (not needed by the test suite; ``pip install``): pillow, gevent,
-opencv-python-headless, Keras-Preprocessing, flask-cors.
+opencv-python-headless<5 (5.x dropped CascadeClassifier), Keras-Preprocessing, flask-cors.
 A benchmark, not a test: it reports, never asserts.
 """
 
