@@ -356,6 +356,8 @@ def _env(home: Path, migrate_src: Path | None) -> dict:
 def _build_models(app: dict, tree: Path, home: Path, env: dict) -> None:
     specs = tree.parent / f"{app['name']}.models.json"
     specs.write_text(json.dumps(app.get("models", [])))
+    # this checkout's builder, whatever --migrate-src put first on the path
+    env = dict(env, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env["PYTHONPATH"]]))
     proc = subprocess.run([sys.executable, "-m", "benchmarks.real_apps_serve_models", str(specs), str(tree),
                            str(home)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
@@ -479,6 +481,8 @@ def run_app(app: dict, cache: Path, workdir: Path, migrate_src: Path | None) -> 
                 side.error = started[label].last_exception() or side.error
     try:
         _latency(row, started, requests[0])
+    except OSError as exc:  # a server that died under load: what it answered so far stays in the row
+        row.notes.append(f"latency run stopped: {type(exc).__name__}: {_first_line(str(exc))}")
     finally:
         for server in started.values():
             server.stop()
@@ -632,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--specs", type=Path, default=SPECS)
     parser.add_argument("--apps", help="comma-separated app names (default: all)")
     parser.add_argument("--migrate-src", type=Path,
-                        help="a checkout whose migrate/ is run (first on PYTHONPATH); default: this one")
+                        help="a checkout whose migrate/ (and legacy_shim/) are run, first on PYTHONPATH; "
+                             "default: this one")
     parser.add_argument("--keep", type=Path, help="keep the copies, models and server logs in this folder")
     parser.add_argument("--markdown", type=Path, help="(re)write this benchmark's section of this Markdown file")
     args = parser.parse_args(argv)
