@@ -22,7 +22,9 @@ where a string ``@image:WxH[:MODE[:FMT]]`` becomes image bytes (an uploaded file
 ``@dataurl:...`` / ``@b64:...`` its base64 text and ``@array:D1xD2`` a nested list of floats;
 ``edits``, each with its ``why``: ``path`` + ``old`` -> ``new`` (every occurrence), ``mkdir``,
 ``standin`` (a module of :data:`STANDINS`), ``image`` (a fixed input file), ``pickle`` (a pickled
-lookup table); ``ignore``: regexes removed from answers before comparing (per-response tokens).
+lookup table); ``ignore``: regexes removed from answers before comparing (per-response tokens);
+``racy``: why the app's own code races under concurrent requests (every request writes the same
+file), so its concurrent answers are not compared.
 
 Third-party code is never committed: ``populate`` copies every file under each app's root at the
 manifest commit out of git snapshots fetched with the search tool (``fetch github:<owner>/<name>``
@@ -365,8 +367,9 @@ def _build_models(app: dict, tree: Path, home: Path, env: dict) -> None:
 
 
 def _migrate(tree: Path, report: Path, env: dict) -> tuple[dict, str]:
+    # `python -m` puts its cwd first on sys.path: the tree's folder, so PYTHONPATH decides which migrate runs
     proc = subprocess.run([sys.executable, "-m", "migrate", "--write", "--quiet", "--report", str(report), str(tree)],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
+                          cwd=tree.parent, env=env, capture_output=True, text=True, timeout=1800)
     if not report.exists():
         raise RuntimeError(f"migrate wrote no report (exit {proc.returncode}): {_first_line(proc.stderr)}")
     return json.loads(report.read_text()), proc.stderr
@@ -497,7 +500,9 @@ def run_app(app: dict, cache: Path, workdir: Path, migrate_src: Path | None) -> 
             return all(same_answer(reference[i], a) for i, a in side.concurrent)
 
         row.same = all(same_answer(r, a) for r, a in zip(reference, row.migrated.answers))
-        if steady(row.legacy) and not row.legacy.concurrent_errors:
+        if app.get("racy"):  # the app's own shared file: whichever copy the race hits is no finding
+            row.notes.append(f"racy by design ({app['racy']}); concurrent answers not compared")
+        elif steady(row.legacy) and not row.legacy.concurrent_errors:
             row.same = row.same and steady(row.migrated)
             if row.migrated.concurrent_errors:
                 row.same = False
