@@ -1,0 +1,84 @@
+"""The served-real-apps harness (benchmarks/real_apps_serve.py), end to end on one of our own apps.
+
+No third-party code: the spec ``fixture-global_graph`` points at fixtures/apps/global_graph.
+The harness builds its model file, serves it under the shim and migrated without it, and
+compares answers; the comparison and the static predict count are also checked on their own
+so that a harness that accepts anything fails here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks import real_apps_serve as harness
+
+
+def test_answers_compare_numbers_to_tolerance_and_everything_else_exactly():
+    assert harness.same_answer('{"p": [0.1234567, 2]}', '{"p": [0.1234568, 2]}')
+    assert not harness.same_answer('{"p": [0.1234, 2]}', '{"p": [0.1235, 2]}')
+    assert not harness.same_answer('{"label": "cat"}', '{"label": "dog"}')
+    assert not harness.same_answer('{"p": [1, 2]}', '{"p": [1, 2, 3]}')
+    assert harness.same_answer("<p>Prediction: 0.5000001 cat</p>", "<p>Prediction: 0.5000002 cat</p>")
+    assert not harness.same_answer("<p>Prediction: 0.5 cat</p>", "<p>Prediction: 0.5 dog</p>")
+
+
+def test_predicts_left_counts_predict_calls_in_functions_only(tmp_path: Path):
+    (tmp_path / "app.py").write_text(
+        "warm = model.predict(x)\n"
+        "def handler(x):\n"
+        "    # model.predict(x) in a comment does not count\n"
+        "    return model.predict(x, verbose=0)\n"
+        "def fast(x):\n"
+        "    return model.predict_on_batch(x)\n")
+    (tmp_path / "wrapper.py").write_text(
+        "import helper\n"
+        "class Wrapper:\n"
+        "    def predict(self, x):\n"
+        "        return self.model.predict(x)\n"
+        "wrapped = Wrapper()\n"
+        "def view(x):\n"
+        "    return wrapped.predict(x), helper.predict(x)\n")
+    assert harness.predicts_left(tmp_path) == ["app.py:4: return model.predict(x, verbose=0)",
+                                               "wrapper.py:4: return self.model.predict(x)"]
+
+
+def test_requests_are_fixed_and_differ_between_variants():
+    app = next(a for a in harness.load_specs() if a["name"] == "fixture-global_graph")
+    first, second = harness.requests_of(app), harness.requests_of(app)
+    assert first == second
+    assert len({str(r.json_body) for r in first}) == len(first) > 1
+
+
+# builds a model, runs migrate and starts four TF servers: about 100 s on a 2-core box
+@pytest.mark.slow
+def test_harness_serves_a_fixture_app_legacy_and_migrated(tmp_path: Path):
+    app = next(a for a in harness.load_specs() if a["name"] == "fixture-global_graph")
+    row = harness.run_app(app, harness.DEFAULT_CACHE, tmp_path, migrate_src=None)
+    assert row.legacy.ok and row.migrated.ok, row.reason
+    assert row.same is True
+    n = len(harness.requests_of(app))
+    assert len(row.legacy.answers) == len(row.migrated.answers) == n
+    assert len(row.migrated.concurrent) == harness.CONCURRENT
+    assert len(set(row.legacy.answers)) == n  # different inputs, different answers: the comparison means something
+    assert len(row.legacy.latencies) == len(row.migrated.latencies) == harness.LATENCY_REQUESTS
+    assert row.predicts_left == []
+    # the migrated copy really is migrated and really runs without the shim
+    migrated = (tmp_path / app["name"] / "migrated" / "app.py").read_text()
+    assert "as_default" not in migrated and "legacy_shim" not in migrated
+    assert row.app in harness.as_markdown([row], [app], datetime.datetime(2026, 1, 1))
+
+
+def test_markdown_section_is_replaced_in_place_and_kept_for_run_py(tmp_path: Path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nbefore\n")
+    first = f"{harness.SECTION_START}\nold\n{harness.SECTION_END}\n"
+    doc.write_text(harness._splice(doc.read_text(), first) + "\nafter\n")
+    second = f"{harness.SECTION_START}\nnew\n{harness.SECTION_END}\n"
+    doc.write_text(harness._splice(doc.read_text(), second))
+    text = doc.read_text()
+    assert "old" not in text and text.count(harness.SECTION_START) == 1
+    assert text.index("before") < text.index("new") < text.index("after")
+    assert "new" in harness.kept_section(doc)
