@@ -23,7 +23,7 @@ from tests.test_project_setup import REPO_ROOT, ci_commands
 def ci_pytest_commands() -> list[list[str]]:
     """The pytest command lines of `.ci/run`, split into words, in the order CI runs them."""
     script = ci_commands((REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8"))
-    return [words for words in (shlex.split(line) for line in script) if words and words[0] == "pytest"]
+    return [shlex.split(line) for line in script if line.split()[0] == "pytest"]
 
 
 def start_collecting(args: list[str]) -> subprocess.Popen:
@@ -38,7 +38,8 @@ def start_collecting(args: list[str]) -> subprocess.Popen:
 def collected_ids(proc: subprocess.Popen, args: list[str]) -> list[str]:
     """Node ids a `--collect-only -q` run printed; exit 5 (nothing selected) is an empty tier."""
     out, err = proc.communicate(timeout=600)
-    assert proc.returncode in (0, 5), f"pytest {shlex.join(args)} --collect-only: exit {proc.returncode}\n{out[-3000:]}{err[-3000:]}"
+    assert proc.returncode in (0, 5), (
+        f"pytest {shlex.join(args)} --collect-only: exit {proc.returncode}\n{out[-3000:]}{err[-3000:]}")
     return [line for line in out.splitlines() if "::" in line and not line.startswith(" ")]
 
 
