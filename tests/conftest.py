@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-# node ids of collected tests marked slow without a reason= (tests/test_tiers.py reports them)
-SLOW_WITHOUT_REASON = pytest.StashKey[list]()
+from tests.tiers import SLOW_WITHOUT_REASON
 
 
 @pytest.hookimpl(tryfirst=True)

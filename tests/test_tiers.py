@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from tests.conftest import SLOW_WITHOUT_REASON
 from tests.test_project_setup import REPO_ROOT, ci_commands
+from tests.tiers import SLOW_WITHOUT_REASON
 
 
 def ci_pytest_commands() -> list[list[str]]:
@@ -64,6 +64,6 @@ def test_ci_runs_every_test_exactly_once_across_its_tiers():
 
 
 def test_every_slow_test_says_why_it_is_not_in_the_default_tier(request):
-    missing = request.config.stash.get(SLOW_WITHOUT_REASON, [])
+    missing = request.config.stash[SLOW_WITHOUT_REASON]  # KeyError: the conftest hook did not run
     assert not missing, (f"{len(missing)} tests are marked slow without a reason: write "
                          f"@pytest.mark.slow(reason=\"why it cannot be in the default tier\"): {missing[:10]}")
