@@ -32,6 +32,7 @@ def _first_of_each(key, why: str) -> list:
         cases.append(pytest.param(app, id=app.name, marks=marks))
     return cases
 
+
 # Every shim patch that carries a model's graph/session into another thread, or hides a
 # per-request load: what remains is the TF1 surface and Keras 2 under the `keras` name.
 REENTRY_PATCHES = ("thread-context", "load-once", "session-sharing")
