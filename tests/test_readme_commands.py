@@ -34,6 +34,7 @@ from tests.test_project_setup import REPO_ROOT
 README = REPO_ROOT / "README.md"
 COMMAND_TIMEOUT = 600  # seconds; the slowest command (migrate of every fixture app) takes well under one
 SERVER_READY_TIMEOUT = 300
+SERVER_STOP_TIMEOUT = 180  # TensorFlow's exit is slow on a loaded machine
 
 # Blocks not run here, by their first command, and why. A stale entry fails
 # test_every_block_left_out_is_still_in_the_readme.
@@ -140,13 +141,22 @@ def _run(command: str, cwd: Path, env: dict[str, str], where: Path) -> tuple[sub
 def _server(command: str, cwd: Path, env: dict[str, str], port: int):
     log = cwd / f".server-{port}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=cwd, env={**env, "PORT": str(port)},
+        # PYTHONFAULTHANDLER: a server that will not stop prints where its threads are on SIGABRT
+        proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=cwd,
+                                env={**env, "PORT": str(port), "PYTHONFAULTHANDLER": "1"},
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         harness.wait_ready(f"http://127.0.0.1:{port}/", SERVER_READY_TIMEOUT, proc, log)
         yield proc
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, as a user stops it
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            pytest.fail(f"the server did not stop within {SERVER_STOP_TIMEOUT} s of Ctrl-C\n--- its output\n"
+                        + log.read_text(errors="replace")[-8000:])
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
