@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,12 +138,19 @@ def _run(command: str, cwd: Path, env: dict[str, str], where: Path) -> tuple[sub
     return proc, ended_in
 
 
+# A terminal delivers Ctrl-C; a test run started in the background (`pytest &`, CI) hands its
+# children SIGINT ignored, and Python keeps an ignored SIGINT ignored: the server could not be
+# stopped as the README stops it. The disposition is reset, then bash runs the command.
+_AS_IN_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                     "os.execvp('bash', ['bash', '-c', 'exec ' + sys.argv[1]])")
+
+
 @contextlib.contextmanager
 def _server(command: str, cwd: Path, env: dict[str, str], port: int):
     log = cwd / f".server-{port}.log"
     with open(log, "wb") as out:
         # PYTHONFAULTHANDLER: a server that will not stop prints where its threads are on SIGABRT
-        proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=cwd,
+        proc = subprocess.Popen([sys.executable, "-c", _AS_IN_A_TERMINAL, command], cwd=cwd,
                                 env={**env, "PORT": str(port), "PYTHONFAULTHANDLER": "1"},
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
