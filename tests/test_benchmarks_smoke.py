@@ -34,7 +34,7 @@ def test_quick_overhead_run_writes_a_table_with_both_variants(tmp_path):
     assert "are equal" in text, text
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="the quick predictor benchmark migrates and serves three apps on two stacks: minutes")
 def test_quick_predictor_run_serves_both_apps_migrated_with_the_same_answers(tmp_path):
     text = _quick_run(tmp_path, "predictor", timeout=900)
     for app in ("predictor_class", "graph_through_helpers", "helper_carriers"):

@@ -22,6 +22,17 @@ from fixtures.catalog import all_apps, meta, payloads
 
 APPS = all_apps()
 
+
+def _first_of_each(key, why: str) -> list:
+    """Every app, the first one of each ``key(app)`` in the default tier and the others in the slow one."""
+    seen, cases = set(), []
+    for app in APPS:
+        marks = [pytest.mark.slow(reason=why)] if key(app) in seen else []
+        seen.add(key(app))
+        cases.append(pytest.param(app, id=app.name, marks=marks))
+    return cases
+
+
 # Every shim patch that carries a model's graph/session into another thread, or hides a
 # per-request load: what remains is the TF1 surface and Keras 2 under the `keras` name.
 REENTRY_PATCHES = ("thread-context", "load-once", "session-sharing")
@@ -40,7 +51,9 @@ def _assert_sane_answers(app, result: drive.DriveResult, n: int) -> None:
         assert all(math.isfinite(v) for row in rows for v in row), answer
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+@pytest.mark.parametrize("app", _first_of_each(lambda app: app.kind, why=(
+    "a TensorFlow process per app: the default tier shows one app of each kind (flask, django, tornado, worker) "
+    "failing on the plain stack")))
 def test_app_fails_on_plain_stack_with_the_real_error(app, tmp_path):
     result = drive.run(app, tmp_path / app.name, shim=False)
     assert result.returncode != 0, f"{app.name} ran on plain TF 2.21 + Keras 3: not a legacy fixture\n{_tail(result)}"
@@ -49,7 +62,9 @@ def test_app_fails_on_plain_stack_with_the_real_error(app, tmp_path):
     )
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+@pytest.mark.parametrize("app", _first_of_each(lambda app: meta(app)["fails_without_reentry_patches"], why=(
+    "a TensorFlow process per app: the default tier runs one app of each expected outcome (each failure, and "
+    "carrying graph and session by hand)")))
 def test_request_threads_fail_without_the_reentry_patches(app, tmp_path):
     expected = meta(app)["fails_without_reentry_patches"]
     crippled = drive.run(app, tmp_path / "crippled", shim=True, disable=REENTRY_PATCHES, n=2)

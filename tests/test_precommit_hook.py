@@ -44,7 +44,8 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess:
                           cwd=repo, capture_output=True, text=True, timeout=1500, env=env)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="pre-commit try-repo installs the project and its pinned stack into pre-commit's own "
+                         "virtualenv (a download on first use) and runs the hook twice")
 @pytest.mark.xdist_group("pre-commit")
 def test_try_repo_fails_on_legacy_code_and_passes_on_modern_code(tmp_path):
     if shutil.which("git") is None:

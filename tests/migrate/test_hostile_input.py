@@ -31,6 +31,10 @@ from migrate import runner
 from migrate.cli import main
 from tests.migrate.test_cli import LEGACY
 
+pytestmark = pytest.mark.slow(reason="hostile-input runs: a `python -m migrate` process per case and mode (deep "
+                                     "nesting, large files, FIFOs, unreadable files, Ctrl-C, random trees); the "
+                                     "default tier's CLI tests are tests/migrate/test_cli.py")
+
 REPO = Path(__file__).resolve().parents[2]
 MODES = [[], ["--check"], ["--write"], ["--report", "REPORT"]]
 # a hang guard, not a speed target: each of these runs takes seconds when it works
@@ -152,7 +156,6 @@ def test_where_worker_processes_cannot_start_the_work_runs_in_process(tmp_path, 
 # --- 2. large files --------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_large_file_ends_in_every_mode(tmp_path):
     source = trees.large_legacy_file(400_000)  # the 362 KB file took 11.6 s, most of it in difflib
     path = tmp_path / "big.py"
@@ -274,7 +277,6 @@ def test_stdin_is_decoded_like_a_file(tmp_path):
 # --- 7. Ctrl-C ---------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.5])
 def test_ctrl_c_stops_cleanly_with_every_file_original_or_fully_written(tmp_path, delay):
     tree = tmp_path / "t"

@@ -75,7 +75,9 @@ harness.SERVERS.setdefault(
     ),
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("migrated-apps")]
+pytestmark = [pytest.mark.slow(reason="migrates every fixture app, then serves each with a real server on Keras 3 "
+                                     "and on tf_keras: minutes"),
+              pytest.mark.xdist_group("migrated-apps")]
 
 
 @pytest.fixture(scope="module")

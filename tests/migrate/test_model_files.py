@@ -155,7 +155,8 @@ def test_report_without_write_changes_nothing(tf1_model, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "model.h5"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="upgrades and verifies TF1-era model files in TensorFlow processes (Keras 3 and tf_keras); "
+                         "the default tier keeps the detection of such files")
 def test_upgrade_keeps_original_and_keras3_predicts_what_tf_keras_did(tf1_model, tmp_path):
     app = tmp_path / "app.py"
     app.write_text("from tensorflow.keras.models import load_model\nmodel = load_model('model.h5')\n")
@@ -174,7 +175,8 @@ def test_upgrade_keeps_original_and_keras3_predicts_what_tf_keras_did(tf1_model,
     assert model_files.check_model_files(app, app.read_text(), write=True) == []
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="upgrades and verifies TF1-era model files in TensorFlow processes (Keras 3 and tf_keras); "
+                         "the default tier keeps the detection of such files")
 def test_failed_verification_leaves_the_original_in_place(tf1_model, tmp_path, monkeypatch):
     target = tmp_path / "model.h5"
     shutil.copyfile(tf1_model, target)
@@ -253,7 +255,8 @@ def test_keras3_compatible(before, after):
     assert before == original  # the caller's config is not modified
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="upgrades and verifies TF1-era model files in TensorFlow processes (Keras 3 and tf_keras); "
+                         "the default tier keeps the detection of such files")
 def test_architecture_upgrade_keeps_original_and_both_kerases_predict_what_the_legacy_loader_did(
         architecture_pair, tmp_path):
     app = _json_app(tmp_path, architecture_pair)
@@ -275,7 +278,8 @@ def test_architecture_upgrade_keeps_original_and_both_kerases_predict_what_the_l
     assert model_files.check_model_files(app, app.read_text(), write=True) == []
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="upgrades and verifies TF1-era model files in TensorFlow processes (Keras 3 and tf_keras); "
+                         "the default tier keeps the detection of such files")
 def test_a_run_upgrades_every_model_file_with_one_process_per_keras(tf1_model, architecture_pair, tmp_path,
                                                                     monkeypatch):
     for name in ("a", "b"):
@@ -305,7 +309,8 @@ def test_a_run_upgrades_every_model_file_with_one_process_per_keras(tf1_model, a
         assert (tmp_path / (path + model_files.ORIGINAL_SUFFIX)).is_file()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="upgrades and verifies TF1-era model files in TensorFlow processes (Keras 3 and tf_keras); "
+                         "the default tier keeps the detection of such files")
 def test_failed_architecture_verification_leaves_everything_in_place(architecture_pair, tmp_path, monkeypatch):
     app = _json_app(tmp_path, architecture_pair)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

@@ -84,6 +84,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow(reason="drives the review page in headless Chromium through chromedriver")
 def test_page_structure_inline_manual_items_filter_and_search(browser, fixture_page, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -186,6 +187,7 @@ def _wait(condition, driver, timeout: float = 5.0) -> None:
     WebDriverWait(driver, timeout).until(lambda _: condition())
 
 
+@pytest.mark.slow(reason="drives the review page in headless Chromium through chromedriver")
 def test_a_large_run_starts_collapsed_and_expand_all_opens_the_shown_files(browser, tmp_path):
     from selenium.webdriver.common.by import By
 

@@ -80,7 +80,8 @@ def gunicorn_run(tmp_path_factory):
     return app_dir, reports, 12
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real gunicorn run of two workers under the shim makes the reports; the default tier "
+                         "feeds the worklist reports written by hand")
 def test_hunks_count_the_requests_that_ran_them_and_flag_the_route_nobody_called(gunicorn_run):
     app_dir, reports, requests = gunicorn_run
     # the master and two workers each wrote one; the workers saw the requests
@@ -112,7 +113,8 @@ def _hunk_of_function(hunks: list[dict], source: list[str], definition: str) -> 
     return hunk
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a real server run under the shim makes the reports; the default tier feeds the worklist "
+                         "reports written by hand")
 def test_manual_items_come_busiest_first(tmp_path):
     app = APPS["raw_tf_preprocessing"]
     app_dir = prepare(app, tmp_path / app.name)

@@ -49,7 +49,8 @@ BOUNDED_PER_CLIENT = 6
 STAGGER = 0.1
 SOAK_PER_CLIENT = 25
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.slow(reason="a soak: CPU burners on every core while real servers "
+                                                          "answer 16 clients, per app and Keras")]
 
 
 @dataclass(frozen=True)

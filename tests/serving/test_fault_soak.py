@@ -47,7 +47,8 @@ BOUNDED = {("load_per_request", TF_KERAS), ("keras2_per_request", "2.2.4"), ("ke
 BOUNDED_PER_CLIENT = 4
 SOAK_PER_CLIENT = 25
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.slow(reason="a soak: bad requests, disconnects and model files replaced on "
+                                                          "disk while real servers answer, per app and Keras")]
 
 
 def _params(soak: bool) -> list:

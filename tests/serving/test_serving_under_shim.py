@@ -51,10 +51,22 @@ PRELOAD_ADVICE = harness.PRELOAD_ADVICE
 
 pytestmark = pytest.mark.soak
 
+# The default tier: one real server per serving style (the app's own threaded run, by import
+# and by the runner; Django's and Tornado's own; waitress; gunicorn's sync and gthread workers),
+# on the apps above. Every other app and server pair is the same check again: the slow tier.
+DEFAULT_TIER = {
+    "global_graph-flask-import", "two_graphs-flask-runner", "django_appconfig-flask-runner",
+    "tornado_handlers-flask-runner", "single_threaded-waitress", "global_graph-gunicorn-sync",
+    "make_predict_function-gunicorn-gthread",
+}
+SAME_CHECK_AGAIN = pytest.mark.slow(reason="the same server check on another app or server: the default tier "
+                                           "serves one app per serving style (DEFAULT_TIER)")
+
 
 def _case(app: FixtureApp, server: str) -> pytest.param:
-    return pytest.param(app, server, id=f"{app.name}-{server}",
-                        marks=pytest.mark.xdist_group(app.name))
+    case_id = f"{app.name}-{server}"
+    marks = [pytest.mark.xdist_group(app.name)] + ([] if case_id in DEFAULT_TIER else [SAME_CHECK_AGAIN])
+    return pytest.param(app, server, id=case_id, marks=marks)
 
 
 def _own_run_cases() -> list:
@@ -212,7 +224,9 @@ def test_hammer_sees_the_legacy_failure_with_reentry_patches_off(app, prepared):
     assert failure.search(stderr), harness.interesting_stderr(stderr)
 
 
-@pytest.mark.parametrize("way", ["import", "runner"])
+@pytest.mark.parametrize("way", [pytest.param("import", marks=pytest.mark.slow(
+    reason="the worker started with `import legacy_shim` first: the default tier starts it with the runner, and "
+           "shows the import way on a server app")), "runner"])
 @pytest.mark.parametrize("app", [pytest.param(a, id=a.name, marks=pytest.mark.xdist_group(a.name))
                                  for a in WORKER_APPS])
 def test_worker_app_under_shim(app, way, prepared, worker_reference, per_client):
@@ -227,3 +241,8 @@ def test_worker_app_under_shim(app, way, prepared, worker_reference, per_client)
 def _result_line(stdout: str) -> str:
     # Apps may print progress first; the result is the last line, as fixtures.drive assumes.
     return stdout.strip().splitlines()[-1]
+
+
+def test_default_tier_names_only_cases_that_exist():
+    cases = {param.id for param in _own_run_cases() + _production_cases()}
+    assert DEFAULT_TIER <= cases, sorted(DEFAULT_TIER - cases)

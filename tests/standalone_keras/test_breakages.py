@@ -18,6 +18,9 @@ import pytest
 
 from .conftest import THREAD_ROWS, run_scenario
 
+pytestmark = pytest.mark.slow(reason="real Keras 2.2.4 / 2.3.1: wheels downloaded from PyPI on first use, "
+                                     "and a TensorFlow process per scenario")
+
 WORKLOAD = """
     {shim}
     import numpy as np

@@ -98,7 +98,10 @@ GUARDED_CLEAR = "K.clear_session"
 # Keras's own clear_session, as it was before the shim wrapped it.
 UNGUARDED_RESET = "legacy_shim.get_original(K, 'clear_session')"
 
-KERAS = ("tf_keras", *KERAS_VERSIONS)
+# tf_keras (the shim's own clear-session-guard and load-once rows) in the default tier; each real
+# Keras 2.x in the slow one
+KERAS = ("tf_keras", *(pytest.param(version, marks=pytest.mark.slow(
+    reason="real Keras 2.x: its wheel is downloaded from PyPI on first use")) for version in KERAS_VERSIONS))
 
 
 def _keras_dir(keras: str, tmp_path):

@@ -27,7 +27,9 @@ except ImportError:  # pragma: no cover - if tests/ ever becomes a package
 CLIENTS = 16
 N_PAYLOADS = 48
 # One xdist worker per module: the reference is computed once per Keras version.
-pytestmark = [pytest.mark.soak, pytest.mark.xdist_group("standalone-keras-serving")]
+pytestmark = [pytest.mark.soak, pytest.mark.xdist_group("standalone-keras-serving"),
+              pytest.mark.slow(reason="real Keras 2.2.4 / 2.3.1: wheels downloaded from PyPI on first use, "
+                                      "and a real server per Keras")]
 
 
 def per_client() -> int:

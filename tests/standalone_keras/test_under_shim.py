@@ -20,6 +20,9 @@ from fixtures.models import BY_NAME, deterministic_weights
 
 from .conftest import run_scenario
 
+pytestmark = pytest.mark.slow(reason="real Keras 2.2.4 / 2.3.1: wheels downloaded from PyPI on first use, "
+                                     "and a TensorFlow process per scenario")
+
 N_REQUESTS = 24
 
 CONCURRENT_REQUESTS = """
