@@ -52,8 +52,7 @@ def test_requests_are_fixed_and_differ_between_variants():
     assert len({str(r.json_body) for r in first}) == len(first) > 1
 
 
-# builds a model, runs migrate and starts four TF servers: about 100 s on a 2-core box
-@pytest.mark.slow
+@pytest.mark.slow(reason="builds a model, runs migrate and starts four TF servers: about 100 s on a 2-core box")
 def test_harness_serves_a_fixture_app_legacy_and_migrated(tmp_path: Path):
     app = next(a for a in harness.load_specs() if a["name"] == "fixture-global_graph")
     row = harness.run_app(app, harness.DEFAULT_CACHE, tmp_path, migrate_src=None)

@@ -142,7 +142,7 @@ def test_a_reader_is_named_as_the_run_names_its_file(tmp_path):
     assert f"and {views} reads it" in item["message"]
 
 
-@pytest.mark.slow  # imports TensorFlow under the shim and builds the fixture's model (~20-40 s)
+@pytest.mark.slow(reason="imports TensorFlow under the shim and builds the fixture's model (~20-40 s)")
 def test_a_file_the_items_send_to_legacy_shim_is_imported_by_it(tmp_path):
     # the advice is only worth giving if it works: every file of the app whose items say it
     # stays on the legacy path under legacy_shim imports there, its model loaded

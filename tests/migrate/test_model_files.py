@@ -354,7 +354,7 @@ def test_an_hdf5_model_without_suffix_is_found_by_its_signature_and_reported(tf1
     assert model_files.is_hdf5(tmp_path / "xor_model") and not model_files.is_hdf5(app)
 
 
-@pytest.mark.slow  # two TF child processes (tf_keras and Keras 3)
+@pytest.mark.slow(reason='two TF child processes (tf_keras and Keras 3)')
 def test_cli_upgrades_one_file_into_a_new_path_and_keras3_loads_it(tf1_model, tmp_path):
     shutil.copyfile(tf1_model, tmp_path / "xor_model")
     original = (tmp_path / "xor_model").read_bytes()

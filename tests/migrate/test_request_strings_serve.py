@@ -62,7 +62,7 @@ def _migrate(app_dir: Path, *extra: str) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-@pytest.mark.slow  # four TF processes (legacy under the shim, the model upgrade, two migrated runs)
+@pytest.mark.slow(reason='four TF processes (legacy under the shim, the model upgrade, two migrated runs)')
 def test_form_strings_served_migrated_on_keras3_with_the_legacy_answers(tmp_path):
     legacy = tmp_path / "legacy"
     legacy.mkdir()

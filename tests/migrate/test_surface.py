@@ -57,7 +57,7 @@ def test_renamed_arguments_are_refused_old_and_taken_new_by_keras3(callable_name
         target(**others, **{old: value})
 
 
-@pytest.mark.slow  # imports Keras 2.2.4 and 2.3.1 under the shim and Keras 3: ~40 s, needs the wheels
+@pytest.mark.slow(reason='imports Keras 2.2.4 and 2.3.1 under the shim and Keras 3: ~40 s, needs the wheels')
 def test_committed_table_is_what_the_real_apis_give():
     from migrate.surface import build
 

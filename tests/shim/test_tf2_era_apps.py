@@ -28,8 +28,7 @@ try:  # tests/ is a rootdir, not a package: pytest imports the harness as `servi
 except ImportError:  # pragma: no cover
     from tests.serving import harness
 
-# slow: each case starts a TF server process and a reference interpreter
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tf2-era")]
+pytestmark = [pytest.mark.slow(reason="each case starts a TF server process and a reference interpreter"), pytest.mark.xdist_group("tf2-era")]
 
 CLIENTS = 8
 PER_CLIENT = 12

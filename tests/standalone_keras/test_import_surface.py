@@ -47,8 +47,7 @@ json.dump({"failures": failures, "resolved": resolved, "removed": removed}, open
 """
 
 
-# slow: installs the two Keras wheels on first use (pip, network) and imports ~80 modules
-@pytest.mark.slow
+@pytest.mark.slow(reason="installs the two Keras wheels on first use (pip, network) and imports ~80 modules")
 @pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_every_public_keras2_name_resolves_or_says_what_replaced_it(tmp_path, mode):
     names = surface.surface()
