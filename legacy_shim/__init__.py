@@ -18,11 +18,9 @@ import types
 import warnings
 
 from legacy_shim import app_style, settings, standalone_keras, worklist
-from legacy_shim.app_style import MixedStyleError
 from legacy_shim.registry import Registry
 
-__all__ = ["install", "uninstall", "report", "configure", "is_patched", "get_original", "LegacyShimWarning",
-           "MixedStyleError"]
+__all__ = ["install", "uninstall", "report", "configure", "is_patched", "get_original", "LegacyShimWarning"]
 
 
 class LegacyShimWarning(UserWarning):
@@ -89,8 +87,8 @@ def _decide_style() -> app_style.Decision:
             elif root is None:
                 root = app_style.importing_file_folder()
             decision = app_style.decide(root, settings.current.mode)
-        if decision.mode == "mixed":
-            raise MixedStyleError(app_style.mixed_message(decision))
+        if decision.mixed:
+            warnings.warn(app_style.mixed_message(decision), LegacyShimWarning, stacklevel=4)
         app_style.current = decision
     return app_style.current
 
@@ -98,7 +96,7 @@ def _decide_style() -> app_style.Decision:
 def install() -> dict:
     """Apply every patch of the table that applies here (idempotent). Returns the outcomes.
 
-    Raises ``MixedStyleError`` for an app that mixes TF 1 graph-mode and TF 2 eager code.
+    Warns (``LegacyShimWarning``) when the app mixes TF 1 graph-mode and TF 2 eager code.
     """
     from legacy_shim.patches import PATCHES
 

@@ -14,8 +14,10 @@ before they first touch a graph or session (``model = load_model(...)`` then
 app: ``benchmarks/app_style_modes.py``). So the style is chosen once, before TF
 builds anything, from the app's source: the idioms in ``IDIOMS`` below, found in the
 ``.py`` files of the app's folder. ``LEGACY_SHIM_MODE=graph|eager`` overrides the
-choice. An app with idioms of both styles cannot run whole in either mode and is
-refused at start with both call sites and the fix.
+choice. An app with idioms of both styles cannot run whole in either mode: it runs in
+graph mode, as every earlier version of the shim ran it (a folder scan can also see files
+the server never imports: a training script, a launcher's neighbours), and is warned at
+start with both sets of call sites and the fix.
 """
 
 from __future__ import annotations
@@ -88,14 +90,15 @@ class Evidence:
 class Decision:
     """The execution model the shim runs the app in, and why."""
 
-    mode: str  # GRAPH, EAGER, or "mixed" (refused at start)
+    mode: str  # GRAPH or EAGER
     reason: str
     graph: tuple[Evidence, ...] = ()
     eager: tuple[Evidence, ...] = ()
 
-
-class MixedStyleError(RuntimeError):
-    """The app uses idioms that only work in TF 1 graph mode and idioms that only work eagerly."""
+    @property
+    def mixed(self) -> bool:
+        """Idioms of both styles were found (not when a mode was forced)."""
+        return bool(self.graph and self.eager)
 
 
 def _code_lines(text: str):
@@ -148,7 +151,8 @@ def decide(root: str | Path | None, forced: str | None = None) -> Decision:
         return Decision(GRAPH, "no app source to read: graph mode, as TF 1 ran Keras 2")
     graph, eager = scan(Path(root))
     if graph and eager:
-        return Decision("mixed", "idioms of both TF 1 graph mode and TF 2 eager mode", tuple(graph), tuple(eager))
+        return Decision(GRAPH, "idioms of both TF 1 graph mode and TF 2 eager mode: graph mode, as earlier "
+                        "versions ran every app (warned at start)", tuple(graph), tuple(eager))
     if eager:
         return Decision(EAGER, f"TF 2 eager idioms ({eager[0]}), none of TF 1 graph mode: run as "
                         "TF_USE_LEGACY_KERAS=1 runs it", (), tuple(eager))
@@ -158,7 +162,7 @@ def decide(root: str | Path | None, forced: str | None = None) -> Decision:
 
 
 def mixed_message(decision: Decision) -> str:
-    """What a mixed app is told at start: both sides, with call sites, and how to fix it."""
+    """What a mixed app is warned at start: both sides, with call sites, and how to fix it."""
     def listed(evidence):
         return "; ".join(str(e) for e in evidence[:4])
 
@@ -167,8 +171,9 @@ def mixed_message(decision: Decision) -> str:
         + listed(decision.graph)
         + ") with TF 2 eager code ("
         + listed(decision.eager)
-        + "). No single TensorFlow mode runs both: in graph mode model(x) is a symbolic tensor "
-        "with no .numpy(); in eager mode a model refuses to predict inside `with graph.as_default()`. "
+        + "). It runs in TF 1 graph mode, where the eager code fails (model(x) is a symbolic tensor "
+        "with no .numpy()); no single mode runs both: in eager mode a model refuses to predict inside "
+        "`with graph.as_default()`. "
         "Fix: if the app was written for TF 2, drop the leftover TF 1 code (graph.as_default(), "
         "sess.run, get_session: eager tf.keras needs none) and run with LEGACY_SHIM_MODE=eager; if it "
         "was written for TF 1, call model.predict(x) instead of model(x).numpy() and run with "

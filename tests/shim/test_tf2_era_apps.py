@@ -19,7 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+import requests
 
 from fixtures import catalog, tf2_era
 
@@ -84,11 +86,22 @@ def test_eager_app_serves_the_legacy_keras_answers_to_concurrent_clients(eager_a
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_mixed_app_is_refused_at_start_with_the_fix(tmp_path, server):
+def test_mixed_app_is_warned_at_start_and_its_graph_code_serves(tmp_path, server):
+    # both styles in one app: graph mode, as every earlier shim ran it, and a warning at start
+    # naming both sides and the fix; its graph-mode route answers what the model computes
     app = tf2_era.get_app("tf2_half_migrated")
     app_dir = tf2_era.prepare(app, tmp_path / app.name)
-    refusal = catalog.meta(app)["refusal"]
-    with pytest.raises(harness.ServerFailed) as failed:
-        with harness.serve(app_dir, server, entry=app.entry, attempts=1):
-            pass
-    assert re.search(refusal, str(failed.value)), str(failed.value)[-3000:]
+    spec = catalog.meta(app)
+    bodies = catalog.payloads(app, 8, seed=5)
+    # the model's own answers: the eager route, run as TF_USE_LEGACY_KERAS=1 runs it
+    wanted = [json.loads(body)["predictions"] for body in legacy_keras_reference(app_dir, app, bodies)]
+    with harness.serve(app_dir, server, entry=app.entry) as running:
+        result = harness.hammer(running.base_url, spec["serving_route"], bodies, clients=CLIENTS, per_client=2)
+        assert result.ok, result.summary() + "\n" + harness.interesting_stderr(running.stderr())
+        for body, expected in zip(bodies, wanted):
+            answer = requests.post(running.base_url + spec["serving_route"], json=body, timeout=60)
+            assert answer.status_code == 200, answer.text[-2000:]
+            got = np.asarray(answer.json()["predictions"])
+            assert got.shape == np.asarray(expected).shape and np.allclose(got, expected, atol=1e-5)
+        stderr = running.stderr()
+    assert re.search(spec["warning"], stderr, re.S), stderr[-3000:]
