@@ -45,7 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python benchmarks/real_apps.py` puts benchmarks/, not the repo, on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.report import marked_section  # noqa: E402
+from benchmarks.report import marked_section, splice_marked  # noqa: E402
 from benchmarks.migrate_outcomes import BAD_CLASSES, CLASSES, AppFiles, FileOutcome, classify_app  # noqa: E402
 from fixtures.catalog import all_apps, sources  # noqa: E402
 
@@ -234,11 +234,7 @@ FIXTURES_NOTE = (
 
 def splice(document: str, section: str) -> str:
     """``document`` with its real-apps section replaced by ``section`` (appended if absent)."""
-    if SECTION_START in document and SECTION_END in document:
-        head, rest = document.split(SECTION_START, 1)
-        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        return head + section + ("\n" + tail if tail else "")
-    return document.rstrip("\n") + "\n\n" + section
+    return splice_marked(document, section, SECTION_START, SECTION_END)
 
 
 def kept_section(path: Path) -> str:

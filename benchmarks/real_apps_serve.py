@@ -77,7 +77,7 @@ if str(REPO_ROOT) not in sys.path:  # `python benchmarks/x.py` puts benchmarks/,
 
 from benchmarks import servers  # noqa: E402
 from benchmarks.real_apps import _git_dir  # noqa: E402
-from benchmarks.report import marked_section  # noqa: E402
+from benchmarks.report import marked_section, splice_marked  # noqa: E402
 
 SPECS = Path(__file__).resolve().parent / "real_apps_serve.json"
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "real_apps_serve"
@@ -621,11 +621,7 @@ def as_markdown(rows: list[Row], apps: list[dict], when: datetime.datetime) -> s
 
 
 def _splice(document: str, section: str) -> str:
-    if SECTION_START in document and SECTION_END in document:
-        head, rest = document.split(SECTION_START, 1)
-        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        return head + section + ("\n" + tail if tail else "")
-    return document.rstrip("\n") + "\n\n" + section
+    return splice_marked(document, section, SECTION_START, SECTION_END)
 
 
 def kept_section(path: Path) -> str:

@@ -111,6 +111,16 @@ def as_markdown(section: Section) -> str:
     return "\n".join(out) + "\n"
 
 
+def splice_marked(document: str, section: str, start: str, end: str) -> str:
+    """``document`` with its part from marker ``start`` to ``end`` replaced by ``section``
+    (which carries the markers), or with ``section`` appended when a marker is missing."""
+    if start in document and end in document:
+        head, rest = document.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        return head + section + ("\n" + tail if tail else "")
+    return document.rstrip("\n") + "\n\n" + section
+
+
 def marked_section(path: Path, start: str, end: str) -> str:
     """The part of the Markdown file at ``path`` from marker ``start`` to ``end``, markers included
     ("" if the file or a marker is missing): a section another script writes, for a writer that
