@@ -89,14 +89,17 @@ def tf1_era_reason(path: Path) -> str | None:
 
 
 def read_architecture(path: Path) -> dict | None:
-    """The parsed `model.to_json()` document in `path`, or None if the file is not one."""
+    """The parsed `model.to_json()` document in `path` (any Keras 2 version), or None if the file is not one."""
     try:
         if Path(path).stat().st_size > _MAX_ARCHITECTURE_BYTES:
             return None
         config = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if isinstance(config, dict) and isinstance(config.get("class_name"), str) and isinstance(config.get("config"), dict):
+    if isinstance(config, dict) and isinstance(config.get("class_name"), str) and (
+            isinstance(config.get("config"), dict)
+            # Keras 2.0-2.1 wrote a Sequential's config as its list of layers
+            or config["class_name"] == "Sequential" and isinstance(config.get("config"), list)):
         return config
     return None
 
@@ -238,36 +241,60 @@ class UpgradeError(Exception):
 def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
     """(job, reason) for every model file `code` loads that Keras 3 cannot load.
 
-    Paths are resolved against the source file's folder (where legacy apps are run from), then
-    its parent and grandparent, nearest first: Django's `os.path.join(BASE_DIR, 'model.h5')`
-    (BASE_DIR: the folder above settings.py) and a `model/load.py` joining its app's ROOT.
+    A relative path is relative to the directory the app is started from, which the code
+    does not say: every candidate (the source file's folder, its parent, its grandparent:
+    Django's `os.path.join(BASE_DIR, 'model.h5')`, a `model/load.py` run from its app's root)
+    that holds a TF1-era file is an upgrade, so the one the app opens is never missed.
     An architecture's job lists the weights-only .h5 files the same code names.
     """
     folder = Path(source_path).resolve().parent
-    found: list[tuple[Path, str]] = []
-    weights: list[Path] = []
-    for name in dict.fromkeys([*model_references(code), *path_tails(code)]):
-        path = _located(name, folder)
-        if path is None or path.suffix not in (*_H5_SUFFIXES, ".json"):
-            continue  # an HDF5 model without suffix: unsuffixed_hdf5_models reports it
-        reason = tf1_era_reason(path)
-        if reason is not None:
-            found.append((path, reason))
-        elif path.suffix in _H5_SUFFIXES and is_weights_only(path):
-            weights.append(path)
-    return [(UpgradeJob(path, tuple(weights) if path.suffix == ".json" else ()), reason) for path, reason in found]
+    found: dict[Path, str] = {}
+    weights: dict[Path, None] = {}
+    for name in referenced_names(code):
+        for path in _candidates(name, folder):
+            if path.suffix not in (*_H5_SUFFIXES, ".json"):
+                continue  # an HDF5 model without suffix: unsuffixed_hdf5_models reports it
+            reason = tf1_era_reason(path)
+            if reason is not None:
+                found.setdefault(path, reason)
+            elif path.suffix in _H5_SUFFIXES and is_weights_only(path):
+                weights.setdefault(path)
+    return [(UpgradeJob(path, tuple(weights) if path.suffix == ".json" else ()), reason)
+            for path, reason in found.items()]
+
+
+def referenced_names(code: str) -> list[str]:
+    """The paths `code` names, literal or built at run time (:func:`path_tails`), in order.
+
+    A literal that follows a non-literal part (`STATIC_ROOT + "/catdog/m.h5"`) is a tail, not
+    an absolute path: only its tail is kept."""
+    tails_only = _concatenated_literals(code)
+    literal = [n for n in model_references(code) if not (os.path.isabs(n) and n in tails_only)]
+    return list(dict.fromkeys([*literal, *path_tails(code)]))
 
 
 def _located(name: str, folder: Path) -> Path | None:
-    """The file `name` means, from `folder` (where legacy apps run): itself, its parent or
-    grandparent; failing that, the one file under the grandparent whose path ends with `name`
-    (`os.path.join(BASE_DIR, 'models', 'model.json')`, a path handed to a constructor)."""
+    """The nearest file `name` may mean from `folder` (see :func:`_candidates`), or None."""
+    return next(iter(_candidates(name, folder)), None)
+
+
+def _candidates(name: str, folder: Path) -> list[Path]:
+    """Every file `name` may mean from `folder`: an absolute path itself; a relative one from
+    `folder`, its parent and grandparent (any of them may be the working directory the app is
+    started from), nearest first; failing all, the one file whose path ends with `name` in the
+    nearest of those trees that holds exactly one (`os.path.join(BASE_DIR, 'models',
+    'model.json')`, a path handed to a constructor)."""
     if os.path.isabs(name):
-        return Path(name) if os.path.isfile(name) else None
-    for base in (folder, *folder.parents[:2]):
-        if (base / name).is_file():
-            return base / name
-    return _in_tree(name.lstrip("./"), (folder, *folder.parents[:2])[-1])
+        return [Path(name)] if os.path.isfile(name) else []
+    bases = (folder, *folder.parents[:2])
+    found = [base / name for base in bases if (base / name).is_file()]
+    if found:
+        return list(dict.fromkeys(found))
+    for root in bases:  # nearest tree first: a far one may hold other copies of the app
+        hit = _in_tree(name.lstrip("./"), root)
+        if hit is not None:
+            return [hit]
+    return []
 
 
 # a tree bigger than this is not searched for a literal's tail (a home folder, a monorepo)
@@ -294,6 +321,26 @@ def _in_tree(tail: str, root: Path) -> Path | None:
 
 
 _LOADERS = ("load_model", "model_from_json", "load_weights", "model_from_yaml")
+
+
+def _concatenated_literals(code: str) -> set[str]:
+    """String literals that come after a non-literal part of a `+` concatenation."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
+                isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
+            left = node.left
+            while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add):
+                left = left.left
+            if not (isinstance(left, ast.Constant) and isinstance(left.value, str)):
+                found.add(node.right.value)
+    return found
 
 
 def path_tails(code: str) -> list[str]:
@@ -365,12 +412,14 @@ def unsuffixed_hdf5_models(source_path: Path, code: str) -> list[Path]:
     (`load_model('xor_model')`): recognised by their signature, not their name."""
     folder = Path(source_path).resolve().parent
     found: dict[Path, None] = {}
-    for name in dict.fromkeys([*_ANY_LITERAL.findall(code), *path_tails(code)]):
+    tails_only = _concatenated_literals(code)
+    literal = [n for n in _ANY_LITERAL.findall(code) if not (os.path.isabs(n) and n in tails_only)]
+    for name in dict.fromkeys([*literal, *path_tails(code)]):
         if Path(name).suffix in (*_H5_SUFFIXES, ".json", ".keras") or "/" in name and name.endswith("/"):
             continue
-        path = _located(name, folder)
-        if path is not None and is_hdf5(path) and _h5_model_config(path) is not None:
-            found.setdefault(path)
+        for path in _candidates(name, folder):
+            if is_hdf5(path) and _h5_model_config(path) is not None:
+                found.setdefault(path)
     return list(found)
 
 
@@ -414,7 +463,7 @@ def check_model_files(source_path: Path, code: str, write: bool = False, origina
     unsuffixed = unsuffixed_hdf5_models(source_path, code)
     folder = Path(source_path).resolve().parent
     found_any = bool(upgrades or unsuffixed) or any(
-        _located(name, folder) is not None for name in [*model_references(code), *path_tails(code)])
+        _located(name, folder) is not None for name in referenced_names(code))
     for line in unresolved_loaders(code if original is None else original, found_any):  # the input's lines
         entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
             f"line {line}: the model file this loads was not found from the code; if it was saved by TF1-era "
@@ -567,7 +616,8 @@ def _replace(path: Path, item: _Work) -> tuple[str, str]:
     worst = item.legacy["worst"]
     if item.job.is_architecture:
         used = item.legacy.get("weights_used")
-        with_what = f"with {Path(used).name}" if used else "with weights copied across (no weights file found in the code)"
+        with_what = (f"with {Path(used).name}" if used else "with weights copied across (" + (
+            "no weights file the code names fits it)" if item.job.weights else "no weights file found in the code)"))
         return ("upgraded", f"architecture re-serialised for Keras 3 (loads in tf_keras too); predictions "
                             f"{with_what} equal: largest difference {worst:g}; original kept as {original.name}")
     return ("upgraded", f"upgraded for Keras 3 (predictions equal: largest difference {worst:g}); "

@@ -398,3 +398,64 @@ def test_a_loader_whose_file_is_not_found_is_a_manual_item_at_its_line(tmp_path)
     app.write_text("import sys\nfrom keras.models import load_model\n\nmodel = load_model(sys.argv[1])\n")
     [entry] = model_files.check_model_files(app, app.read_text())
     assert entry["action"] == "manual" and entry["line"] == 4 and "-m migrate.model_files" in entry["message"]
+
+
+def _keras3_loads_architecture(path: Path) -> tuple[int, str]:
+    script = ("import sys, keras\nmodel = keras.models.model_from_json(open(sys.argv[1]).read())\n"
+              "print(model.count_params())\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                          env={**_clean_env(), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return proc.returncode, proc.stdout.strip() or proc.stderr[-2000:]
+
+
+def test_a_relative_path_is_every_candidate_working_directory_and_each_tf1_era_file_is_upgraded(
+        architecture_pair, tmp_path):
+    # `model/load.py` opens 'model.json' relative to where the server starts (the app root), not
+    # to its own folder, which holds the repository's older Keras 2.0 list-format JSON: both
+    # are files the app may open, and Keras 3 reads neither as they are.
+    arch, weights = architecture_pair
+    (tmp_path / "model").mkdir()
+    shutil.copyfile(arch, tmp_path / "model.json")
+    shutil.copyfile(weights, tmp_path / "model.h5")
+    old = json.loads(arch.read_text())
+    (tmp_path / "model" / "model.json").write_text(json.dumps({"class_name": "Sequential",
+                                                               "config": old["config"]["layers"]}))
+    loader = tmp_path / "model" / "load.py"
+    loader.write_text("from keras.models import model_from_json\n"
+                      "def init():\n"
+                      "    with open('model.json') as f:\n"
+                      "        model = model_from_json(f.read())\n"
+                      "    model.load_weights('model.h5')\n"
+                      "    return model\n")
+    for path in (tmp_path / "model.json", tmp_path / "model" / "model.json"):
+        code, out = _keras3_loads_architecture(path)
+        assert code != 0, (path, out)  # as they are, Keras 3 cannot build either
+    entries = model_files.check_model_files(loader, loader.read_text(), write=True)
+    assert {e["path"]: e["action"] for e in entries} == {
+        str(tmp_path / "model.json"): "upgraded", str(tmp_path / "model" / "model.json"): "upgraded"}, entries
+    for path in (tmp_path / "model.json", tmp_path / "model" / "model.json"):
+        code, out = _keras3_loads_architecture(path)
+        assert code == 0, (path, out)
+
+
+def test_a_literal_after_a_non_literal_part_is_a_tail_not_an_absolute_path():
+    code = "model = load_model(STATIC_ROOT + '/catdog/cats_dogs.h5')\nother = load_model('/srv/models/m.h5')\n"
+    names = model_files.referenced_names(code)
+    assert "catdog/cats_dogs.h5" in names and "/srv/models/m.h5" in names
+    assert "/catdog/cats_dogs.h5" not in names
+
+
+def test_a_tail_is_found_in_the_nearest_tree_even_beside_another_copy_of_the_app(tf1_model, tmp_path):
+    # Django's `STATIC_ROOT + "/catdog/cats_dogs.h5"`, STATIC_ROOT a folder of the project; a
+    # second copy of the app next to it (a backup, the legacy copy) must not hide the file.
+    for copy_name in ("legacy", "migrated"):
+        static = tmp_path / copy_name / "django_ML" / "staticfiles" / "catdog"
+        static.mkdir(parents=True)
+        shutil.copyfile(tf1_model, static / "cats_dogs.h5")
+        (tmp_path / copy_name / "django_ML" / "settings.py").write_text(
+            "import os\nimport keras\nSTATIC_ROOT = os.path.join(PROJECT_ROOT, 'staticfiles')\n"
+            "model_file = STATIC_ROOT + \"/catdog/cats_dogs.h5\"\nmodel = keras.models.load_model(model_file)\n")
+    settings = tmp_path / "migrated" / "django_ML" / "settings.py"
+    [entry] = model_files.check_model_files(settings, settings.read_text())
+    assert entry["action"] == "upgrade"
+    assert entry["path"] == str(tmp_path / "migrated" / "django_ML" / "staticfiles" / "catdog" / "cats_dogs.h5")
