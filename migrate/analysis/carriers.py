@@ -426,6 +426,12 @@ class Carriers:
                 returned = self._plain_return_kind(expr.func.value)
                 if returned is not None:
                     return returned
+            if (isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name)
+                    and expr.func.value.value in ("self", "cls")):
+                # `self.model = self.build()`: a method of the module's own (defined once)
+                returned = self._plain_return_kind(expr.func.attr.value)
+                if returned is not None:
+                    return returned
             if isinstance(expr.func, cst.Attribute) and dotted(expr.func) in self.imported.returns:
                 # `model = load.init()`: a function of a module of the app imported whole
                 returned = self._imported_return(dotted(expr.func), PLAIN)

@@ -282,7 +282,7 @@ def test_a_helper_module_called_per_request_gets_the_fast_call_only_for_array_in
     helpers = (app / "helpers.py").read_text(encoding="utf-8")
     assert "return self.model.predict_on_batch(x)" in helpers and "with PREDICT_LOCK:" in helpers
     assert "PREDICT_LOCK = threading.RLock()\n\n\ndef fast_predict(" in helpers
-    assert "return model.predict(x, verbose=0)\n\n\nclass Scorer" in helpers  # the file opened with the class
+    assert "return model.predict(x, batch_size=batch_size, verbose=0)\n\n\nclass Scorer" in helpers  # the file opened with the class
     assert "return fast_predict(model, rows)" in helpers
 
 
@@ -464,7 +464,7 @@ def test_a_helper_also_called_where_the_index_cannot_see_keeps_predict(tmp_path,
     assert proc.returncode == 0, proc.stderr
     # no proven-array rewrite (the exact fast_predict helper, where the model is known, is fine)
     helpers = (app / "helpers.py").read_text(encoding="utf-8")
-    assert "predict_on_batch" not in re.sub(r"(?s)# tf_keras re-assigns.*?return model\.predict\(x, verbose=0\)\n",
+    assert "predict_on_batch" not in re.sub(r"(?s)# tf_keras re-assigns.*?return model\.predict\(x, batch_size=batch_size, verbose=0\)\n",
                                             "", helpers)
 
 
