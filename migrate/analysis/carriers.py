@@ -422,7 +422,9 @@ class Carriers:
             qualified = self.names.qualify(expr.func)
             if qualified in self.producers:
                 return self.producers[qualified]
-            if isinstance(expr.func, cst.Name) and qualified is None:
+            if isinstance(expr.func, cst.Name) and (qualified is None or expr.func.value in self.imported.returns):
+                # a function of the module's own, or one another module of the app defines
+                # (`from models import get_model`: whole_app hands over what it returns)
                 returned = self._plain_return_kind(expr.func.value)
                 if returned is not None:
                     return returned

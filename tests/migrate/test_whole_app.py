@@ -286,6 +286,44 @@ def test_a_helper_module_called_per_request_gets_the_fast_call_only_for_array_in
     assert "return fast_predict(model, rows)" in helpers
 
 
+def test_a_model_getter_of_another_module_and_a_routes_module_without_keras_make_predict_fast(tmp_path):
+    # models.get_model returns a lazily built model; services.analyze calls predict on it, and
+    # only routes.py, which mentions neither TF nor Keras, shows that analyze runs per request
+    app = _app(tmp_path, {
+        "models.py": textwrap.dedent("""\
+            from keras.models import load_model
+            model = None
+
+            def get_model():
+                global model
+                if model is None:
+                    model = load_model("m.h5")
+                return model
+            """),
+        "services.py": textwrap.dedent("""\
+            import numpy as np
+            from models import get_model
+
+            def analyze(pixels):
+                x = np.asarray(pixels, dtype="float32").reshape(1, 4)
+                return get_model().predict(x).tolist()
+            """),
+        "routes.py": textwrap.dedent("""\
+            from flask import Flask, jsonify, request
+            import services
+            app = Flask(__name__)
+
+            @app.route("/analyze", methods=["POST"])
+            def analyze_route():
+                return jsonify(services.analyze(request.json["pixels"]))
+            """)})
+    proc, _report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    services = (app / "services.py").read_text(encoding="utf-8")
+    assert "return get_model().predict_on_batch(x).tolist()" in services, services
+    assert "import services" in (app / "routes.py").read_text(encoding="utf-8")
+
+
 def test_a_helper_module_nobody_calls_per_request_is_left_alone(tmp_path):
     batch = ROUTE.replace("@app.route('/predict', methods=['POST'])\n", "")  # a batch job's function
     app = _app(tmp_path, {"helpers.py": SCORING, "app.py": batch})
