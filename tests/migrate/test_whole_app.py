@@ -324,6 +324,35 @@ def test_a_model_getter_of_another_module_and_a_routes_module_without_keras_make
     assert "import services" in (app / "routes.py").read_text(encoding="utf-8")
 
 
+def test_a_module_named_model_whose_predict_a_plain_flask_module_calls_gets_the_fast_call(tmp_path):
+    # main.py mentions neither TF nor Keras; its `model.predict(image)` calls the helper module's
+    # function, not a Keras model: only the Keras call inside model.py changes
+    app = _app(tmp_path, {
+        "model.py": textwrap.dedent("""\
+            import numpy as np
+            import keras
+            model = keras.applications.inception_v3.InceptionV3(weights=None)
+
+            def predict(image_file):
+                x = np.expand_dims(np.asarray(image_file, dtype="float32"), axis=0)
+                preds = model.predict(x)
+                return preds.tolist()
+            """),
+        "main.py": textwrap.dedent("""\
+            from flask import Flask, jsonify, request
+            import model
+            app = Flask(__name__)
+
+            @app.route("/", methods=["POST"])
+            def predict():
+                return jsonify(predictions=model.predict(request.get_json()["data"]))
+            """)})
+    proc, _report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    assert "preds = model.predict_on_batch(x)" in (app / "model.py").read_text(encoding="utf-8")
+    assert "model.predict(request.get_json()" in (app / "main.py").read_text(encoding="utf-8")
+
+
 def test_a_helper_module_nobody_calls_per_request_is_left_alone(tmp_path):
     batch = ROUTE.replace("@app.route('/predict', methods=['POST'])\n", "")  # a batch job's function
     app = _app(tmp_path, {"helpers.py": SCORING, "app.py": batch})
