@@ -390,7 +390,9 @@ def manual_items(report: dict, tree: Path) -> list[str]:
 
 
 def predicts_left(tree: Path) -> list[str]:
-    """``.predict(`` calls inside function bodies of ``tree``'s Python files (per-request code).
+    """``.predict(`` calls inside function bodies of ``tree``'s Python files (per-request code),
+    but for the one in migrate's ``fast_predict(model, x)`` helper (its fallback for inputs
+    that are not arrays: the calls of the helper are the fast path).
 
     Static and approximate: calls on an imported module (``import model; model.predict(f)``) and
     on instances of the app's own classes that define ``predict`` (a wrapper's method, which the
@@ -417,6 +419,8 @@ def predicts_left(tree: Path) -> list[str]:
         for function in ast.walk(module):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
+            if function.name == "fast_predict" and [a.arg for a in function.args.args[:2]] == ["model", "x"]:
+                continue  # migrate's helper: its predict is the exact path for inputs that are not arrays
             for node in ast.walk(function):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                         and node.func.attr == "predict"
@@ -429,6 +433,10 @@ def predicts_left(tree: Path) -> list[str]:
 
 def _start(name: str, tree: Path, app: dict, env: dict, legacy: bool) -> servers.Server:
     port = servers.free_port()
+    if legacy:
+        # the shim picks graph or eager mode from the app's source: the app's folder, not the
+        # launcher's (benchmarks/, whose own scripts mix both styles)
+        env = dict(env, LEGACY_SHIM_APP=str(tree))
     argv = [sys.executable] + (["-m", "legacy_shim"] if legacy else []) + [
         str(LAUNCHER), str(tree), str(port), json.dumps(app["serve"])]
     if legacy:

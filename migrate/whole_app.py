@@ -225,8 +225,9 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
     readers = {r for path, found in wanted.items() for name in found for r in needed[path][name.split(".")[0]]}
     for reader in sorted(readers):
         texts[reader] = {}
-        if reader not in targets or not TF_OR_KERAS_TEXT.search(sources[reader]):
-            continue
+        # a reader this run leaves as is (a Flask routes module without TF or Keras text calling
+        # `image.analyze(img)`) still shows that the callee runs per request, and what it is
+        # given; it cannot drop a graph or session argument with the callee, so no params
         try:
             tree = verify.parse(sources[reader])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -258,6 +259,8 @@ def _handed(sources: Mapping[str, str], targets: set[str], needed: Mapping[str, 
                 arrays = {_param(signature, k) for k in facts.arrays}
                 given_arrays = arrays if given_arrays is None else given_arrays & arrays
                 hot = hot or facts.hot
+            if any(reader not in targets for reader, _text, _facts in made):
+                kinds = None  # a reader left as is keeps passing what it passes
             if kinds and "." not in entry:
                 out.params.setdefault(path, {})[entry] = kinds
                 dropped = frozenset(p for p, k in kinds.items() if k in (GRAPH, SESSION))

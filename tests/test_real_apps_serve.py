@@ -32,7 +32,9 @@ def test_predicts_left_counts_predict_calls_in_functions_only(tmp_path: Path):
         "    # model.predict(x) in a comment does not count\n"
         "    return model.predict(x, verbose=0)\n"
         "def fast(x):\n"
-        "    return model.predict_on_batch(x)\n")
+        "    return model.predict_on_batch(x)\n"
+        "def fast_predict(model, x, batch_size=None):\n"
+        "    return model.predict(x, batch_size=batch_size, verbose=0)\n")
     (tmp_path / "wrapper.py").write_text(
         "import helper\n"
         "class Wrapper:\n"

@@ -422,8 +422,16 @@ class Carriers:
             qualified = self.names.qualify(expr.func)
             if qualified in self.producers:
                 return self.producers[qualified]
-            if isinstance(expr.func, cst.Name) and qualified is None:
+            if isinstance(expr.func, cst.Name) and (qualified is None or expr.func.value in self.imported.returns):
+                # a function of the module's own, or one another module of the app defines
+                # (`from models import get_model`: whole_app hands over what it returns)
                 returned = self._plain_return_kind(expr.func.value)
+                if returned is not None:
+                    return returned
+            if (isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name)
+                    and expr.func.value.value in ("self", "cls")):
+                # `self.model = self.build()`: a method of the module's own (defined once)
+                returned = self._plain_return_kind(expr.func.attr.value)
                 if returned is not None:
                     return returned
             if isinstance(expr.func, cst.Attribute) and dotted(expr.func) in self.imported.returns:

@@ -19,13 +19,13 @@ the value that reaches the call, a list of arrays, a parameter every caller pass
 provably an array, or the call is no statement of its own (a condition, a lambda), it goes
 through a helper emitted once per module, fast for arrays and exact for anything else:
 
-    +def fast_predict(model, x):
+    +def fast_predict(model, x, batch_size=None):
     +    arrays = isinstance(x, np.ndarray) or (
     +        type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
     +    with PREDICT_LOCK:
-    +        if arrays:
+    +        if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
     +            return model.predict_on_batch(x)
-    +        return model.predict(x, verbose=0)
+    +        return model.predict(x, batch_size=batch_size, verbose=0)
      ...
     -    return model.predict(request.json["instances"]).tolist()
     +    return fast_predict(model, request.json["instances"]).tolist()
@@ -35,9 +35,11 @@ which predict_on_batch and predict return the same numbers on Keras 3 and tf_ker
 bit for bit, 1 to 100 rows, on both sides of predict's 32-row batches). A tuple, a nested
 list (tf_keras' predict_on_batch refuses it, Keras 3's predict too), a
 DataFrame, a dict or a generator goes to predict(x, verbose=0) as before, with the same answer
-or the same error. A call with other keywords (`steps=`, `callbacks=`, a batch_size that splits
-the input) stays `predict`, gets `verbose=0` (Keras 3 prints a progress bar per call) and is
-reported.
+or the same error. A `batch_size` that may split the input is passed on: the helper takes the
+one-batch path only for an input of at most that many rows (then predict runs it as one batch
+too) and calls predict(x, batch_size=..., verbose=0) otherwise. A call with other keywords
+(`steps=`, `callbacks=`) stays `predict`, gets `verbose=0` (Keras 3 prints a progress bar per
+call) and is reported.
 
 The statement that calls it (and the helper) runs under one module-level lock: tf_keras (TF_USE_LEGACY_KERAS=1)
 re-assigns `model.predict_function` on every `predict_on_batch` call, and its attribute
@@ -78,15 +80,15 @@ LOCK_COMMENT = "# tf_keras re-assigns model.predict_function on every predict_on
 # the helper a `predict` whose input is not provably an array goes through (see the module docstring)
 HELPER = "fast_predict"
 FAST_HELPER_TEMPLATE = f"""\
-def {HELPER}(model, x):
-    # model.predict(x, verbose=0), in one batch for an array or a list of arrays
-    # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+def {HELPER}(model, x, batch_size=None):
+    # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+    # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
     arrays = isinstance(x, {{numpy}}.ndarray) or (
         type(x) is list and bool(x) and all(isinstance(part, {{numpy}}.ndarray) for part in x))
     with {LOCK}:
-        if arrays:
+        if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
             return model.predict_on_batch(x)
-        return model.predict(x, verbose=0)
+        return model.predict(x, batch_size=batch_size, verbose=0)
 """
 FAST_HELPER = FAST_HELPER_TEMPLATE.format(numpy="numpy")
 
@@ -109,7 +111,8 @@ class _Rewriter(BlockEditor):
         self.made: set[int] = set()  # the lock blocks made here
         self.quiet: set[int] = set()  # calls that stay `predict` and get verbose=0
         self.indents: list[str | None] = []  # the enclosing blocks' own indents
-        self.helped: set[int] = set()  # calls that become `fast_predict(model, x)`
+        # calls that become `fast_predict(model, x)`, with the batch_size they keep (None: none kept)
+        self.helped: dict[int, cst.BaseExpression | None] = {}
         # a `fast_predict` of the module's own that is not ours: no helper then
         signature = FAST_HELPER.split("\n", 3)[2]  # the helper's second comment line
         self.helper_taken = HELPER in _defined(analyses.tree) and signature not in analyses.tree.code
@@ -189,6 +192,7 @@ class _Rewriter(BlockEditor):
             return
         x = positional[0].value
         self._string_input(node, x)
+        batch_size = None  # a batch_size that may split the input: the helper keeps it
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -197,23 +201,22 @@ class _Rewriter(BlockEditor):
                                        f"`{arg.keyword.value}` option, change it by hand")
                 return
             if arg.keyword.value == "batch_size" and not _covers_input(arg.value, x):
-                self._stays(node, f"`{call}` per request is slow on Keras 3; predict_on_batch("
-                                       f"{_quoted(self.module, x)}) would run it as one batch, not in batches of "
-                                       f"{_quoted(self.module, arg.value)}: switch by hand if it holds one batch")
-                return
+                batch_size = arg.value
         if self._arrays is None:
             imported = self.analyses.imported
             # only for files with a candidate
             self._arrays = ArrayOracle(self.module, self.names, imported.arrays if imported else None,
                                        other_receiver=lambda receiver: self.models.kind_of(receiver) == MODEL)
-        if line is None or not self._arrays.is_array(x, self.stack[-1]):
+        if batch_size is not None or line is None or not self._arrays.is_array(x, self.stack[-1]):
+            # (with a batch_size that may split the input, predict_on_batch is one batch of predict
+            # only for an input of at most batch_size rows: the helper checks that at run time)
             # not provably an array, or not a statement a lock can wrap (a condition, a lambda):
             # the helper takes the one-batch path for arrays and calls predict for anything else
             if self.helper_taken:
                 self._stays(node, f"`{call}` per request is ~90x slower on Keras 3 than predict_on_batch; "
                                   f"this module already defines `{HELPER}`, so it was left as is")
                 return
-            self.helped.add(id(node))
+            self.helped[id(node)] = batch_size
             return
         self.rewrite.add(id(node))
         self.wrap.add(id(line))
@@ -247,8 +250,12 @@ class _Rewriter(BlockEditor):
         if id(original_node) in self.helped:
             x = next(a for a in updated_node.args if a.keyword is None)
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            return cst.Call(func=cst.Name(HELPER), args=[cst.Arg(updated_node.func.value, comma=comma),
-                                                         x.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+            args = [cst.Arg(updated_node.func.value, comma=comma), x.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            if self.helped[id(original_node)] is not None:
+                kept = next(a for a in updated_node.args if a.keyword is not None and a.keyword.value == "batch_size")
+                args[-1] = args[-1].with_changes(comma=comma)
+                args.append(kept.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+            return cst.Call(func=cst.Name(HELPER), args=args)
         if id(original_node) not in self.rewrite:
             return updated_node
         x = next(a for a in updated_node.args if a.keyword is None)
@@ -276,7 +283,8 @@ class PredictSpeed(Rule):
         "outputs, ~90x faster per request on Keras 3; the statement runs under a module-level "
         "`PREDICT_LOCK`, as tf_keras's `predict_on_batch` is not safe from two threads at once. An input "
         "not provably an array goes through an emitted `fast_predict(model, x)`: `predict_on_batch` for "
-        "arrays and lists of arrays, `predict(x, verbose=0)` for anything else. A `predict` that must "
+        "arrays and lists of arrays (of at most the call's own `batch_size` rows, when it has one), "
+        "`predict(x, verbose=0)` for anything else. A `predict` that must "
         "stay gets `verbose=0` (no progress bar per request) and is reported."
     )
     SAFE = True
@@ -469,15 +477,71 @@ class PredictSpeed(Rule):
             """
             import numpy as np
             from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, np.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
+                        return model.predict_on_batch(x)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
+
+
             model = load_model("m.h5")
 
             @app.route("/predict")
             def predict():
                 x = np.array(request.json["instances"])
-                return model.predict(x, batch_size=8, verbose=0).tolist()
+                return fast_predict(model, x, batch_size=8).tolist()
             """,
-            id="batch_size that splits the input: reported, made quiet",
-            manual=(8,),
+            id="batch_size that may split the input: the helper, one batch only for at most 8 rows",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.asarray(decode(request.data)).reshape(1, 64)
+                return jsonify(model.predict(x, batch_size=1).tolist())
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+                arrays = isinstance(x, np.ndarray) or (
+                    type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
+                with PREDICT_LOCK:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
+                        return model.predict_on_batch(x)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
+
+
+            model = load_model("m.h5")
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.asarray(decode(request.data)).reshape(1, 64)
+                return jsonify(fast_predict(model, x, batch_size=1).tolist())
+            """,
+            id="batch_size=1 on one row: the helper runs it as one batch, which it is",
         ),
         Example(
             """
@@ -526,15 +590,15 @@ class PredictSpeed(Rule):
             PREDICT_LOCK = threading.RLock()
 
 
-            def fast_predict(model, x):
-                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
-                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
                 arrays = isinstance(x, numpy.ndarray) or (
                     type(x) is list and bool(x) and all(isinstance(part, numpy.ndarray) for part in x))
                 with PREDICT_LOCK:
-                    if arrays:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
                         return model.predict_on_batch(x)
-                    return model.predict(x, verbose=0)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
 
 
             model = load_model("m.h5")
@@ -567,15 +631,15 @@ class PredictSpeed(Rule):
             PREDICT_LOCK = threading.RLock()
 
 
-            def fast_predict(model, x):
-                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
-                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
                 arrays = isinstance(x, np.ndarray) or (
                     type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
                 with PREDICT_LOCK:
-                    if arrays:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
                         return model.predict_on_batch(x)
-                    return model.predict(x, verbose=0)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
 
 
             model = load_model("m.h5")
@@ -643,15 +707,15 @@ class PredictSpeed(Rule):
             PREDICT_LOCK = threading.RLock()
 
 
-            def fast_predict(model, x):
-                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
-                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
                 arrays = isinstance(x, np.ndarray) or (
                     type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
                 with PREDICT_LOCK:
-                    if arrays:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
                         return model.predict_on_batch(x)
-                    return model.predict(x, verbose=0)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
 
 
             model = MobileNetV2(weights="imagenet")
@@ -707,6 +771,62 @@ class PredictSpeed(Rule):
         Example(
             """
             import numpy as np
+            from keras.models import Sequential
+            from keras.layers import Dense
+
+            class Digits:
+                def __init__(self):
+                    self.model = self.build()
+
+                def build(self):
+                    model = Sequential()
+                    model.add(Dense(10, activation="softmax", input_shape=(784,)))
+                    return model
+
+                def classify(self, pixels):
+                    x = np.array(pixels).reshape(1, 784)
+                    return self.model.predict(x).argmax()
+
+            digits = Digits()
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return str(digits.classify(request.json["pixels"]))
+            """,
+            """
+            import numpy as np
+            from keras.models import Sequential
+            from keras.layers import Dense
+            import threading
+
+            # tf_keras re-assigns model.predict_function on every predict_on_batch: one thread at a time
+            PREDICT_LOCK = threading.RLock()
+
+            class Digits:
+                def __init__(self):
+                    self.model = self.build()
+
+                def build(self):
+                    model = Sequential()
+                    model.add(Dense(10, activation="softmax", input_shape=(784,)))
+                    return model
+
+                def classify(self, pixels):
+                    x = np.array(pixels).reshape(1, 784)
+                    with PREDICT_LOCK:
+                        return self.model.predict_on_batch(x).argmax()
+
+            digits = Digits()
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                return str(digits.classify(request.json["pixels"]))
+            """,
+            id="model built by a method of the class (`self.model = self.build()`)",
+        ),
+        Example(
+            """
+            import numpy as np
             from keras.models import load_model
             model = load_model("two_inputs.h5")
 
@@ -756,15 +876,15 @@ class PredictSpeed(Rule):
             PREDICT_LOCK = threading.RLock()
 
 
-            def fast_predict(model, x):
-                # model.predict(x, verbose=0), in one batch for an array or a list of arrays
-                # (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
+            def fast_predict(model, x, batch_size=None):
+                # model.predict(x, batch_size=batch_size, verbose=0), in one batch for an array or a list of arrays
+                # of at most batch_size rows (Keras 3's predict sets up a data pipeline per call: ~60 ms for one row)
                 arrays = isinstance(x, np.ndarray) or (
                     type(x) is list and bool(x) and all(isinstance(part, np.ndarray) for part in x))
                 with PREDICT_LOCK:
-                    if arrays:
+                    if arrays and (batch_size is None or len(x[0] if type(x) is list else x) <= batch_size):
                         return model.predict_on_batch(x)
-                    return model.predict(x, verbose=0)
+                    return model.predict(x, batch_size=batch_size, verbose=0)
 
 
             model = load_model("m.h5")

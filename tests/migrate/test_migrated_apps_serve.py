@@ -51,7 +51,7 @@ KERAS3_ULPS = 4
 # MobileNet (measured; Dense-only apps agree bit for bit)
 CONV_APPS = frozenset({"keras_applications"})
 # the body of the helper predict-speed emits (migrate/rules/predict_speed.py FAST_HELPER_TEMPLATE)
-FAST_HELPER = re.compile(r"(?ms)^def fast_predict\(model, x\):\n.*?^        return model\.predict\(x, verbose=0\)\n")
+FAST_HELPER = re.compile(r"(?ms)^def fast_predict\(model, x, batch_size=None\):\n.*?^        return model\.predict\(x, batch_size=batch_size, verbose=0\)\n")
 
 # Issue 9's work queue: apps whose juggling spans modules in ways no rule follows yet. The
 # verification stage keeps each of them whole on the legacy path (runs under legacy_shim, every

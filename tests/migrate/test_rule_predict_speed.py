@@ -73,6 +73,11 @@ for rows in (1, 5, 32, 33, 100):
         a, b = m.predict(x, verbose=0), fast_predict(m, x)
         same = type(a) is type(b) and a.shape == b.shape and float(np.max(np.abs(a - b))) <= 1e-5
         out["helper_equal" if same else "helper_unequal"].append(f"{label} rows={rows}")
+        # an explicit batch_size: one batch when the input fits it, predict's own batches otherwise
+        for size in (1, 4, 32, 64):
+            a, b = m.predict(x, batch_size=size, verbose=0), fast_predict(m, x, batch_size=size)
+            same = type(a) is type(b) and a.shape == b.shape and np.array_equal(a, b)
+            out["helper_equal" if same else "helper_unequal"].append(f"{label} rows={rows} batch_size={size}")
 def outcome(call):
     try:
         return np.asarray(call()).round(5).tolist()
@@ -125,7 +130,7 @@ def test_fast_predict_helper_equals_predict_for_every_input_and_is_thread_safe(f
     result = _run(flavour)
     # arrays and lists of arrays (a two-input model), batches on both sides of predict's 32
     assert not result["helper_unequal"], result["helper_unequal"]
-    assert len(result["helper_equal"]) == 2 * 5
+    assert len(result["helper_equal"]) == 2 * 5 * (1 + 4)
     # a nested list, a flat list, a tuple: same answer as predict, or the same error
     assert result["helper_nested"] == [True, True, True]
     # 8 threads at once, arrays and (where predict takes them) nested lists mixed

@@ -282,8 +282,75 @@ def test_a_helper_module_called_per_request_gets_the_fast_call_only_for_array_in
     helpers = (app / "helpers.py").read_text(encoding="utf-8")
     assert "return self.model.predict_on_batch(x)" in helpers and "with PREDICT_LOCK:" in helpers
     assert "PREDICT_LOCK = threading.RLock()\n\n\ndef fast_predict(" in helpers
-    assert "return model.predict(x, verbose=0)\n\n\nclass Scorer" in helpers  # the file opened with the class
+    assert "return model.predict(x, batch_size=batch_size, verbose=0)\n\n\nclass Scorer" in helpers  # the file opened with the class
     assert "return fast_predict(model, rows)" in helpers
+
+
+def test_a_model_getter_of_another_module_and_a_routes_module_without_keras_make_predict_fast(tmp_path):
+    # models.get_model returns a lazily built model; services.analyze calls predict on it, and
+    # only routes.py, which mentions neither TF nor Keras, shows that analyze runs per request
+    app = _app(tmp_path, {
+        "models.py": textwrap.dedent("""\
+            from keras.models import load_model
+            model = None
+
+            def get_model():
+                global model
+                if model is None:
+                    model = load_model("m.h5")
+                return model
+            """),
+        "services.py": textwrap.dedent("""\
+            import numpy as np
+            from models import get_model
+
+            def analyze(pixels):
+                x = np.asarray(pixels, dtype="float32").reshape(1, 4)
+                return get_model().predict(x).tolist()
+            """),
+        "routes.py": textwrap.dedent("""\
+            from flask import Flask, jsonify, request
+            import services
+            app = Flask(__name__)
+
+            @app.route("/analyze", methods=["POST"])
+            def analyze_route():
+                return jsonify(services.analyze(request.json["pixels"]))
+            """)})
+    proc, _report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    services = (app / "services.py").read_text(encoding="utf-8")
+    assert "return get_model().predict_on_batch(x).tolist()" in services, services
+    assert "import services" in (app / "routes.py").read_text(encoding="utf-8")
+
+
+def test_a_module_named_model_whose_predict_a_plain_flask_module_calls_gets_the_fast_call(tmp_path):
+    # main.py mentions neither TF nor Keras; its `model.predict(image)` calls the helper module's
+    # function, not a Keras model: only the Keras call inside model.py changes
+    app = _app(tmp_path, {
+        "model.py": textwrap.dedent("""\
+            import numpy as np
+            import keras
+            model = keras.applications.inception_v3.InceptionV3(weights=None)
+
+            def predict(image_file):
+                x = np.expand_dims(np.asarray(image_file, dtype="float32"), axis=0)
+                preds = model.predict(x)
+                return preds.tolist()
+            """),
+        "main.py": textwrap.dedent("""\
+            from flask import Flask, jsonify, request
+            import model
+            app = Flask(__name__)
+
+            @app.route("/", methods=["POST"])
+            def predict():
+                return jsonify(predictions=model.predict(request.get_json()["data"]))
+            """)})
+    proc, _report = _migrate(app, ".", "--write")
+    assert proc.returncode == 0, proc.stderr
+    assert "preds = model.predict_on_batch(x)" in (app / "model.py").read_text(encoding="utf-8")
+    assert "model.predict(request.get_json()" in (app / "main.py").read_text(encoding="utf-8")
 
 
 def test_a_helper_module_nobody_calls_per_request_is_left_alone(tmp_path):
@@ -464,7 +531,7 @@ def test_a_helper_also_called_where_the_index_cannot_see_keeps_predict(tmp_path,
     assert proc.returncode == 0, proc.stderr
     # no proven-array rewrite (the exact fast_predict helper, where the model is known, is fine)
     helpers = (app / "helpers.py").read_text(encoding="utf-8")
-    assert "predict_on_batch" not in re.sub(r"(?s)# tf_keras re-assigns.*?return model\.predict\(x, verbose=0\)\n",
+    assert "predict_on_batch" not in re.sub(r"(?s)# tf_keras re-assigns.*?return model\.predict\(x, batch_size=batch_size, verbose=0\)\n",
                                             "", helpers)
 
 
