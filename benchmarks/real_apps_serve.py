@@ -439,10 +439,6 @@ def _start(name: str, tree: Path, app: dict, env: dict, legacy: bool) -> servers
         env = dict(env, LEGACY_SHIM_APP=str(tree))
     argv = [sys.executable] + (["-m", "legacy_shim"] if legacy else []) + [
         str(LAUNCHER), str(tree), str(port), json.dumps(app["serve"])]
-    if legacy:
-        # the shim reads the app's folder to pick TF 1 graph or TF 2 eager mode: the app copy,
-        # not the launcher's folder (this checkout's benchmarks/)
-        env = {**env, "LEGACY_SHIM_APP": str(tree)}
     return servers.Server(name, argv, tree, port, env)
 
 
