@@ -48,8 +48,9 @@ def test_a_predict_item_quotes_the_real_call():
     assert "model.predict(x)" not in item.message
 
 
-def test_batch_size_item_says_what_predict_on_batch_would_do_with_this_call():
-    # jyotipba-zz/Keras-Flask-REST-API: batch_size=1 on an input migrate cannot size
+def test_an_option_item_quotes_the_call_and_names_the_option():
+    # jyotipba-zz/Keras-Flask-REST-API shape, with an option predict_on_batch does not take
+    # (its own batch_size=1 now goes through fast_predict, with no item)
     (item,) = _items("""\
         from flask import Flask, request
         import numpy as np
@@ -60,12 +61,11 @@ def test_batch_size_item_says_what_predict_on_batch_would_do_with_this_call():
         @app.route("/predict", methods=["POST"])
         def predict():
             img = np.expand_dims(np.asarray(request.json["img"], dtype="float32"), axis=0)
-            prediction_result = model.predict(img, batch_size=1)
+            prediction_result = model.predict(img, steps=1)
             return str(prediction_result)
         """)
-    assert "`model.predict(img, batch_size=1)`" in item.message
-    assert "predict_on_batch(img) would run it as one batch, not in batches of 1" in item.message
-    assert "would change the batching" not in item.message
+    assert "`model.predict(img, steps=1)`" in item.message
+    assert "predict_on_batch has no `steps` option" in item.message
 
 
 def test_an_item_about_an_unwrapped_statement_points_at_it_not_at_the_deleted_with_line():
@@ -82,11 +82,11 @@ def test_an_item_about_an_unwrapped_statement_points_at_it_not_at_the_deleted_wi
         def predict():
             x = parse(request.get_data())
             with graph.as_default():
-                out = model.predict(x, batch_size=8)
+                out = model.predict(x, steps=1)
                 return str(out)
         """
     (item,) = _items(source)
-    assert textwrap.dedent(source).splitlines()[item.line - 1].strip() == "out = model.predict(x, batch_size=8)"
+    assert textwrap.dedent(source).splitlines()[item.line - 1].strip() == "out = model.predict(x, steps=1)"
 
 
 def test_an_as_default_on_an_imported_receiver_names_it_and_its_module():
