@@ -60,7 +60,15 @@ RENAMED: dict[str, str] = {
     "backend.tensorflow_backend:normalize_data_format": "tf_keras.src.utils.conv_utils.normalize_data_format",
     "backend:Function": "tf_keras.src.backend.GraphExecutionFunction",
     "backend.tensorflow_backend:Function": "tf_keras.src.backend.GraphExecutionFunction",
+    # Keras 2.2.4's alias module of mobilenet_v2: its own preprocessing (scales to [-1, 1])
+    "applications.mobilenetv2:preprocess_input": "applications.mobilenet_v2.preprocess_input",
+    "applications.mobilenetv2:decode_predictions": "applications.mobilenet_v2.decode_predictions",
 }
+
+# Names every keras.applications model module defines with its own meaning: found by name in
+# another model's module they would be a different function (convnext's preprocess_input
+# returns its input unchanged), so only RENAMED may map them.
+PER_MODEL_NAMES = ("preprocess_input", "decode_predictions")
 
 REMOVED_BECAUSE: tuple[tuple[str, str], ...] = (
     ("wrappers.scikit_learn:*", "keras.wrappers.scikit_learn was removed from Keras; use the scikeras package "
@@ -292,6 +300,8 @@ def _wheel_aliases(modules: dict[str, _Module], module: str) -> dict[str, str]:
 def _equivalent(module: str, name: str, index: dict[str, list[str]], aliases: dict[str, str]) -> str | None:
     """``"<api module>.<attr>"`` (relative to tf_keras's API root) serving ``keras.<module>.<name>``."""
     top = module.split(".")[0]
+    if top == "applications" and name in PER_MODEL_NAMES:
+        return None
     for candidate in (name, aliases.get(name), aliases.get(aliases.get(name, ""), None)):
         if not candidate:
             continue
@@ -314,7 +324,8 @@ def removal_message(module: str, name: str) -> str:
 
 def generate() -> str:
     data = surface()
-    probe = _probe(data)
+    # ask the shim without the rows this table feeds: else a second run finds every name resolved
+    probe = _probe(data, {"LEGACY_SHIM_DISABLE": "keras2-import-surface"})
     # the wheels' own aliases (Deconvolution2D = Conv2DTranspose), whichever module defines them
     aliases: dict[str, str] = {}
     for version in VERSIONS:

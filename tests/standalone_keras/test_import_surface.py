@@ -63,3 +63,30 @@ def test_every_public_keras2_name_resolves_or_says_what_replaced_it(tmp_path, mo
     result = json.loads(dst.read_text())
     assert result["failures"] == [], "\n".join(result["failures"][:40])
     assert result["resolved"] > result["removed"] > 0
+
+
+def test_per_model_application_functions_come_from_their_own_model():
+    """`preprocess_input` / `decode_predictions` differ per model: never another model's."""
+    from legacy_shim import keras2_surface
+
+    checked = 0
+    for key, target in keras2_surface.MOVED.items():
+        module, name = key.split(":")
+        if module.startswith("applications.") and name in surface.PER_MODEL_NAMES:
+            source_model, target_model = module.split(".")[1], target.split(".")[1]
+            assert source_model.replace("_", "") == target_model.replace("_", ""), f"{key} -> {target}"
+            checked += 1
+    assert checked >= 2  # Keras 2.2.4's keras.applications.mobilenetv2 has both
+
+
+def test_mobilenetv2_preprocess_input_scales_like_keras2(tmp_path):
+    """Keras 2.2.4's `keras.applications.mobilenetv2.preprocess_input` maps [0, 255] to [-1, 1]."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGACY_SHIM_") and k != "TF_USE_LEGACY_KERAS"}
+    env.update(PYTHONPATH=os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")])), TF_CPP_MIN_LOG_LEVEL="2")
+    code = ("import legacy_shim, json, numpy as np\n"
+            "from keras.applications.mobilenetv2 import preprocess_input\n"
+            "print(json.dumps(preprocess_input(np.array([[0.0, 127.5, 255.0]])).tolist()))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [[-1.0, 0.0, 1.0]]
