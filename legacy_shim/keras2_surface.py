@@ -7,7 +7,7 @@ Of 1341 public names in 78 app-facing modules of the two wheels, the ones that
 * ``MOVED``: ``"module:name"`` -> ``"api.path.Attr"``, the tf_keras equivalent, relative
   to the API tree the shim serves (``keras.layers.merge:Add`` -> ``layers.Add``), or an
   absolute ``tf_keras.src...`` / ``tensorflow...`` path for what lives outside tf_keras's
-  public API;
+  public API, or ``legacy_shim.keras2_functions...`` for a Keras 2 function tf_keras dropped;
 * ``REMOVED``: ``"module:name"`` -> what replaced it, the message of the ImportError
   that ``from keras.<module> import <name>`` raises.
 
@@ -37,20 +37,25 @@ MOVED: dict[str, str] = {'activations:Layer': 'layers.Layer',
  'backend.common:epsilon': 'backend.epsilon',
  'backend.common:floatx': 'backend.floatx',
  'backend.common:image_data_format': 'backend.image_data_format',
+ 'backend.common:image_dim_ordering': 'legacy_shim.keras2_functions.image_dim_ordering',
  'backend.common:normalize_data_format': 'tf_keras.src.utils.conv_utils.normalize_data_format',
  'backend.common:set_epsilon': 'backend.set_epsilon',
  'backend.common:set_floatx': 'backend.set_floatx',
  'backend.common:set_image_data_format': 'backend.set_image_data_format',
+ 'backend.common:set_image_dim_ordering': 'legacy_shim.keras2_functions.set_image_dim_ordering',
  'backend.tensorflow_backend:Function': 'tf_keras.src.backend.GraphExecutionFunction',
  'backend.tensorflow_backend:control_dependencies': 'tensorflow.control_dependencies',
+ 'backend.tensorflow_backend:image_dim_ordering': 'legacy_shim.keras2_functions.image_dim_ordering',
  'backend.tensorflow_backend:is_tensor': 'tensorflow.is_tensor',
  'backend.tensorflow_backend:normalize_data_format': 'tf_keras.src.utils.conv_utils.normalize_data_format',
+ 'backend.tensorflow_backend:set_image_dim_ordering': 'legacy_shim.keras2_functions.set_image_dim_ordering',
  'backend.tensorflow_backend:size': 'tensorflow.size',
  'backend:Function': 'tf_keras.src.backend.GraphExecutionFunction',
  'backend:b_any': 'backend.any',
  'backend:control_dependencies': 'tensorflow.control_dependencies',
  'backend:conv3d_transpose': '__internal__.legacy.layers.conv3d_transpose',
  'backend:identity': 'initializers.identity',
+ 'backend:image_dim_ordering': 'legacy_shim.keras2_functions.image_dim_ordering',
  'backend:is_placeholder': 'tf_keras.src.backend.is_placeholder',
  'backend:is_tensor': 'tensorflow.is_tensor',
  'backend:logsumexp': 'tf_keras.src.backend.logsumexp',
@@ -59,6 +64,7 @@ MOVED: dict[str, str] = {'activations:Layer': 'layers.Layer',
  'backend:py_any': 'backend.any',
  'backend:py_sum': 'backend.sum',
  'backend:separable_conv1d': '__internal__.legacy.layers.separable_conv1d',
+ 'backend:set_image_dim_ordering': 'legacy_shim.keras2_functions.set_image_dim_ordering',
  'backend:size': 'tensorflow.size',
  'callbacks.callbacks:BaseLogger': 'callbacks.BaseLogger',
  'callbacks.callbacks:CSVLogger': 'callbacks.CSVLogger',
@@ -345,12 +351,6 @@ REMOVED: dict[str, str] = {'applications.densenet:keras_modules_injection': 'a k
                                          'keras.applications.<model>.preprocess_input / decode_predictions',
  'backend.common:eager': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or '
                          'internal); use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
- 'backend.common:image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() / '
-                                      "K.set_image_data_format() ('tf' ordering is 'channels_last', 'th' is "
-                                      "'channels_first')",
- 'backend.common:set_image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() / '
-                                          "K.set_image_data_format() ('tf' ordering is 'channels_last', 'th' "
-                                          "is 'channels_first')",
  'backend.common:symbolic': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or '
                             'internal); use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend.tensorflow_backend:eager': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era '
@@ -361,9 +361,6 @@ REMOVED: dict[str, str] = {'applications.densenet:keras_modules_injection': 'a k
  'backend.tensorflow_backend:has_arg': 'a Keras 2 backend helper with no tf_keras equivalent '
                                        '(Theano/CNTK-era or internal); use the TensorFlow op directly (tf.*, '
                                        'tf.compat.v1.*)',
- 'backend.tensorflow_backend:image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() / '
-                                                  "K.set_image_data_format() ('tf' ordering is "
-                                                  "'channels_last', 'th' is 'channels_first')",
  'backend.tensorflow_backend:is_symbolic': 'a Keras 2 backend helper with no tf_keras equivalent '
                                            '(Theano/CNTK-era or internal); use the TensorFlow op directly '
                                            '(tf.*, tf.compat.v1.*)',
@@ -373,9 +370,6 @@ REMOVED: dict[str, str] = {'applications.densenet:keras_modules_injection': 'a k
  'backend.tensorflow_backend:py_slice': 'a Keras 2 backend helper with no tf_keras equivalent '
                                         '(Theano/CNTK-era or internal); use the TensorFlow op directly '
                                         '(tf.*, tf.compat.v1.*)',
- 'backend.tensorflow_backend:set_image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() '
-                                                      "/ K.set_image_data_format() ('tf' ordering is "
-                                                      "'channels_last', 'th' is 'channels_first')",
  'backend.tensorflow_backend:slice': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era '
                                      'or internal); use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend.tensorflow_backend:symbolic': 'a Keras 2 backend helper with no tf_keras equivalent '
@@ -427,9 +421,6 @@ REMOVED: dict[str, str] = {'applications.densenet:keras_modules_injection': 'a k
                     'the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend:has_seq_axis': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or '
                          'internal); use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
- 'backend:image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() / '
-                               "K.set_image_data_format() ('tf' ordering is 'channels_last', 'th' is "
-                               "'channels_first')",
  'backend:is_variable': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or internal); '
                         'use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend:namespace': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or internal); '
@@ -442,9 +433,6 @@ REMOVED: dict[str, str] = {'applications.densenet:keras_modules_injection': 'a k
                      'use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend:required_entries': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or '
                              'internal); use the TensorFlow op directly (tf.*, tf.compat.v1.*)',
- 'backend:set_image_dim_ordering': 'image_dim_ordering is gone: use K.image_data_format() / '
-                                   "K.set_image_data_format() ('tf' ordering is 'channels_last', 'th' is "
-                                   "'channels_first')",
  'backend:slice': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or internal); use '
                   'the TensorFlow op directly (tf.*, tf.compat.v1.*)',
  'backend:symbolic': 'a Keras 2 backend helper with no tf_keras equivalent (Theano/CNTK-era or internal); '

@@ -134,9 +134,10 @@ class RemovedInKeras2Error(ImportError):
 
 def lookup(target: str):
     """The object a ``keras2_surface.MOVED`` target names: ``"layers.Add"`` in the served API
-    tree (then the v1 tree), or an absolute ``tf_keras.src...`` / ``tensorflow...`` path."""
+    tree (then the v1 tree), or an absolute ``tf_keras.src...`` / ``tensorflow...`` path, or a
+    Keras 2 function the shim defines itself (``legacy_shim.keras2_functions...``)."""
     module_path, _, attr = target.rpartition(".")
-    if target.startswith(("tf_keras.", "tensorflow.")):
+    if target.startswith(("tf_keras.", "tensorflow.", "legacy_shim.")):
         return getattr(importlib.import_module(module_path), attr)
     for api in dict.fromkeys((api_root, V1_API)):
         name = f"{api}.{module_path}" if module_path else api

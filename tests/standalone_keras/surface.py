@@ -60,6 +60,10 @@ RENAMED: dict[str, str] = {
     "backend.tensorflow_backend:normalize_data_format": "tf_keras.src.utils.conv_utils.normalize_data_format",
     "backend:Function": "tf_keras.src.backend.GraphExecutionFunction",
     "backend.tensorflow_backend:Function": "tf_keras.src.backend.GraphExecutionFunction",
+    # gone from tf_keras, but Keras 2 defined them as a mapping onto image_data_format
+    **{f"{module}:{name}": f"legacy_shim.keras2_functions.{name}"
+       for module in ("backend", "backend.common", "backend.tensorflow_backend")
+       for name in ("image_dim_ordering", "set_image_dim_ordering")},
     # Keras 2.2.4's alias module of mobilenet_v2: its own preprocessing (scales to [-1, 1])
     "applications.mobilenetv2:preprocess_input": "applications.mobilenet_v2.preprocess_input",
     "applications.mobilenetv2:decode_predictions": "applications.mobilenet_v2.decode_predictions",
@@ -78,8 +82,6 @@ REMOVED_BECAUSE: tuple[tuple[str, str], ...] = (
     ("*:MaxoutDense", "the Keras 1 MaxoutDense layer is gone: Dense(units * k) then a max over k"),
     ("*:Merge", "the Keras 1 Merge layer is gone: use keras.layers.Add / Concatenate / Multiply / Average / Dot"),
     ("*:*Recurrent*", "the Keras 1 Recurrent base class is gone: use keras.layers.RNN with a cell"),
-    ("*:*image_dim_ordering", "image_dim_ordering is gone: use K.image_data_format() / K.set_image_data_format() "
-     "('tf' ordering is 'channels_last', 'th' is 'channels_first')"),
     ("*:HDF5Matrix", "HDF5Matrix was removed: read the HDF5 file with h5py or feed a tf.data.Dataset"),
     ("utils*:multi_gpu_model", "multi_gpu_model was removed in TF 2.4; use tf.distribute.MirroredStrategy: "
      "build and compile the model inside `with strategy.scope():`"),
@@ -356,7 +358,7 @@ Of {total} public names in {len(data)} app-facing modules of the two wheels, the
 * ``MOVED``: ``"module:name"`` -> ``"api.path.Attr"``, the tf_keras equivalent, relative
   to the API tree the shim serves (``keras.layers.merge:Add`` -> ``layers.Add``), or an
   absolute ``tf_keras.src...`` / ``tensorflow...`` path for what lives outside tf_keras's
-  public API;
+  public API, or ``legacy_shim.keras2_functions...`` for a Keras 2 function tf_keras dropped;
 * ``REMOVED``: ``"module:name"`` -> what replaced it, the message of the ImportError
   that ``from keras.<module> import <name>`` raises.
 

@@ -90,3 +90,27 @@ def test_mobilenetv2_preprocess_input_scales_like_keras2(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [[-1.0, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize("mode", ["graph", "eager"])
+def test_image_dim_ordering_behaves_as_in_keras2(tmp_path, mode):
+    """`K.image_dim_ordering()` / `K.set_image_dim_ordering()`: Keras 2's values and error, both modes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGACY_SHIM_") and k != "TF_USE_LEGACY_KERAS"}
+    env.update(PYTHONPATH=os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")])), TF_CPP_MIN_LOG_LEVEL="2",
+               LEGACY_SHIM_MODE=mode)
+    code = ("import legacy_shim, json\n"
+            "from keras import backend as K\n"
+            "from keras.backend.common import image_dim_ordering\n"
+            "seen = [K.image_dim_ordering()]\n"
+            "K.set_image_dim_ordering('th')\n"
+            "seen += [K.image_data_format(), image_dim_ordering()]\n"
+            "try:\n"
+            "    K.set_image_dim_ordering('channels_last')\n"
+            "except ValueError as exc:\n"
+            "    seen.append(list(exc.args))\n"
+            "print(json.dumps(seen))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [
+        "tf", "channels_first", "th", ["Unknown dim_ordering:", "channels_last"]]
