@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, TextIO
 
-from migrate import runner
+from migrate import model_files, runner
 from migrate.fileio import atomic_write
 from migrate.hunks import catalogue_entry
 from migrate.report import FileResult, Report, Status
@@ -64,6 +64,9 @@ def review(report: Report, config: runner.RunConfig, ask: Callable[[str], str], 
             quit_ = True
         elif answer == "apply":
             decided[result.path] = _write(result, config, out)
+    if config.model_files:
+        # the model files the written sources load, as a --write run upgrades them (one batch)
+        model_files.upgrade_entries(m for r in decided.values() if r.written for m in r.model_files)
     for result in report.files:
         done = decided.get(result.path)
         written.add(done if done is not None else _left_alone(result))
@@ -96,6 +99,7 @@ def _write(shown: FileResult, config: runner.RunConfig, out: TextIO) -> FileResu
         atomic_write(Path(shown.path), new_data)
         result.written = True
     result.hunks = shown.hunks  # with their runtime counts, when a worklist was given
+    result.model_files = shown.model_files  # as the run kept them: those outside its paths only reported
     return result
 
 

@@ -84,9 +84,13 @@ class Report:
             parts.append(f"{self.count(Status.SKIPPED)} skipped")
         if self.manual_count:
             parts.append(f"{self.manual_count} manual item{'s' if self.manual_count != 1 else ''} to review")
-        models = sum(1 for f in self.files for m in f.model_files if m.get("action") in ("upgrade", "upgraded"))
-        if models:
-            parts.append(f"{models} model file{'s' if models != 1 else ''} {'upgraded' if self.write else 'to upgrade'}")
+        actions = [m.get("action") for f in self.files for m in f.model_files]
+        upgraded, pending = actions.count("upgraded"), actions.count("upgrade")
+        if upgraded:
+            parts.append(f"{upgraded} model file{'s' if upgraded != 1 else ''} upgraded")
+        if pending:
+            # a written run leaves one only where its source file was not written (--interactive)
+            parts.append(f"{pending} model file{'s' if pending != 1 else ''} {'left ' if self.write else ''}to upgrade")
         if self.count(Status.ERROR):
             parts.append(f"{self.count(Status.ERROR)} failed")
         return ", ".join(parts) + "."

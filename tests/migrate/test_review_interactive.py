@@ -106,3 +106,28 @@ def test_a_file_whose_changes_differ_from_those_shown_is_not_written(trees):
     child.sendline("q")
     child.expect(pexpect.EOF)
     assert _text(asked, "configproto_session") == edited
+
+
+@pytest.mark.parametrize("answer", ["y", "eof"])
+def test_model_files_follow_the_answer(tmp_path, answer):
+    """An accepted file's Keras 2 architecture JSON is upgraded as `--write` would; a refused one's is not,
+    and the summary says which."""
+    from fixtures.catalog import all_apps, prepare
+
+    app = next(a for a in all_apps() if a.name == "threadpool_worker")
+    folder = prepare(app, tmp_path / app.name)
+    architecture = folder / "model_architecture.json"
+    before = architecture.read_bytes()
+    child = pexpect.spawn(sys.executable, ["-m", "migrate", ".", "-j", "1", "--interactive"], cwd=str(folder),
+                          env=_env(), encoding="utf-8", timeout=300, dimensions=(50, 200))
+    child.expect(PROMPT)
+    if answer == "y":
+        child.sendline("y")
+        child.expect(r"1 file migrated, 0 unchanged, 1 model file upgraded\.")
+    else:
+        child.sendeof()
+        child.expect(r"0 files migrated, 0 unchanged, 1 skipped, 1 model file left to upgrade\.")
+    child.expect(pexpect.EOF)
+    upgraded = architecture.read_bytes() != before
+    assert upgraded == (answer == "y")
+    assert (folder / "model_architecture.json.tf1-orig").exists() == (answer == "y")
