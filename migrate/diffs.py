@@ -206,7 +206,8 @@ def line_placer(old: str, new: str) -> Callable[[int], Placed]:
     A line of an unchanged run keeps its text; a line of a changed region is the line of
     `new`'s side of that region with the same text but for indentation, else the most alike
     (a statement given an argument), else the same text moved elsewhere (a line that leaves
-    one place and arrives at one other). A line with none of these was removed: it is placed
+    one place and arrives at one other), else, when the region is that line alone, the one
+    line it became. A line with none of these was removed: it is placed
     at the nearest (non-blank) line that survived, counted in lines of `old`; of two as near,
     the next one when it is still in the same block (at least as indented: the body of an
     unwrapped `with`, the statement after a removed call), else the one before (a removed
@@ -227,7 +228,7 @@ def line_placer(old: str, new: str) -> Callable[[int], Placed]:
 
     def found(i: int) -> int | None:
         if i not in known:
-            tag, i1, _, j1, j2 = regions[bisect.bisect_right(starts, i) - 1]
+            tag, i1, i2, j1, j2 = regions[bisect.bisect_right(starts, i) - 1]
             if tag == "equal":
                 known[i] = j1 + i - i1
             else:
@@ -235,6 +236,8 @@ def line_placer(old: str, new: str) -> Callable[[int], Placed]:
                 j = _counterpart(text, new_lines, j1, j2)
                 if j is None and text and left.get(text) == 1 and len(arrived.get(text, ())) == 1:
                     j = arrived[text][0]  # moved
+                if j is None and text and i2 - i1 == j2 - j1 == 1 and new_lines[j1].strip():
+                    j = j1  # one line rewritten as another
                 known[i] = j
         return known[i]
 
