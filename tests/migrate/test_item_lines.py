@@ -182,3 +182,16 @@ def test_a_notebook_item_is_at_its_line_of_the_migrated_cell():
         code = _quoted(item.message)
         assert migrated[cell].splitlines()[item.line - 1][item.column:].startswith(code), item
         assert cells[cell].splitlines()[item.original_line - 1][item.column:].startswith(code), item
+
+
+def test_a_file_not_accepted_interactively_reports_its_items_at_its_own_lines(tmp_path):
+    from migrate import interactive, runner
+
+    (tmp_path / "app.py").write_text(SESSION_BLOCK)
+    result, _ = runner.migrate_path(str(tmp_path / "app.py"), runner.RunConfig(model_files=False))
+    assert result.status == "changed" and any("removed by this change" in m["message"] for m in result.manual)
+    kept = interactive._left_alone(result)
+    old = SESSION_BLOCK.splitlines()
+    (item,) = [m for m in kept.manual if "per_process_gpu_memory_fraction" in m["message"]]
+    assert old[item["line"] - 1] == "config = tf.ConfigProto()"
+    assert "removed by this change" not in item["message"]
