@@ -130,11 +130,15 @@ def _on_new_lines(code: str, outcome: SourceOutcome) -> None:
     line the change removes points at the nearest line that survived and says which line it
     was about."""
     if outcome.code == code or outcome.error is not None:
-        outcome.manual = [replace(m, original_line=m.line) for m in outcome.manual]
+        outcome.manual = [m if m.original_line is not None else replace(m, original_line=m.line)
+                          for m in outcome.manual]
         return
     place = line_placer(code, outcome.code)
     moved = []
     for item in outcome.manual:
+        if item.original_line is not None:  # already on the new text
+            moved.append(item)
+            continue
         placed = place(item.line)
         message = item.message + REMOVED_NOTE.format(line=item.line) if placed.removed else item.message
         column = 0 if placed.removed else max(item.column + placed.indent, 0)

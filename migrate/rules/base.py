@@ -80,8 +80,8 @@ class ManualItem:
 
     Rules, the rule loop and the never-worse search position items in the input file
     (`original_line` None: `line` is the input's). migrate.engine then moves them onto the
-    file migrate writes, once, at the end: `line` (1-based, like `column`'s 0-based column)
-    is a line of the new text, `original_line` the input's line it is about; an item about
+    file migrate writes, once, at the end: `line` (1-based; `column` is 0-based) is a line
+    of the new text, `original_line` the input's line it is about; an item about
     a line the change removes sits at the nearest line that survived and its message says so
     (REMOVED_NOTE). For a file left unchanged the two lines coincide.
     """
