@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 DIFFLIB_MAX_LINES = 5_000
@@ -188,3 +189,95 @@ def _origin(line: str, original: Sequence[str], start: int, end: int) -> int:
         if ratio > best_ratio:
             best, best_ratio = index, ratio
     return best
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a line of the old text is in the new one (line_placer)."""
+
+    line: int      # 1-based line of the new text
+    removed: bool  # the old line is not in the new text: `line` is the nearest one that survived
+    indent: int    # how much deeper (negative: shallower) the same text sits now; 0 unless unchanged
+
+
+def line_placer(old: str, new: str) -> Callable[[int], Placed]:
+    """Map a 1-based line of `old` to its place in `new`, for a reader of the new text.
+
+    A line of an unchanged run keeps its text; a line of a changed region is the line of
+    `new`'s side of that region with the same text but for indentation, else the most alike
+    (a statement given an argument), else the same text moved elsewhere (a line that leaves
+    one place and arrives at one other), else, when the region is that line alone, the one
+    line it became. A line with none of these was removed: it is placed
+    at the nearest (non-blank) line that survived, counted in lines of `old`; of two as near,
+    the next one when it is still in the same block (at least as indented: the body of an
+    unwrapped `with`, the statement after a removed call), else the one before (a removed
+    last statement of a function). The regions are those of the unified diff of the two texts.
+    """
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    regions = opcodes(old_lines, new_lines, autojunk=True)
+    starts = [i1 for _, i1, _, _, _ in regions]
+    left: dict[str, int] = {}     # stripped text → how many changed old lines hold it
+    arrived: dict[str, list[int]] = {}  # stripped text → the changed new lines holding it
+    for tag, i1, i2, j1, j2 in regions:
+        if tag != "equal":
+            for i in range(i1, i2):
+                left[old_lines[i].strip()] = left.get(old_lines[i].strip(), 0) + 1
+            for j in range(j1, j2):
+                arrived.setdefault(new_lines[j].strip(), []).append(j)
+    known: dict[int, int | None] = {}
+
+    def found(i: int) -> int | None:
+        if i not in known:
+            tag, i1, i2, j1, j2 = regions[bisect.bisect_right(starts, i) - 1]
+            if tag == "equal":
+                known[i] = j1 + i - i1
+            else:
+                text = old_lines[i].strip()
+                j = _counterpart(text, new_lines, j1, j2)
+                if j is None and text and left.get(text) == 1 and len(arrived.get(text, ())) == 1:
+                    j = arrived[text][0]  # moved
+                if j is None and text and i2 - i1 == j2 - j1 == 1 and new_lines[j1].strip():
+                    j = j1  # one line rewritten as another
+                known[i] = j
+        return known[i]
+
+    def place(line: int) -> Placed:
+        index = line - 1
+        if index < 0:
+            return Placed(line, False, 0)
+        if index >= len(old_lines):  # past the end (a position after the last line)
+            return Placed(max(len(new_lines) + index - len(old_lines) + 1, 1), False, 0)
+        j = found(index)
+        if j is not None:
+            same = old_lines[index].strip() == new_lines[j].strip()
+            return Placed(j + 1, False, _indent(new_lines[j]) - _indent(old_lines[index]) if same else 0)
+        after = next((i for i in range(index + 1, len(old_lines)) if old_lines[i].strip() and found(i) is not None),
+                     None)
+        before = next((i for i in range(index - 1, -1, -1) if old_lines[i].strip() and found(i) is not None), None)
+        if after is not None and (before is None or after - index < index - before or (
+                after - index == index - before and _indent(old_lines[after]) >= _indent(old_lines[index]))):
+            return Placed(found(after) + 1, True, 0)
+        return Placed(found(before) + 1 if before is not None else 1, True, 0)
+
+    return place
+
+
+def _counterpart(text: str, new: Sequence[str], start: int, end: int) -> int | None:
+    """Index in new[start:end] of the line whose stripped text is `text` or most alike it, or None."""
+    if not text:
+        return None
+    best, best_ratio = None, _ALIKE
+    for index in range(start, end):
+        other = new[index].strip()
+        if other == text:
+            return index
+        if not other:
+            continue
+        matcher = difflib.SequenceMatcher(None, text, other)
+        if matcher.real_quick_ratio() > best_ratio and matcher.quick_ratio() > best_ratio and matcher.ratio() > best_ratio:
+            best, best_ratio = index, matcher.ratio()
+    return best
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from migrate import verify
-from migrate.diffs import line_mapper
+from migrate.diffs import line_mapper, line_placer
 from migrate.rules import all_rules
 from migrate.analysis.carriers import Imported
-from migrate.rules.base import ManualItem, Options, Rule
+from migrate.rules.base import REMOVED_NOTE, ManualItem, Options, Rule
 from migrate.rules.driver import SourceOutcome, run_rules
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
@@ -69,6 +69,7 @@ def migrate_source(
         if not imported and not TF_OR_KERAS_TEXT.search(code):
             outcome = SourceOutcome(code=code)
             _report_legacy_path(code, outcome)
+            _on_new_lines(code, outcome)
             return outcome
         beyond = _beyond_parser_limits(code)
         if beyond:
@@ -118,7 +119,31 @@ def apply_rules(
     outcome = _never_worse(code, config, filename, rules, ignore_triggers, needed, imported)
     if outcome.error is None and not outcome.manual:
         _report_legacy_path(code, outcome)
+    _on_new_lines(code, outcome)
     return outcome
+
+
+def _on_new_lines(code: str, outcome: SourceOutcome) -> None:
+    """Move the items from the input's lines, where the rules found them, to the lines of the
+    text migrate writes: a reader goes from the diff to the written file, and an item must
+    point at a line there (its column follows the line's new indentation). An item about a
+    line the change removes points at the nearest line that survived and says which line it
+    was about."""
+    if outcome.code == code or outcome.error is not None:
+        outcome.manual = [m if m.original_line is not None else replace(m, original_line=m.line)
+                          for m in outcome.manual]
+        return
+    place = line_placer(code, outcome.code)
+    moved = []
+    for item in outcome.manual:
+        if item.original_line is not None:  # already on the new text
+            moved.append(item)
+            continue
+        placed = place(item.line)
+        message = item.message + REMOVED_NOTE.format(line=item.line) if placed.removed else item.message
+        column = 0 if placed.removed else max(item.column + placed.indent, 0)
+        moved.append(replace(item, line=placed.line, column=column, message=message, original_line=item.line))
+    outcome.manual = sorted(moved, key=lambda m: (m.line, m.column, m.rule))
 
 
 def _report_legacy_path(code: str, outcome: SourceOutcome) -> None:

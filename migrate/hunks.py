@@ -212,7 +212,8 @@ def explain(result, old: str, new: str, path: str, steps: Sequence[tuple[str, st
     spans = _function_spans(old) if result.manual or old != new else []
     innermost = _Innermost(spans)
     for item in result.manual:
-        span = innermost(item["line"], item["line"])
+        line = item.get("original_line", item["line"])  # the spans are the old text's, like a runtime report's lines
+        span = innermost(line, line)
         item["function"] = list(span) if span else None
     if diffed and old != new:
         result.diff, hunks = explained_diff(old, new, path, steps, spans)

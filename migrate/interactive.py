@@ -22,6 +22,7 @@ from migrate.fileio import atomic_write
 from migrate.hunks import catalogue_entry
 from migrate.report import FileResult, Report, Status
 from migrate.rules import all_rules
+from migrate.rules.base import REMOVED_NOTE
 from migrate.worklist import ran
 
 PROMPT = "Apply? [y]es, [n]o, [a]pply the rest of the file, [q]uit: "
@@ -107,4 +108,12 @@ def _left_alone(result: FileResult) -> FileResult:
     kept = replace(result, written=False)
     if kept.status == Status.CHANGED:
         kept.status, kept.message = Status.SKIPPED, "not accepted (--interactive)"
+        kept.manual = [_as_the_file_is(item) for item in kept.manual]
     return kept
+
+
+def _as_the_file_is(item: dict) -> dict:
+    """An item of a file left as it was: at its line there (its column is still the migrated
+    line's), without the note that the change removes that line."""
+    line = item.get("original_line", item["line"])
+    return {**item, "line": line, "message": item["message"].removesuffix(REMOVED_NOTE.format(line=line))}

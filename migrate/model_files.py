@@ -451,12 +451,12 @@ def keep_inside(entries: Iterable[dict], roots: Iterable[str]) -> None:
                             f"`{upgrade_command(path, [Path(w) for w in entry.get('weights', ())])}`")
 
 
-def check_model_files(source_path: Path, code: str, write: bool = False, original: str | None = None) -> list[dict]:
+def check_model_files(source_path: Path, code: str, write: bool = False) -> list[dict]:
     """Report (and with write=True upgrade) the model files `code` loads that Keras 3 cannot load.
 
     Returns entries {"path", "action": "upgrade" | "upgraded" | "error" | "manual" | "outside",
     "message"}, plus "weights" (the files an architecture is verified with) for JSON architectures.
-    `original`: the text before migration, whose line numbers manual items give.
+    `code` is the text migrate writes: the lines manual entries give are its lines.
     """
     entries = []
     upgrades = find_upgrades(source_path, code)
@@ -464,15 +464,14 @@ def check_model_files(source_path: Path, code: str, write: bool = False, origina
     folder = Path(source_path).resolve().parent
     found_any = bool(upgrades or unsuffixed) or any(
         _located(name, folder) is not None for name in referenced_names(code))
-    for line in unresolved_loaders(code if original is None else original, found_any):  # the input's lines
+    for line in unresolved_loaders(code, found_any):
         entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
             f"line {line}: the model file this loads was not found from the code; if it was saved by TF1-era "
             f"Keras, Keras 3 cannot load it: upgrade it with `{upgrade_command(Path('PATH'))}` "
             "(original kept as PATH.tf1-orig)")})
     for path in unsuffixed:
         target = path.with_name(path.name + ".h5")
-        text = code if original is None else original
-        at = next((f"line {n}: " for n, line in enumerate(text.splitlines(), 1)
+        at = next((f"line {n}: " for n, line in enumerate(code.splitlines(), 1)
                    if f"'{path.name}'" in line or f'"{path.name}"' in line), "")
         entries.append({"path": str(path), "action": "manual", "message": (
             f"{at}HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "

@@ -57,7 +57,7 @@ def migrate_notebook(data: bytes, config: Config, filename: str) -> tuple[bytes,
     new_sources = _split(outcome.code, hidden) if outcome.code != joined else hidden
     if new_sources is None:
         raise MigrationError("notebook cells could not be told apart after migration; left untouched")
-    outcome.manual = _cell_items(joined, outcome.manual)
+    outcome.manual = _cell_items(joined, outcome.code, outcome.manual)
     pieces, last, diffs = [], 0, []
     for cell, old_hidden, new_hidden in zip(cells, hidden, new_sources):
         if new_hidden == old_hidden:
@@ -185,11 +185,20 @@ def _split(code: str, hidden: list[str]) -> list[str] | None:
     return out
 
 
-def _cell_items(joined: str, items: list[ManualItem]) -> list[ManualItem]:
-    """Manual items with lines relative to their cell, the cell named in the message."""
-    starts = [(joined.count("\n", 0, mk.start()) + 2, int(mk.group(1))) for mk in _MARK_LINE.finditer(joined)]
+def _cell_items(joined: str, new_joined: str, items: list[ManualItem]) -> list[ManualItem]:
+    """Manual items with lines relative to their cell, the cell named in the message: `line`
+    in the migrated cell, `original_line` in the cell as it was."""
+    old_starts, new_starts = _cell_starts(joined), _cell_starts(new_joined)
     out = []
     for item in items:
-        first, cell = max(((s, c) for s, c in starts if s <= item.line), default=(1, 0))
-        out.append(ManualItem(item.rule, item.line - first + 1, item.column, f"[code cell {cell + 1}] {item.message}"))
+        first, cell = max(((s, c) for s, c in new_starts if s <= item.line), default=(1, 0))
+        original = item.line if item.original_line is None else item.original_line
+        old_first = max((s for s, c in old_starts if s <= original), default=1)
+        out.append(ManualItem(item.rule, item.line - first + 1, item.column, f"[code cell {cell + 1}] {item.message}",
+                              original_line=original - old_first + 1))
     return out
+
+
+def _cell_starts(joined: str) -> list[tuple[int, int]]:
+    """(first line, cell number) of each cell of a joined text."""
+    return [(joined.count("\n", 0, mk.start()) + 2, int(mk.group(1))) for mk in _MARK_LINE.finditer(joined)]

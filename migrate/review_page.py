@@ -189,7 +189,7 @@ def _file_section(index: int, result, report: Report, colours: dict[str, str], s
         out.append(_hunk_table(meta, hunk, result.manual, placed, colours))
     elsewhere = [m for i, m in enumerate(result.manual) if i not in placed]
     if elsewhere:
-        out.append(_snippets(result, report, elsewhere, colours))
+        out.append(_snippets(result, elsewhere, colours))
     out.append("</div></details>" if start_open else "</template></details>")
     return "".join(out)
 
@@ -273,9 +273,10 @@ def _manual_row(item: dict, colours: dict[str, str]) -> str:
 
 
 def _hunk_table(meta: dict, hunk: dict, manual: list[dict], placed: set[int], colours: dict[str, str]) -> str:
-    first, count = meta["old_start"], meta["old_lines"]
+    # an item's line is a line of the new text: it sits under that line's row, on the new side
+    first, count = meta["new_start"], meta["new_lines"]
     runtime = _runtime(meta)
-    header = (f"@@ -{first},{count} +{meta['new_start']},{meta['new_lines']} @@")
+    header = (f"@@ -{meta['old_start']},{meta['old_lines']} +{first},{count} @@")
     out = [f'<div class="hunk" data-rules="{html.escape(" ".join(meta["rules"]))}'
            f'{" :cold" if meta.get("exercised") is False else ""}">'
            f'<div class="hunk-head"><code>{html.escape(header)}</code>'
@@ -283,7 +284,7 @@ def _hunk_table(meta: dict, hunk: dict, manual: list[dict], placed: set[int], co
            '<table class="sbs"><colgroup><col class="n"><col class="c"><col class="n"><col class="c"></colgroup>']
     at_line: dict[int, list[int]] = {}
     for i, item in enumerate(manual):
-        if first <= item["line"] < first + max(count, 1):
+        if i not in placed and first <= item["line"] < first + max(count, 1):
             at_line.setdefault(item["line"], []).append(i)
     for old_no, _, new_no, _, old_text, new_text in hunk["rows"]:
         if old_text is not None and new_text is not None and old_text != new_text:
@@ -296,17 +297,18 @@ def _hunk_table(meta: dict, hunk: dict, manual: list[dict], placed: set[int], co
         rcls = "ctx" if same else ("add" if new_text is not None else "nil")
         out.append(f'<tr><td class="n">{old_no if old_text is not None else ""}</td><td class="c {lcls}">{left}</td>'
                    f'<td class="n">{new_no if new_text is not None else ""}</td><td class="c {rcls}">{right}</td></tr>')
-        if old_text is not None and old_no in at_line:
-            for i in at_line.pop(old_no):
+        if new_text is not None and new_no in at_line:
+            for i in at_line.pop(new_no):
                 placed.add(i)
                 out.append(_manual_row(manual[i], colours))
     out.append("</table></div>")
     return "".join(out)
 
 
-def _snippets(result, report: Report, items: list[dict], colours: dict[str, str]) -> str:
-    """Manual items outside every hunk, each shown in a few lines of the original code."""
-    lines = _original_lines(result, report)
+def _snippets(result, items: list[dict], colours: dict[str, str]) -> str:
+    """Manual items outside every hunk, each shown in a few lines of the new code (the same as
+    the old code there: no hunk holds them)."""
+    lines = _new_lines(result)
     out = ['<div class="hunk snippets" data-rules="">']
     for item in sorted(items, key=lambda m: m["line"]):
         low, high = max(1, item["line"] - SNIPPET_CONTEXT), item["line"] + SNIPPET_CONTEXT
@@ -324,28 +326,29 @@ def _snippets(result, report: Report, items: list[dict], colours: dict[str, str]
     return "".join(out)
 
 
-def _original_lines(result, report: Report) -> list[str]:
-    """The file as migrate read it: from disk, the diff undone when --write already applied it."""
+def _new_lines(result) -> list[str]:
+    """The file as migrate proposes it (its items' lines): from disk, the diff applied when
+    the run did not write it."""
     try:
         text = Path(result.path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     lines = text.splitlines()
-    if result.written and result.diff:
-        lines = _undo(lines, _parse_hunks(result.diff))
+    if not result.written and result.diff:
+        lines = _apply(lines, _parse_hunks(result.diff))
     return lines
 
 
-def _undo(new_lines: list[str], hunks: list[dict]) -> list[str]:
-    old: list[str] = []
-    position = 1  # next new line to copy
+def _apply(old_lines: list[str], hunks: list[dict]) -> list[str]:
+    new: list[str] = []
+    position = 1  # next old line to copy
     for hunk in hunks:
-        first_new = next((r[2] for r in hunk["rows"] if r[2] is not None), position)
-        old.extend(new_lines[position - 1:first_new - 1])
-        old.extend(r[4] for r in hunk["rows"] if r[4] is not None)
-        position = first_new + sum(1 for r in hunk["rows"] if r[5] is not None)
-    old.extend(new_lines[position - 1:])
-    return old
+        first_old = next((r[0] for r in hunk["rows"] if r[0] is not None), position)
+        new.extend(old_lines[position - 1:first_old - 1])
+        new.extend(r[5] for r in hunk["rows"] if r[5] is not None)
+        position = first_old + sum(1 for r in hunk["rows"] if r[4] is not None)
+    new.extend(old_lines[position - 1:])
+    return new
 
 
 def _catalogue(rules: dict, colours: dict[str, str], used: list[str]) -> str:

@@ -152,7 +152,7 @@ def _finish(path: str, config: RunConfig, result: FileResult, outcome: SourceOut
         raise MigrationError(outcome.error)
     if config.model_files and any(word in new_text for word in (".h5", ".hdf5", ".json", "load_model")):
         # only reported here; the parent upgrades them all in one batch (one TF process per Keras)
-        result.model_files = model_files.check_model_files(Path(path), new_text, write=False, original=old_text)
+        result.model_files = model_files.check_model_files(Path(path), new_text, write=False)
     # the diff names the rules behind each hunk (and manual items learn their function)
     hunks.explain(result, old_text, new_text, Path(path).as_posix(), outcome.steps,
                   diffed=diff is None and config.diffs)

@@ -140,7 +140,8 @@ def annotate(report, worklist: RuntimeWorklist) -> dict:
             exercised += hunk["exercised"]
             not_exercised += not hunk["exercised"]
         for item in result.manual:
-            item["runs"], item["runs_from"] = _runs(item["line"], item["line"], item.get("function"), lines, processes)
+            line = item.get("original_line", item["line"])  # the server ran the legacy file
+            item["runs"], item["runs_from"] = _runs(line, line, item.get("function"), lines, processes)
             item["exercised"] = item["runs"] > 0
         result.manual.sort(key=lambda m: -m["runs"])
     summary = {

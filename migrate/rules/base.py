@@ -76,16 +76,30 @@ class Options:
 
 @dataclass(frozen=True)
 class ManualItem:
-    """Work a rule found and did not (or could not) do; `line` is 1-based in the input file."""
+    """Work a rule found and did not (or could not) do.
+
+    Rules, the rule loop and the never-worse search position items in the input file
+    (`original_line` None: `line` is the input's). migrate.engine then moves them onto the
+    file migrate writes, once, at the end: `line` (1-based; `column` is 0-based) is a line
+    of the new text, `original_line` the input's line it is about; an item about
+    a line the change removes sits at the nearest line that survived and its message says so
+    (REMOVED_NOTE). For a file left unchanged the two lines coincide.
+    """
 
     rule: str
     line: int
     column: int
     message: str
+    original_line: int | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready form for the report."""
-        return {"rule": self.rule, "line": self.line, "column": self.column, "message": self.message}
+        return {"rule": self.rule, "line": self.line, "column": self.column, "message": self.message,
+                "original_line": self.line if self.original_line is None else self.original_line}
+
+
+# appended to the message of an item whose input line the change removes
+REMOVED_NOTE = " (about line {line} of the original, removed by this change)"
 
 
 @dataclass(frozen=True)

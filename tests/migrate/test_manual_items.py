@@ -85,8 +85,10 @@ def test_an_item_about_an_unwrapped_statement_points_at_it_not_at_the_deleted_wi
                 out = model.predict(x, steps=1)
                 return str(out)
         """
-    (item,) = _items(source)
-    assert textwrap.dedent(source).splitlines()[item.line - 1].strip() == "out = model.predict(x, steps=1)"
+    outcome = migrate_source(textwrap.dedent(source), Config())
+    (item,) = outcome.manual
+    assert outcome.code.splitlines()[item.line - 1].strip() == "out = model.predict(x, steps=1, verbose=0)"
+    assert textwrap.dedent(source).splitlines()[item.original_line - 1].strip() == "out = model.predict(x, steps=1)"
 
 
 def test_an_as_default_on_an_imported_receiver_names_it_and_its_module():

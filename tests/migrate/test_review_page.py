@@ -128,7 +128,7 @@ def test_page_structure_inline_manual_items_filter_and_search(browser, fixture_p
     cells = [c.get_attribute("textContent") for c in sections[first["path"]].find_elements(By.CSS_SELECTOR, "td.del")]
     assert cells == removed
 
-    # manual items sit right under the line they are about
+    # manual items sit right under the line they are about, on the new side (their lines are the new text's)
     items = [(f["path"], m) for f in files for m in f["manual"]]
     rows = browser.find_elements(By.CSS_SELECTOR, "tr.manual")
     assert len(rows) == len(items)
@@ -138,7 +138,7 @@ def test_page_structure_inline_manual_items_filter_and_search(browser, fixture_p
     for row in rows:
         above = row.find_element(By.XPATH, "preceding-sibling::tr[1]")
         path = row.find_element(By.XPATH, "ancestor::details[contains(@class, 'file')]").get_attribute("data-path")
-        pool.append((path, above.find_element(By.CSS_SELECTOR, "td.n").text, row.text))
+        pool.append((path, above.find_elements(By.CSS_SELECTOR, "td.n")[-1].text, row.text))
     for path, item in items:
         match = next((seen for seen in pool if seen[:2] == (path, str(item["line"]))
                       and item["message"] in seen[2] and item["rule"] in seen[2]), None)
@@ -235,15 +235,16 @@ def test_upgraded_model_files_show_their_verified_largest_difference(tmp_path):
     assert "mlp_softmax.h5" in row and "upgraded" in row and f"<td>{worst}</td>" in row
 
 
-def test_a_written_file_is_shown_as_it_was_before_the_write(tmp_path):
+@pytest.mark.parametrize("written", [True, False], ids=["written", "not written"])
+def test_snippets_show_the_file_as_migrated_whether_written_or_not(tmp_path, written):
     from migrate.hunks import explained_diff
 
     old = "".join(f"line {i}\n" for i in range(1, 30))
     new = old.replace("line 3\n", "line 3a\nline 3b\n").replace("line 20\n", "").replace("line 29\n", "last\n")
-    (tmp_path / "f.py").write_text(new)
+    (tmp_path / "f.py").write_text(new if written else old)
     diff, hunks = explained_diff(old, new, "f.py", [("r", new)])
     assert len(hunks) == 3
     result = FileResult(path=str(tmp_path / "f.py"), status="changed", diff=diff, hunks=[h.as_dict() for h in hunks],
-                        rules=["r"], written=True)
-    # manual items refer to lines of the file as it was: the snippets undo the write
-    assert review_page._original_lines(result, Report(write=True)) == old.splitlines()
+                        rules=["r"], written=written)
+    # manual items refer to lines of the migrated file: a dry run's snippets apply the diff
+    assert review_page._new_lines(result) == new.splitlines()
