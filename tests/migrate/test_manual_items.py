@@ -224,3 +224,30 @@ def test_a_half_migration_is_one_item_naming_what_blocks_it():
     assert "line 5: the TF1 default graph is still used" in item.message
     assert "line 9: graph/session re-entered around `fit`" in item.message
     assert "here while removing" not in item.message
+
+
+def test_a_raw_tf1_graph_is_one_item_naming_its_sites_and_lines():
+    # ricardojdb/face-api shape: a graph built, its tensors looked up and run from handlers;
+    # one cause (the graph runs on tf.compat.v1 and is ported as a whole), not one item per call
+    items = _items("""\
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.get_variable("w", [3, 2])
+        y = tf.matmul(x, w)
+        graph = tf.get_default_graph()
+        scores = graph.get_tensor_by_name("MatMul:0")
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        def predict(v):
+            return sess.run(y, feed_dict={x: v})
+        def score(v):
+            return sess.run(scores, feed_dict={x: v})
+        """)
+    raw = [m for m in items if m.rule == "raw-tf1-report"]
+    assert len(raw) == 1, [m.message for m in raw]
+    (item,) = raw
+    assert item.line == 2
+    for what in ("tf.placeholder (fed through a session) (line 2)", "tf.get_variable (line 3)",
+                 "graph.get_tensor_by_name(...) (line 6)", "session.run(...) (lines 8, 10, 12)"):
+        assert what in item.message
+    assert "port to TF 2 by hand" in item.message
