@@ -531,7 +531,14 @@ class LoadOnce(Rule):
             if not new:
                 continue
             anchor = body[at]
-            new[0] = new[0].with_changes(leading_lines=anchor.leading_lines)
+            # the blank lines before the anchor separate the load too; a comment there stays the
+            # anchor's alone (given to both, it would appear twice)
+            blank = []
+            for line in anchor.leading_lines:
+                if line.comment is not None:
+                    break
+                blank.append(line)
+            new[0] = new[0].with_changes(leading_lines=blank)
             body[at:at] = new
         return result.with_changes(body=body)
 
