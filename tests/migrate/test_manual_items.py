@@ -251,3 +251,38 @@ def test_a_raw_tf1_graph_is_one_item_naming_its_sites_and_lines():
                  "graph.get_tensor_by_name(...) (line 6)", "session.run(...) (lines 8, 10, 12)"):
         assert what in item.message
     assert "port to TF 2 by hand" in item.message
+
+
+@pytest.mark.parametrize(("handler", "said"), [
+    pytest.param("""\
+        @app.route("/predict/<name>")
+        def predict(name):
+            model = load_model(name + ".h5")
+            return str(model.predict(x))
+        """, "predict()'s argument name", id="the route's argument"),
+    pytest.param("""\
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            if os.environ.get("DEBUG"):
+                path = "debug.h5"
+            else:
+                path = os.path.join(BASE, "m.h5")
+            model = load_model(path)
+            return str(model.predict(x))
+        """, "path set in predict()", id="a name the handler sets"),
+    pytest.param("""\
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            model = load_model(request.args["model"])
+            return str(model.predict(x))
+        """, "from `request`", id="the request itself"),
+])
+def test_a_per_request_load_item_says_where_its_arguments_come_from(handler, said):
+    # "from request data" was said of any name the load reads from the handler, a constant
+    # path the handler builds included: the item names what the analysis found
+    items = _items("import os\nimport numpy as np\nfrom flask import Flask, request\n"
+                   "from keras.models import load_model\napp = Flask(__name__)\nBASE = 'models'\nx = None\n"
+                   + textwrap.dedent(handler))
+    (item,) = [m for m in items if m.rule == "load-once"]
+    assert said in item.message
+    assert "request data" not in item.message
