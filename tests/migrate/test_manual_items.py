@@ -286,3 +286,30 @@ def test_a_per_request_load_item_says_where_its_arguments_come_from(handler, sai
     (item,) = [m for m in items if m.rule == "load-once"]
     assert said in item.message
     assert "request data" not in item.message
+
+
+@pytest.mark.parametrize(("source", "overwrites"), [
+    pytest.param("""\
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.get_variable("w", [3, 2])
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        saver = tf.train.Saver()
+        saver.restore(sess, "model.ckpt")
+        """, False, id="initialised before the weights are restored: nothing lost"),
+    pytest.param("""\
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.get_variable("w", [3, 2])
+        sess = tf.Session()
+        saver = tf.train.Saver()
+        saver.restore(sess, "model.ckpt")
+        sess.run(tf.global_variables_initializer())
+        """, True, id="initialised after the restore: the weights are overwritten"),
+])
+def test_an_initializer_is_said_to_reset_weights_only_after_a_load(source, overwrites):
+    (item,) = [m for m in _items(source) if m.rule == "raw-tf1-report"]
+    assert "global_variables_initializer()" in item.message
+    assert ("overwrites the weights" in item.message) is overwrites
+    assert "resets the weights" not in item.message
