@@ -294,6 +294,34 @@ class SessionConfig(Rule):
         Example(
             """
             import tensorflow as tf
+            from keras.backend import set_session
+
+            sess = tf.Session()
+            set_session(sess)
+            print("**set_session done**")
+            model = load_model("m.h5")
+            print("session ready")
+
+            def predict(x):
+                set_session(sess)
+                print("model loaded")
+                return model.predict(x)
+            """,
+            """
+            import tensorflow as tf
+
+            model = load_model("m.h5")
+            print("session ready")
+
+            def predict(x):
+                print("model loaded")
+                return model.predict(x)
+            """,
+            id="a print right after set_session saying it ran goes with it; unrelated or farther prints stay",
+        ),
+        Example(
+            """
+            import tensorflow as tf
             tf.keras.backend.set_session(tf.compat.v1.Session(config=tf.compat.v1.ConfigProto(log_device_placement=True)))
             """,
             """
