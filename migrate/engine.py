@@ -201,21 +201,27 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
     # one item per cause on a line: the kept item names what stays there and why, so another
     # rule's note that the same TF1 machinery is left there (and to port it) would only repeat it
     outcome.manual = [m for m in outcome.manual if not (m.line in covered and m.rule in TF1_LEFTOVER_RULES)]
+    # another rule's item on a missing name's line is about that same name: this item says it once
+    # (keras-surface's says only that the name is gone; another rule's advice is kept in it)
+    advice: dict[int, list[str]] = {}
     for cause in causes:
-        if cause.check == "missing-import":
-            # the keras-surface item on that line names the same missing name: this item says it once
-            outcome.manual = [m for m in outcome.manual if not (
-                m.line == cause.line and m.rule == "keras-surface" and f".{cause.subject}`" in m.message)]
+        if cause.check != "missing-import":
+            continue
+        same = [m for m in outcome.manual if m.line == cause.line and m.rule != names[0]
+                and re.search(rf"(?<!\w){re.escape(cause.subject)}(?!\w)", m.message)]
+        advice.setdefault(cause.line, []).extend(m.message for m in same if m.rule != "keras-surface")
+        outcome.manual = [m for m in outcome.manual if m not in same]
     for line, texts in sorted(reasons.items()):
         imports_only = [t for t in texts if t.startswith(_MISSING_IMPORT)]
         if imports_only and len(imports_only) == len(texts):
             # the input's own Keras 2 import stays, so nothing but that import keeps the file on
             # Keras 2; whether the shim serves the name is not known here: not claimed
+            todo = "; ".join(advice.get(line, [])) or "replace that use by hand"
             outcome.manual.append(ManualItem(
                 names[0], line, 0,
                 f"kept on the legacy path: {', '.join(names)} withdrawn, as "
-                f"{'; '.join(t[len(_MISSING_IMPORT):] for t in texts)}: the file keeps its Keras 2 imports "
-                f"until that use is replaced by hand"))
+                f"{'; '.join(t[len(_MISSING_IMPORT):] for t in texts)}, so the file keeps its Keras 2 imports: "
+                f"{todo}"))
             continue
         outcome.manual.append(ManualItem(
             names[0], line, 0,
