@@ -29,7 +29,7 @@ import re
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements, unwrap_with
-from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers
+from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers, still_read
 from libcst.codemod.visitors import RemoveImportsVisitor
 
 from migrate.analysis.names import dotted, from_imports_of
@@ -701,8 +701,8 @@ class GraphReentry(Rule):
         unwrapped = transform(tree, unwrapper) if "as_default" in code else tree
         result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers, facts=self.file.facts)
         for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
-            self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "
-                                   "port this use by hand")
+            self.manual(statement, f"the TF1 default graph is still used here (no such thing in eager TF 2)"
+                                   f"{still_read(result, statement)}: port this use by hand")
         if not (pruned or unwrapper.changed):
             return tree
         if "disable_" in code:

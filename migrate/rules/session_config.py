@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, prune_dead_carriers
+from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, prune_dead_carriers, still_read
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
@@ -425,8 +425,8 @@ class SessionConfig(Rule):
         )
         result, mapped = self._map_unused_configs(result, names, tf, finder if result is tree else None)
         for statement, qualified in leftover_statements(result, names, LEFTOVERS):
-            self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session; "
-                                   "remove or port this use by hand")
+            self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session"
+                                   f"{still_read(result, statement)}; remove or port this use by hand")
         if not (remover.changed or pruned or mapped):
             return tree
         self._drop_unused_imports(tree)

@@ -239,6 +239,8 @@ def test_a_half_migration_is_one_item_naming_what_blocks_it():
     assert item.line == 5  # the first line that keeps machinery (the Session goes with set_session)
     assert "line 5: the TF1 default graph is still used" in item.message
     assert "line 9: graph/session re-entered around `fit`" in item.message
+    # why line 5 stays, in the code's words: what still reads what it binds
+    assert "`self.graph` is still read by `with self.graph.as_default():`" in item.message
     assert "here while removing" not in item.message
 
 
