@@ -145,8 +145,12 @@ class BlockEditor(cst.CSTTransformer):
 
     Return None to keep the (updated) statement, [] to remove it, or a list of statements.
     Statements returned keep their own leading lines; a removed statement hands its blank
-    lines (not its comment) to the next statement.
+    lines (not its comment) to the next statement. An editor that removes machinery (not one
+    that moves statements elsewhere) sets DROPS_EXPLAINING_PRINTS: a print right after a removed
+    call that only said the call ran goes with it (`reports_on`).
     """
+
+    DROPS_EXPLAINING_PRINTS = False
 
     def edit_statement(
         self, original: cst.BaseStatement, updated: cst.BaseStatement
@@ -164,13 +168,16 @@ class BlockEditor(cst.CSTTransformer):
         for orig, upd in zip(original, updated):
             replacement = self.edit_statement(orig, upd)
             trailing: list[cst.EmptyLine] = []
-            if replacement is None and removed_words and reports_on(upd, removed_words):
+            explaining = (replacement is None and bool(removed_words) and self.DROPS_EXPLAINING_PRINTS
+                          and reports_on(upd, removed_words))
+            if explaining:
                 replacement = []  # a print saying the removed call ran: it explained removed machinery
             if replacement is None:
                 replacement = [upd]
             else:
                 changed = True
-            removed_words = _words_of(upd) if not replacement else frozenset()
+            # only the line right after a removed call: a removed print explains nothing further down
+            removed_words = _words_of(upd) if not replacement and not explaining else frozenset()
             if isinstance(replacement, Spliced):
                 replacement, trailing = replacement.statements, replacement.trailing_lines
             if not replacement:
@@ -206,8 +213,6 @@ class BlockEditor(cst.CSTTransformer):
 
 # where a line saying that a call ran goes: print() and the logging calls
 _REPORTERS = frozenset({"print", "debug", "info", "warning", "warn", "error", "critical", "log"})
-# words that name the graph/session machinery whatever call was removed
-_MACHINERY_WORDS = frozenset({"session", "graph"})
 
 
 def _words_of(statement: cst.BaseStatement) -> frozenset[str]:
@@ -238,7 +243,9 @@ def _words_of(statement: cst.BaseStatement) -> frozenset[str]:
 def reports_on(statement: cst.BaseStatement, words: frozenset[str]) -> bool:
     """True for `print("set_session done")` / `logger.info("graph loaded")`: a line whose only
     argument is a string literal naming one of `words` (what the statement before it, now
-    removed, called or bound) or the session/graph; it only said that removed code ran."""
+    removed, called or bound: `Session`, `set_session`, `graph`); it only said that removed code
+    ran. Words are not widened to "session"/"graph" in general: after earlier removals, an
+    unrelated `print("graph ready")` can end up right after a removed `sess = tf.Session()`."""
     if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)):
         return False
@@ -253,7 +260,7 @@ def reports_on(statement: cst.BaseStatement, words: frozenset[str]) -> bool:
     if not isinstance(text, str):
         return False
     said = {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
-    return bool(said & (words | _MACHINERY_WORDS))
+    return bool(said & words)
 
 
 def drop_small_statements(

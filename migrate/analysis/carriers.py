@@ -1041,6 +1041,8 @@ def _is_simple_index(element: cst.SubscriptElement) -> bool:
 class DeadCarrierPruner(BlockEditor):
     """Removes what a `DeadPlan` lists; statements that become empty disappear."""
 
+    DROPS_EXPLAINING_PRINTS = True
+
     def __init__(self, plan: DeadPlan) -> None:
         super().__init__()
         self.plan = plan

@@ -108,6 +108,8 @@ class _Unwrapper(BlockEditor):
 class _GraphModeSwitches(BlockEditor):
     """Drops module-level `tf.compat.v1.disable_eager_execution()` / `disable_v2_behavior()`."""
 
+    DROPS_EXPLAINING_PRINTS = True
+
     def __init__(self, names) -> None:
         super().__init__()
         self.names = names

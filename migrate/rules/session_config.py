@@ -121,6 +121,8 @@ def map_option(option: str, value: str) -> tuple[list[str], str | None]:
 
 
 class _SetSessionRemover(BlockEditor):
+    DROPS_EXPLAINING_PRINTS = True
+
     def __init__(
         self, rule: "SessionConfig", names: ImportNames, carriers: Carriers, tf: str, gpu: dict[str, cst.Call]
     ) -> None:
