@@ -226,7 +226,7 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
         outcome.manual.append(ManualItem(
             names[0], line, 0,
             f"kept on the legacy path (it runs under legacy_shim): {', '.join(names)} withdrawn, "
-            f"as the rewrite would leave {'; '.join(texts)}"))
+            f"as the rewrite would leave {'; '.join([*texts, *advice.get(line, [])])}"))
     outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     return outcome
 
