@@ -186,14 +186,13 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
         kept.manual.append(ManualItem(verify.LEGACY_PATH, 1, 0, "left as it is: too deeply nested for migrate to "
                                       "verify that a rewrite is no worse than the input"))
         return kept
-    # the reasons: what the full rewrite would have broken, at the input's lines
-    to_input = line_mapper(outcome.code, code)
+    # the reasons: what the full rewrite would have broken, at the input's lines, one per cause
+    causes = _causes(code, outcome, problems)
     reasons: dict[int, list[str]] = {}
-    for problem in problems:
-        line = problem.line if problem.in_input else to_input(problem.line)
-        text = f"{problem.check}: {problem.message}"
-        if text not in reasons.setdefault(line, []):
-            reasons[line].append(text)
+    for cause in causes:
+        if cause.text not in reasons.setdefault(cause.line, []):
+            reasons[cause.line].append(cause.text)
+    covered = {line for cause in causes for line in cause.lines}
     lines = code.count("\n") + 1
     if lines > SEARCH_MAX_LINES:  # each trial reruns every rule: up to ~rules²/2 of them
         kept = SourceOutcome(code=code)
@@ -226,14 +225,89 @@ def _never_worse(code: str, config: Config, filename: str | None, rules: Sequenc
     names = sorted(withdrawn, key=order.get)
     # one item per cause on a line: the kept item names what stays there and why, so another
     # rule's note that the same TF1 machinery is left there (and to port it) would only repeat it
-    outcome.manual = [m for m in outcome.manual if not (m.line in reasons and m.rule in TF1_LEFTOVER_RULES)]
+    outcome.manual = [m for m in outcome.manual if not (m.line in covered and m.rule in TF1_LEFTOVER_RULES)]
+    # another rule's item on a missing name's line is about that same name: this item says it once
+    # (keras-surface's says only that the name is gone; another rule's advice is kept in it)
+    advice: dict[int, list[str]] = {}
+    for cause in causes:
+        if cause.check != "missing-import":
+            continue
+        same = [m for m in outcome.manual if m.line == cause.line and m.rule != names[0]
+                and re.search(rf"(?<!\w){re.escape(cause.subject)}(?!\w)", m.message)]
+        advice.setdefault(cause.line, []).extend(m.message for m in same if m.rule != "keras-surface")
+        outcome.manual = [m for m in outcome.manual if m not in same]
     for line, texts in sorted(reasons.items()):
+        imports_only = [t for t in texts if t.startswith(_MISSING_IMPORT)]
+        if imports_only and len(imports_only) == len(texts):
+            # the input's own Keras 2 import stays, so nothing but that import keeps the file on
+            # Keras 2; whether the shim serves the name is not known here: not claimed
+            todo = "; ".join(advice.get(line, [])) or "replace that use by hand"
+            outcome.manual.append(ManualItem(
+                names[0], line, 0,
+                f"kept on the legacy path: {', '.join(names)} withdrawn, as "
+                f"{'; '.join(t[len(_MISSING_IMPORT):] for t in texts)}, so the file keeps its Keras 2 imports: "
+                f"{todo}"))
+            continue
         outcome.manual.append(ManualItem(
             names[0], line, 0,
             f"kept on the legacy path (it runs under legacy_shim): {', '.join(names)} withdrawn, "
-            f"as the rewrite would leave {'; '.join(texts)}"))
+            f"as the rewrite would leave {'; '.join([*texts, *advice.get(line, [])])}"))
     outcome.manual.sort(key=lambda m: (m.line, m.column, m.rule))
     return outcome
+
+
+_MISSING_IMPORT = "missing-import: "
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """One reason a rewrite is withdrawn: placed at `line`, about all of `lines` (input lines)."""
+
+    check: str
+    line: int
+    lines: tuple[int, ...]
+    text: str
+    subject: str = ""
+
+
+def _causes(code: str, full: SourceOutcome, problems: Sequence[verify.Problem]) -> list[_Cause]:
+    """The problems of the full rewrite `full` of `code`, one per cause.
+
+    A half-migration is one cause however many lines keep machinery: one item at the first,
+    naming every line that keeps TF1 graph/session code and why, in the words of the rules
+    that left it there (their items in `full`), and what the rewrite would remove.
+    """
+    to_input = line_mapper(full.code, code)
+    causes: list[_Cause] = []
+    half: list[tuple[int, verify.Problem]] = []
+    for problem in problems:
+        line = problem.line if problem.in_input else to_input(problem.line)
+        if problem.check == "half-migration":
+            half.append((line, problem))
+        elif problem.check == "missing-import":
+            causes.append(_Cause(problem.check, line, (line,),
+                                 f"{_MISSING_IMPORT}`{problem.subject}` does not exist in `{problem.detail}` "
+                                 f"on today's stack", problem.subject))
+        else:
+            causes.append(_Cause(problem.check, line, (line,), f"{problem.check}: {problem.message}"))
+    if half:
+        lines = sorted({line for line, _ in half})
+        said: dict[str, list[int]] = {}  # why a line keeps machinery → its lines
+        for line in lines:
+            whys = [m.message for m in full.manual if m.line == line and m.rule in TF1_LEFTOVER_RULES]
+            kept = ", ".join(sorted({p.subject for n, p in half if n == line}))
+            for why in whys or [f"{kept} stays"]:
+                said.setdefault(why, []).append(line)
+        stays = "; ".join(f"{_lines(at)}: {why}" for why, at in said.items())
+        gone = half[0][1].detail
+        causes.append(_Cause("half-migration", lines[0], tuple(lines),
+                             f"half-migration: it would remove {gone} while TF1 graph/session code stays ({stays}), "
+                             f"and the file would then run neither on TF 2 eager nor as before"))
+    return sorted(causes, key=lambda c: c.line)
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    return f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
 
 
 def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[str]] | None) -> list[verify.Problem]:

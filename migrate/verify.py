@@ -79,6 +79,10 @@ class Problem:
     line: int
     message: str
     in_input: bool = False  # `line` is a line of the input (the output no longer has the binding)
+    # what the problem is about, for the items that group problems by cause: half-migration:
+    # the machinery kept here and what the rewrite removed; missing-import: the name and module
+    subject: str = ""
+    detail: str = ""
 
 
 # --- TF1 machinery -------------------------------------------------------------------------
@@ -134,7 +138,7 @@ def half_migration(before: ast.AST, after: ast.AST) -> list[Problem]:
     gone = ", ".join(sorted(removed))
     return [Problem("half-migration", line,
                     f"{what} (TF1 graph/session machinery) here while removing {gone} elsewhere: "
-                    f"the file would run neither on TF 2 eager nor as before")
+                    f"the file would run neither on TF 2 eager nor as before", subject=what, detail=gone)
             for what, line in kept]
 
 
@@ -328,7 +332,8 @@ def missing_imports(before: ast.AST, after: ast.AST) -> list[Problem]:
     problems = []
     for module, name, line in _imported_names(after):
         if _is_missing(module, name) and (module, name) not in had:
-            problems.append(Problem("missing-import", line, f"`{name}` taken from `{module}`, which has no such name on today's stack"))
+            problems.append(Problem("missing-import", line, f"`{name}` taken from `{module}`, which has no such name on today's stack",
+                                    subject=name, detail=module))
     return problems
 
 

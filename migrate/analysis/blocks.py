@@ -9,6 +9,7 @@ comment written right above a removed statement leaves with it (it described tha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -144,8 +145,12 @@ class BlockEditor(cst.CSTTransformer):
 
     Return None to keep the (updated) statement, [] to remove it, or a list of statements.
     Statements returned keep their own leading lines; a removed statement hands its blank
-    lines (not its comment) to the next statement.
+    lines (not its comment) to the next statement. An editor that removes machinery (not one
+    that moves statements elsewhere) sets DROPS_EXPLAINING_PRINTS: a print right after a removed
+    call that only said the call ran goes with it (`reports_on`).
     """
+
+    DROPS_EXPLAINING_PRINTS = False
 
     def edit_statement(
         self, original: cst.BaseStatement, updated: cst.BaseStatement
@@ -159,13 +164,20 @@ class BlockEditor(cst.CSTTransformer):
         out: list[cst.BaseStatement] = []
         pending: list[cst.EmptyLine] = []
         changed = False
+        removed_words: frozenset[str] = frozenset()  # what the statement just removed called or bound
         for orig, upd in zip(original, updated):
             replacement = self.edit_statement(orig, upd)
             trailing: list[cst.EmptyLine] = []
+            explaining = (replacement is None and bool(removed_words) and self.DROPS_EXPLAINING_PRINTS
+                          and reports_on(upd, removed_words))
+            if explaining:
+                replacement = []  # a print saying the removed call ran: it explained removed machinery
             if replacement is None:
                 replacement = [upd]
             else:
                 changed = True
+            # only the line right after a removed call: a removed print explains nothing further down
+            removed_words = _words_of(upd) if not replacement and not explaining else frozenset()
             if isinstance(replacement, Spliced):
                 replacement, trailing = replacement.statements, replacement.trailing_lines
             if not replacement:
@@ -197,6 +209,58 @@ class BlockEditor(cst.CSTTransformer):
         if not changed:
             return updated_node
         return updated_node.with_changes(body=body, footer=_footer(pending, updated_node.footer))
+
+
+# where a line saying that a call ran goes: print() and the logging calls
+_REPORTERS = frozenset({"print", "debug", "info", "warning", "warn", "error", "critical", "log"})
+
+
+def _words_of(statement: cst.BaseStatement) -> frozenset[str]:
+    """The names a removed statement called and bound (`sess = tf.Session()` → Session, sess),
+    lower-cased; empty for a statement without a call (an import, a `global`)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return frozenset()
+    words: set[str] = set()
+    called = False
+
+    class _Names(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal called
+            called = True
+            func = node.func
+            name = func.attr if isinstance(func, cst.Attribute) else func
+            if isinstance(name, cst.Name):
+                words.add(name.value.lower())
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Name):
+                words.add(node.target.value.lower())
+
+    statement.visit(_Names())
+    return frozenset(words) if called else frozenset()
+
+
+def reports_on(statement: cst.BaseStatement, words: frozenset[str]) -> bool:
+    """True for `print("set_session done")` / `logger.info("graph loaded")`: a line whose only
+    argument is a string literal naming one of `words` (what the statement before it, now
+    removed, called or bound: `Session`, `set_session`, `graph`); it only said that removed code
+    ran. Words are not widened to "session"/"graph" in general: after earlier removals, an
+    unrelated `print("graph ready")` can end up right after a removed `sess = tf.Session()`."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)):
+        return False
+    call = statement.body[0].value
+    func = call.func.attr if isinstance(call.func, cst.Attribute) else call.func
+    if not isinstance(func, cst.Name) or func.value not in _REPORTERS:
+        return False
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    value = call.args[0].value
+    text = value.evaluated_value if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)) else None
+    if not isinstance(text, str):
+        return False
+    said = {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+    return bool(said & words)
 
 
 def drop_small_statements(

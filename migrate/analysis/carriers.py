@@ -1041,6 +1041,8 @@ def _is_simple_index(element: cst.SubscriptElement) -> bool:
 class DeadCarrierPruner(BlockEditor):
     """Removes what a `DeadPlan` lists; statements that become empty disappear."""
 
+    DROPS_EXPLAINING_PRINTS = True
+
     def __init__(self, plan: DeadPlan) -> None:
         super().__init__()
         self.plan = plan
@@ -1197,3 +1199,51 @@ def leftover_statements(module: cst.Module, names: ImportNames, wanted: frozense
 
     walk(module, _Finder())
     return found
+
+
+def readers_of(module: cst.Module, statement: cst.CSTNode, limit: int = 2) -> tuple[str, list[str]]:
+    """(the name `statement` binds, the first `limit` statements of `module` that still read it,
+    quoted): why a leftover `sess = tf.Session()` stays, in the code's own words. A compound
+    statement is quoted by its first line; ("", []) when `statement` binds no single name."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 \
+            or not isinstance(statement.body[0], cst.Assign) or len(statement.body[0].targets) != 1:
+        return "", []
+    target = statement.body[0].targets[0].target
+    if not isinstance(target, (cst.Name, cst.Attribute)):
+        return "", []
+    blank = cst.Module(body=[])
+    bound = blank.code_for_node(target)
+    quoted: list[str] = []
+    stack: list[cst.CSTNode] = []
+
+    class _Readers(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if node is statement or len(quoted) >= limit:
+                return False
+            if isinstance(node, cst.AssignTarget):  # a write, not a read
+                return False
+            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                stack.append(node)
+            elif isinstance(node, type(target)) and stack and blank.code_for_node(node) == bound:
+                text = blank.code_for_node(stack[-1]).strip().splitlines()[0]
+                text = " ".join(text.split())
+                if text not in quoted:
+                    quoted.append(text if len(text) <= 90 else text[:87] + "...")
+                return False
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if stack and stack[-1] is original_node:
+                stack.pop()
+
+    module.visit(_Readers())
+    return bound, quoted
+
+
+def still_read(module: cst.Module, statement: cst.CSTNode) -> str:
+    """"; `x` is still read by `...`" for a leftover binding whose name `module` still reads
+    (empty when it reads it nowhere or the statement binds no single name)."""
+    bound, quoted = readers_of(module, statement)
+    if not quoted:
+        return ""
+    return f"; `{bound}` is still read by " + " and by ".join(f"`{q}`" for q in quoted)

@@ -27,14 +27,19 @@ RAW_TF1_CALLS: dict[str, str] = {
     "tensorflow.saved_model.loader.load": "tf.saved_model.loader.load (TF1 SavedModel in a session)",
     "tensorflow.train.import_meta_graph": "tf.train.import_meta_graph",
     "tensorflow.train.Saver": "tf.train.Saver",
-    "tensorflow.global_variables_initializer": "global_variables_initializer() (resets the weights)",
+    "tensorflow.global_variables_initializer": "global_variables_initializer()",
     "tensorflow.local_variables_initializer": "local_variables_initializer()",
     "tensorflow.variables_initializer": "variables_initializer()",
-    "tensorflow.initialize_all_variables": "initialize_all_variables() (resets the weights)",
+    "tensorflow.initialize_all_variables": "initialize_all_variables()",
     "tensorflow.get_variable": "tf.get_variable",
     "tensorflow.variable_scope": "tf.variable_scope",
     "tensorflow.graph_util.convert_variables_to_constants": "convert_variables_to_constants",
 }
+# initialisers of every variable: run after weights were loaded, they overwrite them
+RESETTING_INITIALIZERS = frozenset({"tensorflow.global_variables_initializer", "tensorflow.initialize_all_variables"})
+# what loads weights into variables: a Saver's restore, Keras' loaders, a TF1 SavedModel / meta graph
+WEIGHT_LOADS = frozenset({"tensorflow.train.import_meta_graph", "tensorflow.saved_model.loader.load"})
+WEIGHT_LOAD_METHODS = frozenset({"restore", "load_weights", "load_model"})
 # methods that only make sense on a graph / session object
 GRAPH_METHODS = frozenset({"get_tensor_by_name", "get_operation_by_name", "finalize", "as_graph_def"})
 SESSION_METHODS = frozenset({"run", "partial_run", "make_callable"})
@@ -75,6 +80,7 @@ class _Finder(cst.CSTVisitor):
         self.carriers = carriers
         self.sites: list[RawSite] = []
         self.wraps = False
+        self.loaded_before = False  # a weight load seen earlier in the source
 
     def visit_Call(self, node: cst.Call) -> bool | None:
         qualified = self.names.qualify(node.func)
@@ -83,8 +89,18 @@ class _Finder(cst.CSTVisitor):
             self.wraps = True
             return False
         if qualified in RAW_TF1_CALLS:
-            self.sites.append(RawSite(node, RAW_TF1_CALLS[qualified]))
+            what = RAW_TF1_CALLS[qualified]
+            if qualified in RESETTING_INITIALIZERS and self.loaded_before:
+                # said only where the source shows weights loaded before it
+                what += " (it overwrites the weights loaded above it)"
+            self.sites.append(RawSite(node, what))
+            if qualified in WEIGHT_LOADS:
+                self.loaded_before = True
             return
+        if qualified in WEIGHT_LOADS or (
+                isinstance(node.func, (cst.Attribute, cst.Name))
+                and (node.func.attr if isinstance(node.func, cst.Attribute) else node.func).value in WEIGHT_LOAD_METHODS):
+            self.loaded_before = True
         if qualified is not None and qualified.startswith("tensorflow.contrib."):
             self.sites.append(RawSite(node, "tf." + qualified[len("tensorflow."):], contrib=qualified))
             return

@@ -29,7 +29,7 @@ import re
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor, drop_small_statements, unwrap_with
-from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers
+from migrate.analysis.carriers import GRAPH, SESSION, Carriers, leftover_statements, prune_dead_carriers, still_read
 from libcst.codemod.visitors import RemoveImportsVisitor
 
 from migrate.analysis.names import dotted, from_imports_of
@@ -107,6 +107,8 @@ class _Unwrapper(BlockEditor):
 
 class _GraphModeSwitches(BlockEditor):
     """Drops module-level `tf.compat.v1.disable_eager_execution()` / `disable_v2_behavior()`."""
+
+    DROPS_EXPLAINING_PRINTS = True
 
     def __init__(self, names) -> None:
         super().__init__()
@@ -677,7 +679,7 @@ class GraphReentry(Rule):
                     return MODELS['basket']['model'].predict(x)
             """,
             id="a record read whole (a loop over its entries) keeps its graph: reported",
-            manual=(3, 8),
+            manual=(3,),  # one item (the half-migration) naming line 8 too
         ),
     ]
 
@@ -701,8 +703,8 @@ class GraphReentry(Rule):
         unwrapped = transform(tree, unwrapper) if "as_default" in code else tree
         result, pruned = prune_dead_carriers(unwrapped, names, carriers=carriers, facts=self.file.facts)
         for statement, _qualified in leftover_statements(result, names, LEFTOVERS):
-            self.manual(statement, "the TF1 default graph is still used here (no such thing in eager TF 2): "
-                                   "port this use by hand")
+            self.manual(statement, f"the TF1 default graph is still used here (no such thing in eager TF 2)"
+                                   f"{still_read(result, statement)}: port this use by hand")
         if not (pruned or unwrapper.changed):
             return tree
         if "disable_" in code:

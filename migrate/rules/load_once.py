@@ -531,7 +531,14 @@ class LoadOnce(Rule):
             if not new:
                 continue
             anchor = body[at]
-            new[0] = new[0].with_changes(leading_lines=anchor.leading_lines)
+            # the blank lines before the anchor separate the load too; a comment there stays the
+            # anchor's alone (given to both, it would appear twice)
+            blank = []
+            for line in anchor.leading_lines:
+                if line.comment is not None:
+                    break
+                blank.append(line)
+            new[0] = new[0].with_changes(leading_lines=blank)
             body[at:at] = new
         return result.with_changes(body=body)
 
@@ -630,8 +637,8 @@ class LoadOnce(Rule):
                               "or at module level) by hand")
             return None
         if request_names:
-            self.manual(stmt, f"model loaded on every request from request data ({', '.join(sorted(request_names))}): "
-                              "cache loaded models by those arguments by hand")
+            self.manual(stmt, f"model loaded on every request from {_origins(request_names, params, func.name.value)}, "
+                              "not known before a request: cache loaded models by those values by hand")
             return None
         late = {n for n in free if n not in BUILTIN_NAMES and module_names.get(n, at) >= at}
         if late:
@@ -651,6 +658,23 @@ class LoadOnce(Rule):
             hoisted_text[n] = text
             module_names[n] = at
         return _Hoist(func, statements, bound, at, insert=True)
+
+
+def _origins(names: set[str], params: set[str], function: str) -> str:
+    """Where the names a load reads per request come from, as the analysis found them: the
+    framework's `request`, the function's parameters, names the function sets elsewhere."""
+    said = []
+    if "request" in names and "request" not in params:
+        said.append("`request`")
+    args = sorted(names & params - {"self"})
+    if args:
+        said.append(f"{function}()'s argument{'s' if len(args) > 1 else ''} {', '.join(args)}")
+    if "self" in names:
+        said.append("attributes of self")
+    local = sorted(names - params - {"request"})
+    if local:
+        said.append(f"{', '.join(local)} set in {function}()")
+    return " and ".join(said)
 
 
 class _Load:

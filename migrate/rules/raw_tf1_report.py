@@ -1,7 +1,8 @@
 """Report raw TF1 graph code (placeholders, `sess.run`, GraphDef, `saved_model.loader`) and keep it runnable.
 
 Raw graphs are not Keras juggling: they need graph mode and a session, which Keras 3 never
-has. Each site becomes a manual item (file:line). A file with no Keras in it is made to run
+has. A file's raw graph is one manual item, at its first site, naming every site and its
+lines (the graph is ported as a whole, not call by call). A file with no Keras in it is made to run
 on TF 2 the way TF documents for TF1 code, with the whole v1 API (signatures included):
 
     -import tensorflow as tf
@@ -19,6 +20,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from migrate.analysis.raw_tf1 import CONTRIB_EQUIVALENTS, find_raw_tf1, mentions_raw_tf1
+from migrate.diffs import line_mapper
 from migrate.rules.base import Example, Rule
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
@@ -51,8 +53,8 @@ class RawTF1Report(Rule):
             with tf.Session() as sess:
                 print(sess.run(y, feed_dict={x: [[1, 2, 3]]}))
             """,
-            id="pure TF1 graph: whole v1 API (keep_dims and all), each site reported",
-            manual=(2, 5),
+            id="pure TF1 graph: whole v1 API (keep_dims and all), one item naming each site",
+            manual=(2,),
         ),
         Example(
             """
@@ -121,8 +123,8 @@ class RawTF1Report(Rule):
                 K.set_session(sess)
                 return model.predict(feats)
             """,
-            id="raw graph mixed with Keras: stays on the legacy path, reported",
-            manual=(4, 9),
+            id="raw graph mixed with Keras: stays on the legacy path, reported once",
+            manual=(4,),
         ),
         Example(
             """
@@ -166,23 +168,25 @@ class RawTF1Report(Rule):
         )
         renamed = {} if uses_keras else _contrib_renames(sites, names)
         contrib_left = [site for site in sites if site.contrib and site.node not in renamed]
+        graph_sites = []  # the graph's own code: one cause, one item
         for site in sites:
             if site.node in renamed:
                 target, needs = CONTRIB_EQUIVALENTS[site.contrib]
                 if needs:
                     self.manual(site.node, f"{site.what} → tf.compat.v1.{target} (the same class), which needs {needs}")
-                continue
-            if site.contrib:
-                message = _contrib_message(site)
-            elif uses_keras:
-                message = (f"raw TF1 graph code ({site.what}) next to a Keras model: the file stays on the legacy "
-                           "path (run it under legacy_shim); rewrite the graph as eager code to migrate it")
-            elif contrib_left:
-                message = (f"raw TF1 graph code ({site.what}): switched to tf.compat.v1, but the file does not run "
-                           f"until its tf.contrib calls are replaced; port to TF 2 by hand")
+            elif site.contrib:
+                self.manual(site.node, _contrib_message(site))
             else:
-                message = f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode; port to TF 2 by hand"
-            self.manual(site.node, message)
+                graph_sites.append(site)
+        if uses_keras:
+            cause = ("next to a Keras model: the file stays on the legacy path (run it under legacy_shim); "
+                     "rewrite the graph as eager code to migrate it")
+        elif contrib_left:
+            cause = ("switched to tf.compat.v1, but the file does not run until its tf.contrib calls are replaced; "
+                     "port to TF 2 by hand")
+        else:
+            cause = "runs on tf.compat.v1 in graph mode; port to TF 2 by hand"
+        self._report_graph(tree, graph_sites, cause)
         if uses_keras:
             self.stop_other_rules("raw TF1 graph mixed with Keras: file left on the legacy path")
             return tree
@@ -202,9 +206,9 @@ class RawTF1Report(Rule):
             for site in sites:
                 if site.contrib:
                     self.manual(site.node, _contrib_message(site))
-                    continue
-                self.manual(site.node, f"raw TF1 graph code ({site.what}): the file stays on the legacy path "
-                                       f"(run it under legacy_shim) with the modules sharing its graph: {why}")
+            self._report_graph(tree, [site for site in sites if not site.contrib],
+                               f"the file stays on the legacy path (run it under legacy_shim) with the modules "
+                               f"sharing its graph: {why}")
             if not sites:
                 self.warn(f"left on the legacy path with the modules sharing its graph: {why}")
             self.stop_other_rules(f"raw TF1 graph across modules left on the legacy path: {why}")
@@ -212,9 +216,8 @@ class RawTF1Report(Rule):
         for site in sites:
             if site.contrib:
                 self.manual(site.node, _contrib_message(site))
-                continue
-            self.manual(site.node, f"raw TF1 graph code ({site.what}): runs on tf.compat.v1 in graph mode, "
-                                   f"with {why}; port to TF 2 by hand")
+        self._report_graph(tree, [site for site in sites if not site.contrib],
+                           f"runs on tf.compat.v1 in graph mode, with {why}; port to TF 2 by hand")
         result = _switch_to_v1(tree)
         if not sites and result is not tree:
             switched = next(old for old, new in zip(tree.body, result.body) if old is not new)
@@ -223,6 +226,30 @@ class RawTF1Report(Rule):
                                   "port to TF 2 by hand with them")
         self.stop_other_rules(f"raw TF1 graph: file runs on tf.compat.v1 with {why}; other rules skipped")
         return result
+
+    def _report_graph(self, tree: cst.Module, sites, cause: str) -> None:
+        """One item for a file's raw graph code, at its first site, naming every site and its lines:
+        the graph is ported as a whole, not call by call."""
+        if not sites:
+            return
+        positions = self.file.positions(tree, [site.node for site in sites]) or {}
+        seen, original = self.code_of(tree), self.original_code(tree)
+        to_input = (lambda n: n) if seen == original else line_mapper(seen, original)
+        lines: dict[str, list[int]] = {}  # what → its lines, in source order
+        for site in sites:
+            pos = positions.get(site.node)
+            at = lines.setdefault(site.what, [])
+            if pos is not None and to_input(pos.start.line) not in at:
+                at.append(to_input(pos.start.line))
+        if len(sites) == 1:
+            whats = sites[0].what
+        else:
+            whats = ", ".join(f"{what} ({_lines(at)})" if at else what for what, at in lines.items())
+        self.manual(sites[0].node, f"raw TF1 graph code ({whats}): {cause}")
+
+
+def _lines(numbers: list[int]) -> str:
+    return f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
 
 
 def _contrib_message(site) -> str:

@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, prune_dead_carriers
+from migrate.analysis.carriers import SESSION, Carriers, leftover_statements, prune_dead_carriers, still_read
 from migrate.analysis.names import ImportNames, dotted, from_imports_of
 from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1
 from migrate.rules.base import Example, Rule
@@ -121,6 +121,8 @@ def map_option(option: str, value: str) -> tuple[list[str], str | None]:
 
 
 class _SetSessionRemover(BlockEditor):
+    DROPS_EXPLAINING_PRINTS = True
+
     def __init__(
         self, rule: "SessionConfig", names: ImportNames, carriers: Carriers, tf: str, gpu: dict[str, cst.Call]
     ) -> None:
@@ -294,6 +296,34 @@ class SessionConfig(Rule):
         Example(
             """
             import tensorflow as tf
+            from keras.backend import set_session
+
+            sess = tf.Session()
+            set_session(sess)
+            print("**set_session done**")
+            model = load_model("m.h5")
+            print("session ready")
+
+            def predict(x):
+                set_session(sess)
+                print("model loaded")
+                return model.predict(x)
+            """,
+            """
+            import tensorflow as tf
+
+            model = load_model("m.h5")
+            print("session ready")
+
+            def predict(x):
+                print("model loaded")
+                return model.predict(x)
+            """,
+            id="a print right after set_session saying it ran goes with it; unrelated or farther prints stay",
+        ),
+        Example(
+            """
+            import tensorflow as tf
             tf.keras.backend.set_session(tf.compat.v1.Session(config=tf.compat.v1.ConfigProto(log_device_placement=True)))
             """,
             """
@@ -397,8 +427,8 @@ class SessionConfig(Rule):
         )
         result, mapped = self._map_unused_configs(result, names, tf, finder if result is tree else None)
         for statement, qualified in leftover_statements(result, names, LEFTOVERS):
-            self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session; "
-                                   "remove or port this use by hand")
+            self.manual(statement, f"`{qualified.rsplit('.', 1)[-1]}(...)` left: TF 2 has no session"
+                                   f"{still_read(result, statement)}; remove or port this use by hand")
         if not (remover.changed or pruned or mapped):
             return tree
         self._drop_unused_imports(tree)

@@ -118,3 +118,36 @@ def test_second_run_is_a_noop():
     )
     assert "global" not in first.code
     assert _run(first.code).code == first.code
+
+
+def test_a_comment_above_the_handler_is_not_copied_above_the_hoisted_load():
+    # Verdagio/Tensorflow-keras-flask-app shape: the comment above `def init()` stays there once
+    route = """
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            model = init()
+            return str(model.predict(parse(request.data)))
+        """
+    outcome = _run(
+        """
+        import keras as kr
+        app = Flask(__name__)
+
+        #load up our previously trained model
+        def init():
+            model = kr.models.load_model("./data/mnist_nn.h5")
+            return model
+        """ + route
+    )
+    assert outcome.code == _source(
+        """
+        import keras as kr
+        app = Flask(__name__)
+
+        model = kr.models.load_model("./data/mnist_nn.h5")
+
+        #load up our previously trained model
+        def init():
+            return model
+        """ + route
+    )

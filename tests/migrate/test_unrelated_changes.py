@@ -100,3 +100,30 @@ def test_commented_out_code_above_a_removed_statement_stays():
     out = migrate_source(source, Config()).code
     assert "get_default_graph" not in out
     assert "\t#loss,accuracy = model.evaluate(X_test,y_test)\n\t#print('loss:', loss)\n" in out
+
+
+def test_only_a_print_that_reported_on_removed_machinery_goes():
+    # MLFYM/RECODUO: print("**set_session 성공**") outlived the set_session it reported on. A
+    # print right after a load the migration moves (not removes) is the app's own, and stays.
+    source = textwrap.dedent("""\
+        from flask import Flask
+        import tensorflow as tf
+        from keras.models import load_model
+        from tensorflow.python.keras.backend import set_session
+        app = Flask(__name__)
+        sess = tf.Session()
+        set_session(sess)
+        print("**set_session 성공**")
+        Lgraph = tf.get_default_graph()
+        print("**get_default_graph 성공**")
+        print("graph ready")
+        @app.route("/p")
+        def p():
+            model = load_model("m.h5")
+            print("model loaded")
+            return str(model.predict(x))
+        """)
+    out = migrate_source(source, Config()).code
+    assert "성공" not in out
+    assert 'print("graph ready")' in out  # not right after a removed call: kept
+    assert 'print("model loaded")' in out
