@@ -15,7 +15,7 @@ from migrate import verify
 from migrate.diffs import line_mapper, line_placer
 from migrate.rules import all_rules
 from migrate.analysis.carriers import Imported
-from migrate.rules.base import REMOVED_NOTE, ManualItem, Options, Rule
+from migrate.rules.base import REMOVED_NOTE, ManualItem, Options, Rule, line_ref, line_refs, render_line_refs
 from migrate.rules.driver import SourceOutcome, run_rules
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
@@ -130,19 +130,26 @@ def _on_new_lines(code: str, outcome: SourceOutcome) -> None:
     line the change removes points at the nearest line that survived and says which line it
     was about."""
     if outcome.code == code or outcome.error is not None:
-        outcome.manual = [m if m.original_line is not None else replace(m, original_line=m.line)
-                          for m in outcome.manual]
+        outcome.manual = [m if m.original_line is not None else _as_input(m) for m in outcome.manual]
         return
     place = line_placer(code, outcome.code)
+
+    def named(line: int) -> str:  # a line a message names, as a (still marked) line of the new text
+        placed = place(line)
+        return f"{line} of the original" if placed.removed else line_ref(placed.line)
+
     moved = []
     for item in outcome.manual:
         if item.original_line is not None:  # already on the new text
             moved.append(item)
             continue
         placed = place(item.line)
-        message = item.message + REMOVED_NOTE.format(line=item.line) if placed.removed else item.message
+        template = render_line_refs(item.message, named)
+        template = template + REMOVED_NOTE.format(line=item.line) if placed.removed else template
         column = 0 if placed.removed else max(item.column + placed.indent, 0)
-        moved.append(replace(item, line=placed.line, column=column, message=message, original_line=item.line))
+        moved.append(replace(item, line=placed.line, column=column, message=render_line_refs(template, str),
+                             original_line=item.line, original_message=render_line_refs(item.message, str),
+                             template=template))
     outcome.manual = sorted(moved, key=lambda m: (m.line, m.column, m.rule))
 
 
@@ -298,7 +305,7 @@ def _causes(code: str, full: SourceOutcome, problems: Sequence[verify.Problem]) 
             kept = ", ".join(sorted({p.subject for n, p in half if n == line}))
             for why in whys or [f"{kept} stays"]:
                 said.setdefault(why, []).append(line)
-        stays = "; ".join(f"{_lines(at)}: {why}" for why, at in said.items())
+        stays = "; ".join(f"{line_refs(at)}: {why}" for why, at in said.items())
         gone = half[0][1].detail
         causes.append(_Cause("half-migration", lines[0], tuple(lines),
                              f"half-migration: it would remove {gone} while TF1 graph/session code stays ({stays}), "
@@ -306,8 +313,10 @@ def _causes(code: str, full: SourceOutcome, problems: Sequence[verify.Problem]) 
     return sorted(causes, key=lambda c: c.line)
 
 
-def _lines(numbers: Sequence[int]) -> str:
-    return f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
+def _as_input(item: ManualItem) -> ManualItem:
+    """An item of a file migrate leaves as it is: its lines are the input's."""
+    message = render_line_refs(item.message, str)
+    return replace(item, message=message, original_line=item.line, original_message=message, template=item.message)
 
 
 def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[str]] | None) -> list[verify.Problem]:

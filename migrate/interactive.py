@@ -114,6 +114,7 @@ def _left_alone(result: FileResult) -> FileResult:
 
 def _as_the_file_is(item: dict) -> dict:
     """An item of a file left as it was: at its line there (its column is still the migrated
-    line's), without the note that the change removes that line."""
+    line's) and naming lines of it, without the note that the change removes that line."""
     line = item.get("original_line", item["line"])
-    return {**item, "line": line, "message": item["message"].removesuffix(REMOVED_NOTE.format(line=line))}
+    message = item.get("original_message", item["message"].removesuffix(REMOVED_NOTE.format(line=line)))
+    return {**item, "line": line, "message": message}

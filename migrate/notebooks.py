@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from migrate.diffs import unified_diff
 from migrate.engine import Config, MigrationError, SourceOutcome, migrate_source
-from migrate.rules.base import ManualItem
+from migrate.rules.base import ManualItem, render_line_refs
 
 _MARK = "_MIGRATE_CELL_MARK_"
 _MARK_LINE = re.compile(rf"^{_MARK}\((\d+)\)\n?", re.M)
@@ -194,7 +194,13 @@ def _cell_items(joined: str, new_joined: str, items: list[ManualItem]) -> list[M
         first, cell = max(((s, c) for s, c in new_starts if s <= item.line), default=(1, 0))
         original = item.line if item.original_line is None else item.original_line
         old_first = max((s for s, c in old_starts if s <= original), default=1)
-        out.append(ManualItem(item.rule, item.line - first + 1, item.column, f"[code cell {cell + 1}] {item.message}",
+
+        def in_cell(line: int, cell: int = cell) -> str:  # a line the message names, in its own cell
+            start, its_cell = max(((s, c) for s, c in new_starts if s <= line), default=(1, 0))
+            return f"{line - start + 1}" + ("" if its_cell == cell else f" of code cell {its_cell + 1}")
+
+        message = item.message if item.template is None else render_line_refs(item.template, in_cell)
+        out.append(ManualItem(item.rule, item.line - first + 1, item.column, f"[code cell {cell + 1}] {message}",
                               original_line=original - old_first + 1))
     return out
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import ClassVar, Mapping, Sequence
+from typing import Callable, ClassVar, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -91,15 +91,41 @@ class ManualItem:
     column: int
     message: str
     original_line: int | None = None
+    # the message with the lines it names (line_refs) as lines of the input, set with original_line
+    original_message: str | None = None
+    # the message with those lines still marked, as lines of the new text: for a caller that
+    # numbers lines its own way (a notebook's cells)
+    template: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready form for the report."""
         return {"rule": self.rule, "line": self.line, "column": self.column, "message": self.message,
-                "original_line": self.line if self.original_line is None else self.original_line}
+                "original_line": self.line if self.original_line is None else self.original_line,
+                "original_message": self.message if self.original_message is None else self.original_message}
 
 
 # appended to the message of an item whose input line the change removes
 REMOVED_NOTE = " (about line {line} of the original, removed by this change)"
+
+# An input line named inside a message: migrate.engine renders it as a line of the written
+# file, as it does the item's own line ("{n} of the original" for a line the change removes).
+_LINE_REF = re.compile("\x1e(\\d+)\x1f")
+
+
+def line_refs(numbers: Sequence[int]) -> str:
+    """``line N`` / ``lines N, M`` naming input lines inside a message."""
+    refs = ", ".join(map(line_ref, numbers))
+    return ("line " if len(numbers) == 1 else "lines ") + refs
+
+
+def render_line_refs(message: str, where: Callable[[int], str]) -> str:
+    """`message` with each line_refs line written by `where` (line -> text)."""
+    return _LINE_REF.sub(lambda m: where(int(m.group(1))), message)
+
+
+def line_ref(line: int) -> str:
+    """One line named inside a message, still marked (see line_refs)."""
+    return f"\x1e{line}\x1f"
 
 
 @dataclass(frozen=True)

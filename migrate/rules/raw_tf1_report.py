@@ -21,7 +21,7 @@ import libcst.matchers as m
 
 from migrate.analysis.raw_tf1 import CONTRIB_EQUIVALENTS, find_raw_tf1, mentions_raw_tf1
 from migrate.diffs import line_mapper
-from migrate.rules.base import Example, Rule
+from migrate.rules.base import Example, Rule, line_refs
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
 
@@ -244,12 +244,8 @@ class RawTF1Report(Rule):
         if len(sites) == 1:
             whats = sites[0].what
         else:
-            whats = ", ".join(f"{what} ({_lines(at)})" if at else what for what, at in lines.items())
+            whats = ", ".join(f"{what} ({line_refs(at)})" if at else what for what, at in lines.items())
         self.manual(sites[0].node, f"raw TF1 graph code ({whats}): {cause}")
-
-
-def _lines(numbers: list[int]) -> str:
-    return f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
 
 
 def _contrib_message(site) -> str:

@@ -78,9 +78,16 @@ def _migrate(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, timeout=300)
 
 
-def _quoted(message: str) -> str:
-    (code,) = [code for quote, code in QUOTED.items() if f"({quote})" in message]
-    return code
+_SITE = re.compile(r"(" + "|".join(map(re.escape, QUOTED)) + r") \(lines? ([\d, ]+?)( of code cell \d+)?\)")
+
+
+def _sites(message: str) -> list[tuple[str, int, int | None]]:
+    """(code, line, other cell or None) for each site the raw-graph item names."""
+    sites = []
+    for what, numbers, cell in _SITE.findall(message):
+        for number in numbers.split(", "):
+            sites.append((QUOTED[what], int(number), int(cell.split()[-1]) if cell else None))
+    return sites
 
 
 def test_an_item_below_an_inserted_line_is_at_its_line_in_the_written_file(tmp_path):
@@ -91,11 +98,15 @@ def test_an_item_below_an_inserted_line_is_at_its_line_in_the_written_file(tmp_p
     assert written[3] == "tf.disable_v2_behavior()", "the fixture must insert a line above the items"
     (entry,) = json.loads((tmp_path / "report.json").read_text())["files"]
     items = entry["manual"]
-    assert {_quoted(m["message"]) for m in items} == set(QUOTED.values())
-    for item in items:
-        code = _quoted(item["message"])
-        assert written[item["line"] - 1][item["column"]:].startswith(code), item
-        assert RAW_TF1.splitlines()[item["original_line"] - 1][item["column"]:].startswith(code), item
+    (item,) = items  # one raw graph, one item, at its first site, naming every site
+    assert {code for code, _, _ in _sites(item["message"])} == set(QUOTED.values())
+    assert written[item["line"] - 1][item["column"]:].startswith("tf.GraphDef()"), item
+    assert RAW_TF1.splitlines()[item["original_line"] - 1][item["column"]:].startswith("tf.GraphDef()"), item
+    # the lines the message names are lines of the written file too; the input's in original_message
+    for code, line, _ in _sites(item["message"]):
+        assert code in written[line - 1], (code, line, item["message"])
+    for code, line, _ in _sites(item["original_message"]):
+        assert code in RAW_TF1.splitlines()[line - 1], (code, line, item["original_message"])
     # the --write summary and SARIF say the same lines and columns
     said = {int(n) for n in re.findall(r"^\./detect\.py:(\d+): manual", run.stderr, re.M)}
     assert said == {m["line"] for m in items}, run.stderr
@@ -155,14 +166,12 @@ def test_the_review_page_shows_each_item_under_its_line_of_the_new_text(tmp_path
     # the row right above each item row: in a hunk, its new side is the last cell pair;
     # in a snippet of unchanged code, the only one
     above = [(int(m.group(1)), html.unescape(re.sub(r"</?em>", "", m.group(2)))) for m in _ROW.finditer(page)]
-    assert len(above) == len(entry["manual"]) == len(QUOTED)
-    for item in entry["manual"]:
-        code = _quoted(item["message"])
-        assert any(number == item["line"] and code in text for number, text in above), (item, above)
-    # one item is inside the hunk that inserts the line (the GraphDef, three lines below it),
-    # the others in snippets of the migrated text
+    (item,) = entry["manual"]
+    assert len(above) == 1
+    assert any(number == item["line"] and "tf.GraphDef()" in text for number, text in above), (item, above)
+    # the item is inside the hunk that inserts the line (the GraphDef, three lines below it)
     hunk = page.index('<table class="sbs">')
-    assert page.index("(a frozen GraphDef)") < page.index("</table>", hunk)
+    assert page.index("raw TF1 graph code (a frozen GraphDef") < page.index("</table>", hunk)
 
 
 def test_a_notebook_item_is_at_its_line_of_the_migrated_cell():
@@ -176,12 +185,15 @@ def test_a_notebook_item_is_at_its_line_of_the_migrated_cell():
     data, outcome, _ = notebooks.migrate_notebook(json.dumps(notebook).encode(), Config(), "n.ipynb")
     migrated = ["".join(cell["source"]) for cell in json.loads(data)["cells"]]
     assert "tf.disable_v2_behavior()" in migrated[0], "the fixture must insert a line in the first cell"
-    assert len(outcome.manual) == 3
-    for item in outcome.manual:
-        cell = int(re.match(r"\[code cell (\d+)\]", item.message).group(1)) - 1
-        code = _quoted(item.message)
-        assert migrated[cell].splitlines()[item.line - 1][item.column:].startswith(code), item
-        assert cells[cell].splitlines()[item.original_line - 1][item.column:].startswith(code), item
+    (item,) = outcome.manual
+    cell = int(re.match(r"\[code cell (\d+)\]", item.message).group(1)) - 1
+    assert migrated[cell].splitlines()[item.line - 1][item.column:].startswith("tf.GraphDef()"), item
+    assert cells[cell].splitlines()[item.original_line - 1][item.column:].startswith("tf.GraphDef()"), item
+    # the sites it names: lines of their own migrated cell, another cell named as such
+    sites = _sites(item.message)
+    assert {code for code, _, _ in sites} == {"tf.GraphDef()", "tf.import_graph_def(", "sess.run("}
+    for code, line, other in sites:
+        assert code in migrated[cell if other is None else other - 1].splitlines()[line - 1], (code, line, item)
 
 
 def test_a_file_not_accepted_interactively_reports_its_items_at_its_own_lines(tmp_path):
