@@ -378,18 +378,24 @@ def _migrate(tree: Path, report: Path, env: dict) -> tuple[dict, str]:
     return json.loads(report.read_text()), proc.stderr
 
 
+# rules whose items name per-request work left in the migrated code: first in the reason column
+PER_REQUEST_RULES = ("load-once", "predict-speed")
+
+
 def manual_items(report: dict, tree: Path) -> list[str]:
-    """migrate's manual items for ``tree``: ``file:line: message``."""
-    items = []
+    """migrate's manual items for ``tree``: ``file:line: message``, those about per-request work
+    (what can keep a migrated app slower than the legacy one) first."""
+    items, first = [], []
     for entry in report.get("files", []):
         try:
             rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
         except ValueError:
             continue
-        items += [f"{rel}:{m['line']}: {m['message']}" for m in entry.get("manual", [])]
+        for m in entry.get("manual", []):
+            (first if m.get("rule") in PER_REQUEST_RULES else items).append(f"{rel}:{m['line']}: {m['message']}")
         if entry.get("status") in ("error", "skipped") and entry.get("message"):
             items.append(f"{rel}: {entry['status']}: {entry['message']}")
-    return items
+    return first + items
 
 
 def predicts_left(tree: Path) -> tuple[list[str], list[str]]:
