@@ -574,12 +574,14 @@ class LoadOnce(Rule):
         top_index = _top_level_index(tree)
         hoists: list[_Hoist] = []
         hoisted_text: dict[str, str] = {}
+        reloads_possible = "load_weights" in self.code_of(tree)
         for func in requests.per_request:
             if id(func) not in top_index:
                 continue
             for hoist in self._plan(func, names, module_names, top_index[id(func)], tree, hoisted_text):
                 hoists.append(hoist)
-            self._report_weight_reloads(func, tree, tree.body[top_index[id(func)]], module_names)
+            if reloads_possible:
+                self._report_weight_reloads(func, tree, tree.body[top_index[id(func)]], module_names)
         if not hoists:
             return tree
         drop: set[int] = set()
