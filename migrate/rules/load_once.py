@@ -32,9 +32,9 @@ read again on every request) is reported on its line, with why it stays: reading
 once changes the answers whenever the file or the model's weights change between requests,
 so the item names what in the file can change them (a path given by the caller or the
 request, a `save` / `save_weights` / `fit` of a model) or, when nothing here does, says that
-only the whole app can tell. Keras 3 reads legacy .h5 weights ~1.4x slower than tf_keras did
-(benchmarks/real_apps_serve.py, RingSho-docker-flask-keras), so such a line keeps the
-migrated app behind the legacy one.
+only the whole app can tell. In the served real apps that do it (RingSho/docker-flask-keras)
+the read is most of a request's time and costs more on Keras 3 than in the legacy app, which
+keeps the migrated app 1.1-1.4x behind (benchmarks/real_apps_serve.py).
 """
 
 from __future__ import annotations
@@ -706,8 +706,9 @@ class LoadOnce(Rule):
                    "nothing in this file writes the weights or trains the model, but another module may: "
                    "if nothing does, load them once where the model is built")
             self.manual(call, f"`{self.code_of_node(tree, call)}` reads the weights file again on every request "
-                              f"({where}); Keras 3 reads .h5 weights about 1.4x slower than tf_keras did, enough "
-                              f"to keep the migrated app slower than the legacy one; not loaded once because {why}")
+                              f"({where}): reading the file and assigning every weight is most of such a request's "
+                              f"time, more on Keras 3 than in the legacy app, enough to keep the migrated app "
+                              f"slower; not loaded once because {why}")
 
     def _weight_changes(self, tree: cst.Module) -> list[str]:
         """`this file saves model files at line N (...)`, `... trains a model at line N (...)`:
