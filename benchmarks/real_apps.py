@@ -11,10 +11,10 @@ copies from ``.cache/real_apps/<owner>+<name>/`` (gitignored; ``--cache`` or
 under the app's root at the manifest's commit.
 
 How a developer populates the cache: with the search tool, ``fetch`` each manifest repository
-(``github:<owner>/<name>``); the snapshots land under ``/work/.mirror/<owner>+<name>/repo``
+(``github:<owner>/<name>``); the snapshots land under ``DIR/<owner>+<name>/repo``
 (a git directory). Then::
 
-    python benchmarks/real_apps.py populate --mirror /work/.mirror
+    python benchmarks/real_apps.py populate --mirror DIR
 
 copies each app's ``.py`` files at the manifest commit out of those git directories (``git
 show``; nothing is built or run). A single file can also be read with the search tool's
@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", choices=("run", "populate"), default="run")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("REAL_APPS_CACHE", DEFAULT_CACHE)),
                         help=f"local copies of the apps (default {DEFAULT_CACHE.relative_to(REPO_ROOT)})")
-    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"),
-                        help="populate: where the search tool's fetch put the git snapshots")
+    parser.add_argument("--mirror", type=Path,
+                        help="populate (required there): the folder holding the git snapshots, <owner>+<name>/repo")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
     parser.add_argument("--apps", help="comma-separated repositories (default: all in the manifest)")
     parser.add_argument("--markdown", type=Path, help="(re)write the real-apps section of this Markdown file")
@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.apps.split(","))
         apps = [a for a in apps if a["repo"] in wanted]
     if args.command == "populate":
+        if args.mirror is None:
+            parser.error("populate needs --mirror DIR: the folder holding the git snapshots")
         return populate(args.mirror, args.cache, apps)
     when = datetime.datetime.now(datetime.timezone.utc)
     rows = run(args.cache, apps)

@@ -1,6 +1,6 @@
 """Issue 20: real public apps served end to end, legacy under the shim against migrated on Keras 3.
 
-    python benchmarks/real_apps_serve.py populate --mirror /work/.mirror   # copy the apps into .cache/
+    python benchmarks/real_apps_serve.py populate --mirror DIR   # copy the apps into .cache/
     python benchmarks/real_apps_serve.py                                   # serve them all, print the table
     python benchmarks/real_apps_serve.py --apps NAME,NAME --markdown docs/benchmarks.md
     python benchmarks/real_apps_serve.py --migrate-src DIR                 # migrate from another checkout
@@ -27,8 +27,8 @@ lookup table); ``ignore``: regexes removed from answers before comparing (per-re
 file), so its concurrent answers are not compared.
 
 Third-party code is never committed: ``populate`` copies every file under each app's root at the
-manifest commit out of git snapshots fetched with the search tool (``fetch github:<owner>/<name>``
-puts them under ``/work/.mirror/<owner>+<name>/repo``) into ``.cache/real_apps_serve/<name>/``
+manifest commit out of git snapshots of the repositories (``--mirror DIR``, required: a folder
+holding ``<owner>+<name>/repo``, a git directory per repository) into ``.cache/real_apps_serve/<name>/``
 (``--cache`` elsewhere). Model-like files of the repository (.h5, .hdf5, .pb ...) are left out:
 the spec's files replace them.
 
@@ -40,9 +40,11 @@ Per app, side by side in one run:
 Both get the same fixed requests one by one, then 8 at once; every answer of (b) and every
 concurrent answer must equal (a)'s sequential one (numbers to 1e-5, everything else exactly).
 Then 50 single-client requests per server after a warm-up, alternating between (a) and (b) so
-that the box's noise hits both alike; p50 of each and the ratio. "predicts left" counts
-``.predict(`` calls inside functions of the migrated code (per-request Keras 3 ``predict``, ~90x
-slower than ``predict_on_batch`` at batch 1): a static count, the lines are printed.
+that the box's noise hits both alike; p50 of each and the ratio. "per-request predicts left"
+counts ``.predict(`` calls of the migrated code in functions that migrate's own analysis says
+run per request (a per-request Keras 3 ``predict`` is ~90x slower than ``predict_on_batch`` at
+batch 1); "other predicts" those in functions that do not (training, evaluation, test
+scripts): a static count, the lines are printed.
 
 Extra packages the apps import (not needed by the test suite; ``pip install``): pillow, gevent,
 opencv-python-headless<5 (5.x dropped CascadeClassifier), Keras-Preprocessing, flask-cors.
@@ -282,7 +284,8 @@ class Row:
     legacy: Side
     migrated: Side
     same: bool | None = None
-    predicts_left: list = field(default_factory=list)  # "file:line: code"
+    predicts_left: list = field(default_factory=list)  # per-request ones, "file:line: code"
+    predicts_other: list = field(default_factory=list)  # in code that does not run per request
     manual: list = field(default_factory=list)  # migrate's manual items "file:line: message"
     notes: list = field(default_factory=list)
     reason: str = ""
@@ -375,24 +378,35 @@ def _migrate(tree: Path, report: Path, env: dict) -> tuple[dict, str]:
     return json.loads(report.read_text()), proc.stderr
 
 
+# rules whose items name per-request work left in the migrated code: first in the reason column
+PER_REQUEST_RULES = ("load-once", "predict-speed")
+
+
 def manual_items(report: dict, tree: Path) -> list[str]:
-    """migrate's manual items for ``tree``: ``file:line: message``."""
-    items = []
+    """migrate's manual items for ``tree``: ``file:line: message``, those about per-request work
+    (what can keep a migrated app slower than the legacy one) first."""
+    items, first = [], []
     for entry in report.get("files", []):
         try:
             rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
         except ValueError:
             continue
-        items += [f"{rel}:{m['line']}: {m['message']}" for m in entry.get("manual", [])]
+        for m in entry.get("manual", []):
+            (first if m.get("rule") in PER_REQUEST_RULES else items).append(f"{rel}:{m['line']}: {m['message']}")
         if entry.get("status") in ("error", "skipped") and entry.get("message"):
             items.append(f"{rel}: {entry['status']}: {entry['message']}")
-    return items
+    return first + items
 
 
-def predicts_left(tree: Path) -> list[str]:
-    """``.predict(`` calls inside function bodies of ``tree``'s Python files (per-request code),
-    but for the one in migrate's ``fast_predict(model, x)`` helper (its fallback for inputs
-    that are not arrays: the calls of the helper are the fast path).
+def predicts_left(tree: Path) -> tuple[list[str], list[str]]:
+    """``.predict(`` calls inside function bodies of ``tree``'s Python files: (those in functions
+    migrate's own analysis says run per request, the others: training, evaluation and test
+    scripts), each ``file:line: code``; but for the one in migrate's ``fast_predict(model, x)``
+    helper (its fallback for inputs that are not arrays: the calls of the helper are the fast path).
+
+    Per request means what migrate's rules act on (migrate.analysis.handlers): routes, views,
+    worker items, the functions they call, and the functions and methods other modules call
+    from theirs (the whole-app index, as ``python -m migrate`` builds it over the tree).
 
     Static and approximate: calls on an imported module (``import model; model.predict(f)``) and
     on instances of the app's own classes that define ``predict`` (a wrapper's method, which the
@@ -407,7 +421,8 @@ def predicts_left(tree: Path) -> list[str]:
     wrappers = {node.name for _, module in parsed.values() for node in ast.walk(module)
                 if isinstance(node, ast.ClassDef)
                 and any(isinstance(f, ast.FunctionDef) and f.name == "predict" for f in node.body)}
-    found = []
+    hot = per_request_lines(parsed)
+    per_request, other = [], []
     for path, (source, module) in parsed.items():
         lines = source.splitlines()
         not_keras = {alias.asname or alias.name.split(".")[0] for node in ast.walk(module)
@@ -426,9 +441,37 @@ def predicts_left(tree: Path) -> list[str]:
                         and node.func.attr == "predict"
                         and not (isinstance(node.func.value, ast.Name) and node.func.value.id in not_keras)):
                     entry = f"{path.relative_to(tree).as_posix()}:{node.lineno}: {lines[node.lineno - 1].strip()}"
-                    if entry not in found:
-                        found.append(entry)
-    return found
+                    hit = any(start <= node.lineno <= end for start, end in hot.get(path, ()))
+                    bucket = per_request if hit else other
+                    if entry not in per_request + other:
+                        bucket.append(entry)
+    return per_request, other
+
+
+def per_request_lines(parsed: dict) -> dict[Path, list[tuple[int, int]]]:
+    """Per file, the (first, last) lines of each function migrate's analysis says runs per request,
+    with the whole-app index over every file of ``parsed`` (``{path: (source, ast)}``)."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from migrate import whole_app
+    from migrate.analysis.shared import TreeAnalyses
+
+    sources = {str(path): source for path, (source, _module) in parsed.items()}
+    plan = whole_app.plan(sources, set(sources))
+    out: dict[Path, list[tuple[int, int]]] = {}
+    for path, (source, _module) in parsed.items():
+        if ".predict(" not in source:
+            continue
+        context = plan.joint.get(str(path)) or plan.safe.get(str(path))
+        try:
+            wrapper = MetadataWrapper(cst.parse_module(source))
+        except cst.ParserSyntaxError:
+            continue
+        positions = wrapper.resolve(PositionProvider)
+        requests = TreeAnalyses(wrapper.module, imported=context.imported if context else None).requests
+        out[path] = [(positions[f].start.line, positions[f].end.line) for f in requests.per_request]
+    return out
 
 
 def _start(name: str, tree: Path, app: dict, env: dict, legacy: bool) -> servers.Server:
@@ -474,7 +517,7 @@ def run_app(app: dict, cache: Path, workdir: Path, migrate_src: Path | None) -> 
         shutil.copytree(legacy_tree, migrated_tree)
         report, _ = _migrate(migrated_tree, workdir / app["name"] / "report.json", env)
         row.manual = manual_items(report, migrated_tree)
-        row.predicts_left = predicts_left(migrated_tree)
+        row.predicts_left, row.predicts_other = predicts_left(migrated_tree)
     except Exception as exc:  # noqa: BLE001 - a benchmark row, not a crash
         row.reason = f"setup: {type(exc).__name__}: {_first_line(str(exc))}"
         return row
@@ -552,7 +595,7 @@ def _reason(row: Row) -> str:
         first = next(((a, b) for a, b in pairs if not same_answer(a, b)), ("", ""))
         reasons.append(f"answers differ: legacy {first[0][:80]!r} migrated {first[1][:80]!r}")
     if row.predicts_left:
-        reasons.append(f"predict left: {row.predicts_left[0]}")
+        reasons.append(f"per-request predict left: {row.predicts_left[0]}")
     elif row.manual:
         reasons.append(f"manual: {row.manual[0]}")
     return "; ".join(reasons)
@@ -577,7 +620,7 @@ def run(apps: list[dict], cache: Path, migrate_src: Path | None, keep: Path | No
 # -------------------------------------------------------------------- output
 
 COLUMNS = ("app", "legacy ok", "migrated ok", "same answers", "p50 legacy ms", "p50 migrated ms", "ratio",
-           "predicts left", "reason")
+           "per-request predicts left", "other predicts", "reason")
 
 
 def _cells(row: Row) -> list[str]:
@@ -589,7 +632,7 @@ def _cells(row: Row) -> list[str]:
 
     return [row.app, yes(row.legacy.ok), yes(row.migrated.ok if row.legacy.ok else None), yes(row.same),
             ms(row.legacy.p50_ms), ms(row.migrated.p50_ms), "-" if row.ratio is None else f"{row.ratio:.2f}x",
-            str(len(row.predicts_left)), row.reason]
+            str(len(row.predicts_left)), str(len(row.predicts_other)), row.reason]
 
 
 def as_text(rows: list[Row]) -> str:
@@ -600,7 +643,9 @@ def as_text(rows: list[Row]) -> str:
     lines.insert(1, "-" * (sum(widths) + 2 * len(widths) + 20))
     for row in rows:
         for entry in row.predicts_left:
-            lines.append(f"{row.app}: predict left: {entry}")
+            lines.append(f"{row.app}: per-request predict left: {entry}")
+        for entry in row.predicts_other:
+            lines.append(f"{row.app}: predict outside per-request code: {entry}")
         for entry in row.manual:
             lines.append(f"{row.app}: manual: {entry}")
     return "\n".join(lines)
@@ -617,13 +662,17 @@ def as_markdown(rows: list[Row], apps: list[dict], when: datetime.datetime) -> s
            "Each app is served (a) unmodified under `python -m legacy_shim` and (b) after `python -m migrate --write`, "
            "without the shim, on Keras 3; same requests one by one and 8 at once, answers compared to 1e-5; p50 over "
            f"{LATENCY_REQUESTS} single-client requests after a warm-up, alternating between (a) and (b). "
-           "\"predicts left\": `.predict(` calls inside functions of the migrated code.", "",
+           "\"per-request predicts left\": `.predict(` calls of the migrated code in functions migrate's own analysis "
+           "says run per request (routes, views, worker items, what they call, across modules); \"other predicts\": "
+           "those in functions that do not (training, evaluation, test scripts).", "",
            "| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
-    left = [(r.app, e) for r in rows for e in r.predicts_left]
-    if left:
-        out += ["", "Per-request `predict` left in the migrated code:", ""]
-        out += [f"- {app}: `{entry}`" for app, entry in left]
+    for title, attr in (("Per-request `predict` left in the migrated code:", "predicts_left"),
+                        ("`predict` in migrated code that does not run per request:", "predicts_other")):
+        left = [(r.app, e) for r in rows for e in getattr(r, attr)]
+        if left:
+            out += ["", title, ""]
+            out += [f"- {app}: `{entry}`" for app, entry in left]
     out.append(SECTION_END)
     return "\n".join(out) + "\n"
 
@@ -642,8 +691,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/real_apps_serve.py", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", choices=("run", "populate"), default="run")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("REAL_APPS_SERVE_CACHE", DEFAULT_CACHE)))
-    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"),
-                        help="populate: where the search tool's fetch put the git snapshots")
+    parser.add_argument("--mirror", type=Path,
+                        help="populate (required there): the folder holding the git snapshots, <owner>+<name>/repo")
     parser.add_argument("--specs", type=Path, default=SPECS)
     parser.add_argument("--apps", help="comma-separated app names (default: all)")
     parser.add_argument("--migrate-src", type=Path,
@@ -660,6 +709,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown apps {sorted(unknown)}; known: {[a['name'] for a in apps]}")
         apps = [a for a in apps if a["name"] in wanted]
     if args.command == "populate":
+        if args.mirror is None:
+            parser.error("populate needs --mirror DIR: the folder holding the git snapshots")
         return populate(args.mirror, args.cache, apps)
     when = datetime.datetime.now(datetime.timezone.utc)
     if args.keep:

@@ -2,7 +2,7 @@
 
 No third-party code: the spec ``fixture-global_graph`` points at fixtures/apps/global_graph.
 The harness builds its model file, serves it under the shim and migrated without it, and
-compares answers; the comparison and the static predict count are also checked on their own
+compares answers; the comparison and the static predict counts are also checked on their own
 so that a harness that accepts anything fails here.
 """
 
@@ -25,16 +25,29 @@ def test_answers_compare_numbers_to_tolerance_and_everything_else_exactly():
     assert not harness.same_answer("<p>Prediction: 0.5 cat</p>", "<p>Prediction: 0.5 dog</p>")
 
 
-def test_predicts_left_counts_predict_calls_in_functions_only(tmp_path: Path):
+def test_predicts_left_counts_predict_calls_in_functions_per_request_apart(tmp_path: Path):
     (tmp_path / "app.py").write_text(
+        "from flask import Flask, request\n"
+        "from keras.models import load_model\n"
+        "from scorer import score\n"
+        "app = Flask(__name__)\n"
+        "model = load_model('m.h5')\n"
         "warm = model.predict(x)\n"
-        "def handler(x):\n"
+        "@app.route('/p', methods=['POST'])\n"
+        "def handler():\n"
         "    # model.predict(x) in a comment does not count\n"
-        "    return model.predict(x, verbose=0)\n"
+        "    return str(model.predict(request.json, verbose=0)) + str(score(request.json))\n"
+        "def evaluate(x):\n"
+        "    return model.predict(x)\n"
         "def fast(x):\n"
         "    return model.predict_on_batch(x)\n"
         "def fast_predict(model, x, batch_size=None):\n"
         "    return model.predict(x, batch_size=batch_size, verbose=0)\n")
+    (tmp_path / "scorer.py").write_text(
+        "from keras.models import load_model\n"
+        "model = load_model('s.h5')\n"
+        "def score(rows):\n"
+        "    return model.predict(rows)\n")
     (tmp_path / "wrapper.py").write_text(
         "import helper\n"
         "class Wrapper:\n"
@@ -43,8 +56,11 @@ def test_predicts_left_counts_predict_calls_in_functions_only(tmp_path: Path):
         "wrapped = Wrapper()\n"
         "def view(x):\n"
         "    return wrapped.predict(x), helper.predict(x)\n")
-    assert harness.predicts_left(tmp_path) == ["app.py:4: return model.predict(x, verbose=0)",
-                                               "wrapper.py:4: return self.model.predict(x)"]
+    per_request, other = harness.predicts_left(tmp_path)
+    # a route's own call, and a function another module's route calls (migrate's whole-app index)
+    assert per_request == ["app.py:10: return str(model.predict(request.json, verbose=0)) + str(score(request.json))",
+                           "scorer.py:4: return model.predict(rows)"]
+    assert other == ["app.py:12: return model.predict(x)", "wrapper.py:4: return self.model.predict(x)"]
 
 
 def test_requests_are_fixed_and_differ_between_variants():

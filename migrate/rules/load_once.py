@@ -26,6 +26,15 @@ counts as per request like the route itself.
 A load whose arguments depend on the request (a model name in the URL...) is reported, as is
 one reading an attribute of self (its value is not known before an instance exists), one
 nested in an `if`/`try` of the handler or reading names defined after the handler.
+
+`model.load_weights(path)` on its own in per-request code (a model built once, its weights
+read again on every request) is reported on its line, with why it stays: reading the file
+once changes the answers whenever the file or the model's weights change between requests,
+so the item names what in the file can change them (a path given by the caller or the
+request, a `save` / `save_weights` / `fit` of a model) or, when nothing here does, says that
+only the whole app can tell. In the served real apps that do it (RingSho/docker-flask-keras)
+the read is most of a request's time and costs more on Keras 3 than in the legacy app, which
+keeps the migrated app 1.1-1.4x behind (benchmarks/real_apps_serve.py).
 """
 
 from __future__ import annotations
@@ -36,13 +45,17 @@ import re
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.models import LOADERS
+from migrate.analysis.models import LOADERS, MODEL
 from migrate.analysis.names import ImportNames, dotted
 from migrate.rules.base import Example, Rule
 from migrate.analysis.walk import transform, walk
 
 # methods of the loaded model that belong to loading it (they follow it out of the handler)
 LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function", "summary"})
+# calls on a model that change the weights a per-request `load_weights` would read or reset
+WEIGHT_WRITERS = frozenset({"save", "save_weights"})
+WEIGHT_TRAINERS = frozenset({"fit", "fit_generator", "train_on_batch", "set_weights"})
+SAVE_FUNCTIONS = frozenset({"keras.models.save_model", "keras.saving.save_model"})
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -171,11 +184,12 @@ class LoadOnce(Rule):
     DESCRIPTION = (
         "Move `load_model(...)` / `model_from_json(...)` + `load_weights(...)` out of request handlers "
         "(and per-request hooks: Tornado `initialize()`, Django `setup()`) to module level when the "
-        "request does not feed them; report the ones it does."
+        "request does not feed them; report the ones it does, and a `load_weights` that re-reads a "
+        "model's weights on every request."
     )
     SAFE = True
     ORDER = 50
-    TRIGGERS = ("load_model", "model_from_json", "model_from_yaml")
+    TRIGGERS = ("load_model", "model_from_json", "model_from_yaml", "load_weights")
     FIXES = [
         Example(
             """
@@ -489,6 +503,66 @@ class LoadOnce(Rule):
             id="path from an attribute of self: reported",
             manual=(9,),
         ),
+        Example(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+
+
+            class MnistModel:
+                def __init__(self):
+                    self.model = Sequential([Dense(10, input_shape=(784,))])
+
+                def train(self, x, y, save_dir=""):
+                    self.model.fit(x, y)
+                    self.model.save(save_dir + "model.h5")
+
+                def predict(self, weight_path, x):
+                    self.model.load_weights(weight_path)
+                    return self.model.predict(x)
+
+
+            mnist_model = MnistModel()
+
+
+            @app.route("/predict")
+            def predict():
+                return jsonify(mnist_model.predict("model.h5", np.zeros((1, 784))).tolist())
+            """,
+            id="weights re-read per request from a parameter, in a file that trains and saves: reported",
+            manual=(14,),
+        ),
+        Example(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+
+            model = Sequential([Dense(10, input_shape=(784,))])
+
+
+            @app.route("/predict")
+            def predict():
+                model.load_weights("model.h5")
+                return jsonify(model.predict(np.array(request.json["x"])).tolist())
+            """,
+            id="weights re-read per request from a constant path: reported (only the whole app knows who writes it)",
+            manual=(9,),
+        ),
+        Example(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+
+            model = Sequential([Dense(10, input_shape=(784,))])
+            model.load_weights("model.h5")
+
+
+            def retrain(path):
+                model.load_weights(path)
+                model.fit(x, y)
+            """,
+            id="load_weights outside any request handler",
+        ),
     ]
 
     def rewrite(self, tree: cst.Module) -> cst.Module:
@@ -500,11 +574,14 @@ class LoadOnce(Rule):
         top_index = _top_level_index(tree)
         hoists: list[_Hoist] = []
         hoisted_text: dict[str, str] = {}
+        reloads_possible = "load_weights" in self.code_of(tree)
         for func in requests.per_request:
             if id(func) not in top_index:
                 continue
             for hoist in self._plan(func, names, module_names, top_index[id(func)], tree, hoisted_text):
                 hoists.append(hoist)
+            if reloads_possible:
+                self._report_weight_reloads(func, tree, tree.body[top_index[id(func)]], module_names)
         if not hoists:
             return tree
         drop: set[int] = set()
@@ -599,6 +676,80 @@ class LoadOnce(Rule):
                 plan.kept = {id(original_body[j]): assign.with_changes(leading_lines=original_body[j].leading_lines)}
             plans.append(plan)
         return plans
+
+    def _report_weight_reloads(self, func, tree, holder, module_names) -> None:
+        """An item on each `model.load_weights(...)` that runs per request without a load before it
+        (a load's own hoist or item covers the weights it reads), saying why it stays."""
+        names = self.analyses.names
+        if _loads_in(func, names):
+            return
+        models = self.analyses.models
+        reloads = [call for call in _calls_in(func) if isinstance(call.func, cst.Attribute)
+                   and call.func.attr.value == "load_weights" and models.kind_of(call.func.value) == MODEL]
+        if not reloads:
+            return
+        qualname = f"{holder.name.value}.{func.name.value}" if isinstance(holder, cst.ClassDef) else func.name.value
+        imported = self.analyses.imported
+        if imported is not None and qualname in imported.hot:
+            where = f"another module of the app calls `{qualname}` from its request handlers"
+        elif self.analyses.requests.is_handler(func):
+            where = f"`{qualname}` is a request handler"
+        else:
+            where = f"a request handler of this file calls `{qualname}`"
+        changes = self._weight_changes(tree)
+        params = {p.name.value for p in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)}
+        for call in reloads:
+            reasons = []
+            path = next((a.value for a in call.args if a.keyword is None or a.keyword.value == "filepath"), None)
+            read = _names_in(path)[0] if path is not None else set()
+            if read & params - {"self"}:
+                reasons.append(f"its path is the parameter `{sorted(read & params - {'self'})[0]}`, which each call may change")
+            elif "self" in read:
+                reasons.append("its path is read from self, which may change between requests")
+            elif "request" in read or not read <= set(module_names) | BUILTIN_NAMES:
+                reasons.append(f"its path `{self.code_of_node(tree, path)}` is computed per request")
+            reasons += changes
+            why = ("; ".join(reasons) if reasons else
+                   "nothing in this file writes the weights or trains the model, but another module may: "
+                   "if nothing does, load them once where the model is built")
+            self.manual(call, f"`{self.code_of_node(tree, call)}` reads the weights file again on every request "
+                              f"({where}): reading the file and assigning every weight is most of such a request's "
+                              f"time, more on Keras 3 than in the legacy app, enough to keep the migrated app "
+                              f"slower; not loaded once because {why}")
+
+    def _weight_changes(self, tree: cst.Module) -> list[str]:
+        """`this file saves model files at line N (...)`, `... trains a model at line N (...)`:
+        what makes reading the weights once differ from reading them per request."""
+        models = self.analyses.models
+        names = self.analyses.names
+        saves, trains = [], []
+        for call in _calls_in(tree):
+            method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+            if method in WEIGHT_WRITERS | WEIGHT_TRAINERS and models.kind_of(call.func.value) == MODEL:
+                (saves if method in WEIGHT_WRITERS else trains).append(call)
+            elif names.qualify(call.func) in SAVE_FUNCTIONS:
+                saves.append(call)
+        out = []
+        for found, what in ((saves, "writes model files"), (trains, "trains a model")):
+            if found:
+                out.append(f"this file {what} ({self._where(tree, found[0])}"
+                           + (f" and {len(found) - 1} more" if len(found) > 1 else "") + ")")
+        return out
+
+    def _where(self, tree: cst.Module, call: cst.Call) -> str:
+        """`line N: code` of `call` in the input file (the code alone when an earlier rule changed its
+        line); a call spanning lines is shown as `receiver.method(...)`."""
+        code = tree.code_for_node(call).strip()
+        first = code.splitlines()[0]
+        if first != code:
+            code = f"{self.code_of_node(tree, call.func)}(...)"
+        original = self.original_code(tree)
+        at = original.find(first)
+        return f"line {original.count(chr(10), 0, at) + 1}: `{code}`" if at >= 0 else f"`{code}`"
+
+    @staticmethod
+    def code_of_node(tree: cst.Module, node: cst.CSTNode) -> str:
+        return " ".join(tree.code_for_node(node).split())
 
     def _block(self, body, j: int, model_name: str) -> tuple[list[int], int]:
         """Indexes of the statements that load the model bound at body[j]: its load followers
@@ -710,6 +861,21 @@ def _loads_in(func: cst.FunctionDef, names: ImportNames) -> list[_Load]:
                 found.append(_Load(node, outer))
 
     walk(func, _Visitor())
+    return found
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call in `node`, not entering functions defined inside it (but `node` itself)."""
+    found: list[cst.Call] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node or isinstance(node, cst.Module)
+
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    walk(node, _Visitor())
     return found
 
 
