@@ -47,7 +47,8 @@ import libcst as cst
 from migrate.analysis.blocks import BlockEditor
 from migrate.analysis.models import LOADERS, MODEL
 from migrate.analysis.names import ImportNames, dotted
-from migrate.rules.base import Example, Rule
+from migrate.diffs import line_mapper
+from migrate.rules.base import Example, Rule, line_refs
 from migrate.analysis.walk import transform, walk
 
 # methods of the loaded model that belong to loading it (they follow it out of the handler)
@@ -737,15 +738,21 @@ class LoadOnce(Rule):
         return out
 
     def _where(self, tree: cst.Module, call: cst.Call) -> str:
-        """`line N: code` of `call` in the input file (the code alone when an earlier rule changed its
-        line); a call spanning lines is shown as `receiver.method(...)`."""
+        """`line N: code` of `call` (N named with line_refs: the engine gives it as a line of the
+        written file); a call spanning lines is shown as `receiver.method(...)`."""
         code = tree.code_for_node(call).strip()
         first = code.splitlines()[0]
         if first != code:
             code = f"{self.code_of_node(tree, call.func)}(...)"
-        original = self.original_code(tree)
-        at = original.find(first)
-        return f"line {original.count(chr(10), 0, at) + 1}: `{code}`" if at >= 0 else f"`{code}`"
+        seen, original = self.code_of(tree), self.original_code(tree)
+        position = (self.file.positions(tree, [call]) or {}).get(call)
+        if position is not None:
+            line = position.start.line if seen == original else line_mapper(seen, original)(position.start.line)
+        elif original.find(first) >= 0:  # positions are not computed for a file without a last newline
+            line = original.count("\n", 0, original.find(first)) + 1
+        else:
+            return f"`{code}`"
+        return f"{line_refs([line])}: `{code}`"
 
     @staticmethod
     def code_of_node(tree: cst.Module, node: cst.CSTNode) -> str:
