@@ -94,7 +94,7 @@ def tf1_groups(sources: Mapping[str, str], targets: set[str], resolver: project_
             tree = verify.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        if verify.tf_api(tree) is not None:
+        if verify.tf_api(tree) is not None and _reads_tensorflow(tree):
             trees[path] = tree
     neighbours: dict[str, set[str]] = {path: set() for path in trees}
     for path, tree in trees.items():
@@ -123,6 +123,19 @@ def tf1_groups(sources: Mapping[str, str], targets: set[str], resolver: project_
                     " (the same graph)"
             found[member] = (group, decision)
     return found
+
+
+def _reads_tensorflow(tree: ast.AST) -> bool:
+    """Whether a name the module binds from TensorFlow is read: a module that only imports it
+    (an app calling a helper class that holds the graph) is no part of the graph, and switching
+    it would change nothing but its import."""
+    bound = set()
+    for node in project_index.nodes(tree, ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.Import):
+            bound |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == "tensorflow"}
+        elif node.level == 0 and (node.module or "").split(".")[0] == "tensorflow":
+            bound |= {a.asname or a.name for a in node.names}
+    return any(isinstance(node, ast.Name) and node.id in bound for node in project_index.nodes(tree, ast.Name))
 
 
 def _uses_keras(tree: ast.AST) -> bool:

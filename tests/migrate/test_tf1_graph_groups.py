@@ -50,6 +50,39 @@ def test_a_helper_building_part_of_the_graph_is_in_its_group_and_switches_with_i
     assert decision == "switch: app.py (the same graph)"
 
 
+def test_a_module_that_only_imports_tensorflow_is_not_part_of_the_graph():
+    # ricardojdb/face-api shape: the app imports tensorflow, never uses it, and calls the helper
+    # class that builds and runs the graph: switching it would only change its import (and the
+    # second run would call the inserted disable_v2_behavior() TF1 machinery left on the legacy path)
+    app = textwrap.dedent("""\
+        import tensorflow as tf
+        import numpy as np
+        import detector
+
+        found = detector.Detector("models/")
+
+        def predict(data):
+            return found.run(np.asarray(data))
+        """)
+    graph = textwrap.dedent("""\
+        import tensorflow as tf
+
+        class Detector:
+            def __init__(self, path):
+                self.graph = tf.Graph()
+                with self.graph.as_default():
+                    self.x = tf.placeholder(tf.float32, [None, 4])
+                    self.y = tf.nn.relu(self.x)
+                self.sess = tf.Session(graph=self.graph)
+
+            def run(self, v):
+                return self.sess.run(self.y, feed_dict={self.x: v})
+        """)
+    assert _groups({"app.py": app, "detector.py": graph}) == {}
+    used = app.replace("np.asarray(data)", "tf.constant(data).numpy()")
+    assert set(_groups({"app.py": used, "detector.py": graph})) == {"/app/app.py", "/app/detector.py"}
+
+
 def test_a_graph_module_using_keras_keeps_the_whole_group_on_the_legacy_path():
     keras_helper = HELPER.replace("import tensorflow as tf\n", "import tensorflow as tf\nfrom keras import layers\n")
     groups = _groups({"app.py": APP, "model.py": keras_helper})
