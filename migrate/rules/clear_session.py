@@ -1,9 +1,12 @@
 """Remove `K.clear_session()` calls from request handlers and the functions they call.
 
 Legacy handlers cleared the Keras session before loading the model again on every request,
-to stop graphs piling up. Once the model is loaded once at module level, clearing the
-session in a handler would only throw away state the next request needs. Elsewhere (a
-training or model-building script, module level) it still means something and stays.
+to stop graphs piling up in TF1's one default graph. On Keras 3 no model joins a shared graph,
+not even one a handler still loads per request (Keras's own global state is per thread), so
+there is nothing to clear between requests; and `clear_session()` called from a request thread
+resets that state for every thread (settings included), empties TensorFlow's kernel cache
+and runs a full garbage collection, on every request. Elsewhere (a training or model-building
+script, module level) it still means something and stays.
 
      def predict():
     -    K.clear_session()
@@ -22,7 +25,9 @@ class ClearSession(Rule):
     """Drop Keras `clear_session()` statements in per-request functions; other uses stay."""
 
     NAME = "clear-session"
-    DESCRIPTION = "Remove `K.clear_session()` from request handlers: with the model loaded once it would only discard state."
+    DESCRIPTION = ("Remove `K.clear_session()` from request handlers: on Keras 3 no model, even one loaded per "
+                   "request, joins a shared graph, and clearing there resets every thread's Keras state and runs a "
+                   "full garbage collection per request.")
     SAFE = True
     ORDER = 35
     TRIGGERS = ("clear_session",)
