@@ -373,6 +373,28 @@ def test_a_model_file_outside_the_run_but_under_the_working_directory_is_relativ
     assert entry["path"] == "shared/model.h5" and entry["action"] == "outside", entry
 
 
+def test_the_weights_files_the_code_loads_are_found_literal_or_built():
+    code = ("m.load_weights('model.h5')\nm.load_weights(os.path.join(BASE, 'w', 'net.hdf5'))\n"
+            "m.load_weights(path)\nx = load_model('other.h5')\n")
+    assert model_files.loaded_weights(code) == ["model.h5", "net.hdf5"]
+
+
+@pytest.mark.slow(reason="upgrades and verifies a TF1-era architecture in TensorFlow processes (Keras 3 and tf_keras)")
+@pytest.mark.parametrize("loads, reason", [
+    ("model.load_weights('model.h5')\n", "the weights file the code loads, model.h5, is not on disk"),
+    ("", "no weights file found in the code"),
+], ids=["named-but-missing", "none-named"])
+def test_weights_copied_across_say_why_from_what_the_code_names(architecture_pair, tmp_path, loads, reason):
+    # the architecture alone on disk, as apps whose weights are too big for their repository ship it
+    shutil.copyfile(architecture_pair[0], tmp_path / "model.json")
+    app = tmp_path / "app.py"
+    app.write_text("from keras.models import model_from_json\nwith open('model.json') as f:\n"
+                   f"    model = model_from_json(f.read())\n{loads}")
+    [entry] = model_files.check_model_files(app, app.read_text(), write=True)
+    assert entry["action"] == "upgraded", entry
+    assert f"predictions with weights copied across ({reason}) equal" in entry["message"], entry["message"]
+
+
 def test_an_hdf5_model_without_suffix_is_found_by_its_signature_and_reported(tf1_model, tmp_path):
     shutil.copyfile(tf1_model, tmp_path / "xor_model")
     app = tmp_path / "app.py"
