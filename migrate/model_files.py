@@ -223,10 +223,12 @@ def _sequential_input_layer(inner: dict) -> None:
 
 @dataclass(frozen=True)
 class UpgradeJob:
-    """One model file to upgrade; `weights` are the weights-only files the same code loads."""
+    """One model file to upgrade; `weights` are the weights-only files the same code loads,
+    `missing` the weights files it names that are not on disk (said when weights are copied across)."""
 
     path: Path
     weights: tuple[Path, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def is_architecture(self) -> bool:
@@ -259,8 +261,29 @@ def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
                 found.setdefault(path, reason)
             elif path.suffix in _H5_SUFFIXES and is_weights_only(path):
                 weights.setdefault(path)
-    return [(UpgradeJob(path, tuple(weights) if path.suffix == ".json" else ()), reason)
+    missing = tuple(name for name in loaded_weights(code) if not _candidates(name, folder))
+    return [(UpgradeJob(path, *((tuple(weights), missing) if path.suffix == ".json" else ())), reason)
             for path, reason in found.items()]
+
+
+def loaded_weights(code: str) -> list[str]:
+    """The .h5 / .hdf5 names `code` hands to `load_weights`, literal or the literal tail of a
+    path built at run time, in order."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    names: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "load_weights" and node.args:
+            for part in ast.walk(node.args[0]):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and \
+                        part.value.endswith(_H5_SUFFIXES):
+                    names.setdefault(part.value)
+    return list(names)
 
 
 def referenced_names(code: str) -> list[str]:
@@ -480,6 +503,8 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
         entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}
         if job.is_architecture:
             entry["weights"] = [str(w) for w in job.weights]
+            if job.missing:
+                entry["missing_weights"] = list(job.missing)
         entries.append(entry)
     if write:
         upgrade_entries(entries)
@@ -494,11 +519,14 @@ def upgrade_entries(entries: Iterable[dict]) -> None:
     """
     pending = [e for e in entries if e.get("action") == "upgrade"]
     weights: dict[Path, dict[Path, None]] = {}
+    missing: dict[Path, dict[str, None]] = {}
     for entry in pending:
-        seen = weights.setdefault(Path(entry["path"]).resolve(), {})
+        path = Path(entry["path"]).resolve()
+        seen = weights.setdefault(path, {})
         for w in entry.get("weights", ()):
             seen.setdefault(Path(w).resolve())
-    outcomes = upgrade_many([UpgradeJob(path, tuple(ws)) for path, ws in weights.items()])
+        missing.setdefault(path, {}).update(dict.fromkeys(entry.get("missing_weights", ())))
+    outcomes = upgrade_many([UpgradeJob(path, tuple(ws), tuple(missing[path])) for path, ws in weights.items()])
     for entry in pending:
         action, message = outcomes[Path(entry["path"]).resolve()]
         entry["action"], entry["message"] = action, message
@@ -615,12 +643,22 @@ def _replace(path: Path, item: _Work) -> tuple[str, str]:
     worst = item.legacy["worst"]
     if item.job.is_architecture:
         used = item.legacy.get("weights_used")
-        with_what = (f"with {Path(used).name}" if used else "with weights copied across (" + (
-            "no weights file the code names fits it)" if item.job.weights else "no weights file found in the code)"))
+        with_what = f"with {Path(used).name}" if used else f"with weights copied across ({_no_weights(item.job)})"
         return ("upgraded", f"architecture re-serialised for Keras 3 (loads in tf_keras too); predictions "
                             f"{with_what} equal: largest difference {worst:g}; original kept as {original.name}")
     return ("upgraded", f"upgraded for Keras 3 (predictions equal: largest difference {worst:g}); "
                         f"original kept as {original.name}")
+
+
+def _no_weights(job: UpgradeJob) -> str:
+    """Why an architecture was checked with weights copied across, from what the code names."""
+    if job.weights:
+        return "no weights file the code names fits it"
+    if job.missing:
+        names = ", ".join(job.missing)
+        return f"the weights file{'s' if len(job.missing) > 1 else ''} the code loads, {names}, " \
+               f"{'are' if len(job.missing) > 1 else 'is'} not on disk"
+    return "no weights file found in the code"
 
 
 def _child(role: str, manifest: list[dict], temp: Path, what: str):

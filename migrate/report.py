@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -84,7 +85,7 @@ class Report:
             parts.append(f"{self.count(Status.SKIPPED)} skipped")
         if self.manual_count:
             parts.append(f"{self.manual_count} manual item{'s' if self.manual_count != 1 else ''} to review")
-        actions = [m.get("action") for f in self.files for m in f.model_files]
+        actions = [m.get("action") for m, _ in self.distinct_model_files()]
         upgraded, pending = actions.count("upgraded"), actions.count("upgrade")
         if upgraded:
             parts.append(f"{upgraded} model file{'s' if upgraded != 1 else ''} upgraded")
@@ -105,9 +106,25 @@ class Report:
                 lines.append(f"{f.path}:{item['line']}: manual [{item['rule']}]: {item['message']}")
             for warning in f.warnings:
                 lines.append(f"{f.path}: note: {warning}")
-            for model in f.model_files:
-                lines.append(f"{model['path']}: model file: {model['message']}")
+        for model, sources in self.distinct_model_files():
+            by = f" (loaded by {', '.join(sources)})" if len(sources) > 1 else ""
+            lines.append(f"{model['path']}: model file{by}: {model['message']}")
         return lines
+
+    def distinct_model_files(self) -> list[tuple[dict, list[str]]]:
+        """Each model file once, with the source files that load it: a file several sources load is
+        one file to upgrade. Where a copy carries an outcome (upgraded, error) it speaks for the file:
+        --interactive upgrades through the sources written, leaving the others' copies pending."""
+        found: dict[tuple, tuple[dict, list[str]]] = {}
+        for f in sorted(self.files, key=lambda f: f.path):
+            for model in f.model_files:
+                key = (os.path.realpath(model["path"]), model.get("line"))
+                kept, sources = found.setdefault(key, (model, []))
+                if f.path not in sources:
+                    sources.append(f.path)
+                if kept.get("action") == "upgrade" and model.get("action") in ("upgraded", "error"):
+                    found[key] = (model, sources)
+        return list(found.values())
 
     def as_json(self) -> dict:
         """The --report document: per file, per rule, manual items with lines."""

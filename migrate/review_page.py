@@ -112,7 +112,7 @@ def _summary(report: Report, files: list, colours: dict[str, str]) -> str:
     else:
         out.append('<p class="none">None: every change was made for you.</p>')
     out.append("</div>")
-    models = [m for f in files for m in f.model_files]
+    models = [m for m, _ in report.distinct_model_files()]  # a file several sources load is one row
     out.append('<div><h2>Model files</h2>')
     if models:
         out.append('<table id="model-files"><tr><th>file</th><th>state</th><th>largest difference</th></tr>')

@@ -273,7 +273,28 @@ def run(
     if config.write and config.model_files and any(f.model_files for f in report.files):
         # one tf_keras and one Keras 3 process for the whole run, not two per model file
         model_files.upgrade_entries(m for f in report.files for m in f.model_files)
+    _name_model_files(report, paths)
     return report
+
+
+def _name_model_files(report: Report, roots: Sequence[str]) -> None:
+    """Spell each model file's path as the run spells its source files (`./model.json` beside
+    `./app.py`), so that its line reads like the rest of the run; one outside every given path,
+    relative to the working directory when under it."""
+    resolved = [(root, Path(root).resolve()) for root in roots if os.path.isdir(root)]
+
+    def shown(path: str) -> str:
+        full = Path(path).resolve()
+        for root, base in resolved:
+            if full == base or base in full.parents:
+                return os.path.join(root, os.path.relpath(full, base))
+        return _shown(str(full))
+
+    for entry in (m for f in report.files for m in f.model_files):
+        if os.path.isabs(entry["path"]):
+            entry["path"] = shown(entry["path"])
+            if "weights" in entry:
+                entry["weights"] = [shown(w) for w in entry["weights"]]
 
 
 def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, counts: dict[str, int],

@@ -304,6 +304,7 @@ def test_a_run_upgrades_every_model_file_with_one_process_per_keras(tf1_model, a
     assert upgraded == ["a/model.h5", "a/model_architecture.json", "b/model.h5"]
     assert all(m["action"] == "upgraded" for m in entries), entries
     assert sorted(roles) == ["keras3", "legacy"]  # one batch for three files named by three sources
+    assert "3 model files upgraded." in report.summary()  # four entries, three files
     for path in upgraded:
         assert model_files.tf1_era_reason(tmp_path / path) is None
         assert (tmp_path / (path + model_files.ORIGINAL_SUFFIX)).is_file()
@@ -341,6 +342,57 @@ def test_a_model_file_outside_the_given_paths_is_reported_with_its_command_not_r
     # what a --write run upgrades is only the entries left as "upgrade"
     assert [m["path"] for m in entries.values() if m["action"] == "upgrade"] == [str((app / "inside.h5").resolve())]
     assert all(p.read_bytes() == b for p, b in before.items())
+
+
+def test_a_model_file_several_sources_load_is_one_line_named_like_the_sources_and_counted_once(
+        tf1_model, tmp_path, monkeypatch):
+    (tmp_path / "app").mkdir()
+    shutil.copyfile(tf1_model, tmp_path / "app" / "model.h5")
+    for name in ("serve.py", "worker.py"):
+        (tmp_path / "app" / name).write_text("from keras.models import load_model\nmodel = load_model('model.h5')\n")
+    monkeypatch.chdir(tmp_path)
+    for root, shown in ((".", "./app/model.h5"), ("app", "app/model.h5")):
+        report = runner.run([root], runner.RunConfig(write=False), jobs=1)
+        sources = sorted(f.path for f in report.files if f.model_files)
+        assert len(sources) == 2  # each source still carries its own entry (the JSON report)
+        lines = [line for line in report.details() if "model file" in line]
+        assert lines == [f"{shown}: model file (loaded by {', '.join(sources)}): "
+                         f"{model_files.tf1_era_reason(tmp_path / 'app' / 'model.h5')}; --write upgrades it"], lines
+        assert "1 model file to upgrade." in report.summary(), report.summary()
+
+
+def test_a_model_file_outside_the_run_but_under_the_working_directory_is_relative_to_it(tf1_model, tmp_path,
+                                                                                       monkeypatch):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "app").mkdir()
+    shutil.copyfile(tf1_model, tmp_path / "shared" / "model.h5")
+    (tmp_path / "app" / "serve.py").write_text("from keras.models import load_model\nm = load_model('../shared/model.h5')\n")
+    monkeypatch.chdir(tmp_path)
+    report = runner.run(["app"], runner.RunConfig(write=False), jobs=1)
+    [entry] = [m for f in report.files for m in f.model_files]
+    assert entry["path"] == "shared/model.h5" and entry["action"] == "outside", entry
+
+
+def test_the_weights_files_the_code_loads_are_found_literal_or_built():
+    code = ("m.load_weights('model.h5')\nm.load_weights(os.path.join(BASE, 'w', 'net.hdf5'))\n"
+            "m.load_weights(path)\nx = load_model('other.h5')\n")
+    assert model_files.loaded_weights(code) == ["model.h5", "net.hdf5"]
+
+
+@pytest.mark.slow(reason="upgrades and verifies a TF1-era architecture in TensorFlow processes (Keras 3 and tf_keras)")
+@pytest.mark.parametrize("loads, reason", [
+    ("model.load_weights('model.h5')\n", "the weights file the code loads, model.h5, is not on disk"),
+    ("", "no weights file found in the code"),
+], ids=["named-but-missing", "none-named"])
+def test_weights_copied_across_say_why_from_what_the_code_names(architecture_pair, tmp_path, loads, reason):
+    # the architecture alone on disk, as apps whose weights are too big for their repository ship it
+    shutil.copyfile(architecture_pair[0], tmp_path / "model.json")
+    app = tmp_path / "app.py"
+    app.write_text("from keras.models import model_from_json\nwith open('model.json') as f:\n"
+                   f"    model = model_from_json(f.read())\n{loads}")
+    [entry] = model_files.check_model_files(app, app.read_text(), write=True)
+    assert entry["action"] == "upgraded", entry
+    assert f"predictions with weights copied across ({reason}) equal" in entry["message"], entry["message"]
 
 
 def test_an_hdf5_model_without_suffix_is_found_by_its_signature_and_reported(tf1_model, tmp_path):
