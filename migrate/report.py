@@ -107,13 +107,13 @@ class Report:
             for warning in f.warnings:
                 lines.append(f"{f.path}: note: {warning}")
         for model, sources in self.distinct_model_files():
-            by = f" (loaded by {', '.join(sources)})" if len(sources) > 1 else ""
+            by = f" (named in {', '.join(sources)})" if len(sources) > 1 else ""
             lines.append(f"{model['path']}: model file{by}: {model['message']}")
         return lines
 
     def distinct_model_files(self) -> list[tuple[dict, list[str]]]:
-        """Each model file once, with the source files that load it: a file several sources load is
-        one file to upgrade. Where a copy carries an outcome (upgraded, error) it speaks for the file:
+        """Each model file once, with the source files that name it (to load it, or to write it): a
+        file several sources name is one file to upgrade. Where a copy carries an outcome (upgraded, error) it speaks for the file:
         --interactive upgrades through the sources written, leaving the others' copies pending."""
         found: dict[tuple, tuple[dict, list[str]]] = {}
         for f in sorted(self.files, key=lambda f: f.path):

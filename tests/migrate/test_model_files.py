@@ -356,7 +356,7 @@ def test_a_model_file_several_sources_load_is_one_line_named_like_the_sources_an
         sources = sorted(f.path for f in report.files if f.model_files)
         assert len(sources) == 2  # each source still carries its own entry (the JSON report)
         lines = [line for line in report.details() if "model file" in line]
-        assert lines == [f"{shown}: model file (loaded by {', '.join(sources)}): "
+        assert lines == [f"{shown}: model file (named in {', '.join(sources)}): "
                          f"{model_files.tf1_era_reason(tmp_path / 'app' / 'model.h5')}; --write upgrades it"], lines
         assert "1 model file to upgrade." in report.summary(), report.summary()
 
