@@ -15,7 +15,7 @@ from migrate import verify
 from migrate.diffs import line_mapper, line_placer
 from migrate.rules import all_rules
 from migrate.analysis.carriers import Imported
-from migrate.rules.base import REMOVED_NOTE, ManualItem, Options, Rule, line_ref, line_refs, render_line_refs
+from migrate.rules.base import REMOVED_NOTE, ManualItem, Options, Rule, line_ref, line_refs, lines_named, render_line_refs
 from migrate.rules.driver import SourceOutcome, run_rules
 
 # A file that mentions none of these is skipped without parsing. Only files that mention keras
@@ -149,7 +149,7 @@ def _on_new_lines(code: str, outcome: SourceOutcome) -> None:
         column = 0 if placed.removed else max(item.column + placed.indent, 0)
         moved.append(replace(item, line=placed.line, column=column, message=render_line_refs(template, str),
                              original_line=item.line, original_message=render_line_refs(item.message, str),
-                             template=template))
+                             template=template, original_lines_named=lines_named(item.message)))
     outcome.manual = sorted(moved, key=lambda m: (m.line, m.column, m.rule))
 
 
@@ -316,7 +316,8 @@ def _causes(code: str, full: SourceOutcome, problems: Sequence[verify.Problem]) 
 def _as_input(item: ManualItem) -> ManualItem:
     """An item of a file migrate leaves as it is: its lines are the input's."""
     message = render_line_refs(item.message, str)
-    return replace(item, message=message, original_line=item.line, original_message=message, template=item.message)
+    return replace(item, message=message, original_line=item.line, original_message=message, template=item.message,
+                   original_lines_named=lines_named(item.message))
 
 
 def _problems(code: str, outcome: SourceOutcome, needed: Mapping[str, Sequence[str]] | None) -> list[verify.Problem]:

@@ -215,6 +215,9 @@ def explain(result, old: str, new: str, path: str, steps: Sequence[tuple[str, st
         line = item.get("original_line", item["line"])  # the spans are the old text's, like a runtime report's lines
         span = innermost(line, line)
         item["function"] = list(span) if span else None
+        # and of each line its message names (a raw graph's sites: the session run in a handler)
+        item["functions_named"] = [list(s) if (s := innermost(n, n)) else None
+                                   for n in item.get("original_lines_named", ())]
     if diffed and old != new:
         result.diff, hunks = explained_diff(old, new, path, steps, spans)
         result.hunks = [h.as_dict() for h in hunks]

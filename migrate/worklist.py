@@ -9,7 +9,8 @@ call site of its own borrows the busiest site of the function it sits in (the fu
 at least that often); a module-level hunk in a file the app hit ran once per process that
 imported it. A rewrite whose code no report saw run is flagged "not exercised at run time":
 nothing in production vouches for it, so it is the one to read twice. Manual items are
-counted the same way and listed busiest first.
+counted the same way (one that names several lines, as often as the busiest of them) and
+listed busiest first.
 
 The report names files as the server saw them (absolute paths, maybe on another machine):
 a file matches the migrated file with the same real path, else the one sharing the longest
@@ -141,7 +142,11 @@ def annotate(report, worklist: RuntimeWorklist) -> dict:
             not_exercised += not hunk["exercised"]
         for item in result.manual:
             line = item.get("original_line", item["line"])  # the server ran the legacy file
-            item["runs"], item["runs_from"] = _runs(line, line, item.get("function"), lines, processes)
+            # an item about several lines (a raw graph's sites) ran as often as the busiest of them
+            named = [(line, item.get("function")),
+                     *zip(item.get("original_lines_named", ()), item.get("functions_named", ()))]
+            item["runs"], item["runs_from"] = max(
+                (_runs(n, n, function, lines, processes) for n, function in named), key=lambda r: r[0])
             item["exercised"] = item["runs"] > 0
         result.manual.sort(key=lambda m: -m["runs"])
     summary = {

@@ -96,12 +96,15 @@ class ManualItem:
     # the message with those lines still marked, as lines of the new text: for a caller that
     # numbers lines its own way (a notebook's cells)
     template: str | None = None
+    # the input lines the message names (line_refs), set with original_line
+    original_lines_named: tuple[int, ...] = ()
 
     def as_dict(self) -> dict:
         """JSON-ready form for the report."""
         return {"rule": self.rule, "line": self.line, "column": self.column, "message": self.message,
                 "original_line": self.line if self.original_line is None else self.original_line,
-                "original_message": self.message if self.original_message is None else self.original_message}
+                "original_message": self.message if self.original_message is None else self.original_message,
+                "original_lines_named": list(self.original_lines_named)}
 
 
 # appended to the message of an item whose input line the change removes
@@ -116,6 +119,11 @@ def line_refs(numbers: Sequence[int]) -> str:
     """``line N`` / ``lines N, M`` naming input lines inside a message."""
     refs = ", ".join(map(line_ref, numbers))
     return ("line " if len(numbers) == 1 else "lines ") + refs
+
+
+def lines_named(message: str) -> tuple[int, ...]:
+    """The lines a message names with line_refs, in order."""
+    return tuple(int(n) for n in _LINE_REF.findall(message))
 
 
 def render_line_refs(message: str, where: Callable[[int], str]) -> str:
