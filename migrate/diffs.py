@@ -177,18 +177,8 @@ _ALIKE = 0.6
 
 def _origin(line: str, original: Sequence[str], start: int, end: int) -> int:
     """Index in original[start:end] of the line `line` most likely came from (`start` if none)."""
-    text = line.strip()
-    if not text or start >= end:
-        return start
-    best, best_ratio = start, _ALIKE
-    for index in range(start, end):
-        other = original[index].strip()
-        if other == text:
-            return index
-        ratio = difflib.SequenceMatcher(None, text, other).ratio() if other else 0.0
-        if ratio > best_ratio:
-            best, best_ratio = index, ratio
-    return best
+    found = _counterpart(line.strip(), original, start, end)
+    return start if found is None else found
 
 
 @dataclass(frozen=True)

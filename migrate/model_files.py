@@ -26,8 +26,10 @@ The upgraded files load in both tf_keras and Keras 3, so a migrated app runs on 
 
 from __future__ import annotations
 
+import ast
 import copy
 import fcntl
+import functools
 import json
 import os
 import re
@@ -269,11 +271,8 @@ def find_upgrades(source_path: Path, code: str) -> list[tuple[UpgradeJob, str]]:
 def loaded_weights(code: str) -> list[str]:
     """The .h5 / .hdf5 names `code` hands to `load_weights`, literal or the literal tail of a
     path built at run time, in order."""
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = _parsed(code)
+    if tree is None:
         return []
     names: dict[str, None] = {}
     for node in ast.walk(tree):
@@ -346,13 +345,20 @@ def _in_tree(tail: str, root: Path) -> Path | None:
 _LOADERS = ("load_model", "model_from_json", "load_weights", "model_from_yaml")
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(code: str) -> ast.Module | None:
+    """`code`'s syntax tree, parsed once for the several readers of one file's paths (they
+    only walk it), or None when it does not parse."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
 def _concatenated_literals(code: str) -> set[str]:
     """String literals that come after a non-literal part of a `+` concatenation."""
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = _parsed(code)
+    if tree is None:
         return set()
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -370,11 +376,8 @@ def path_tails(code: str) -> list[str]:
     """Trailing literal parts of paths built at run time: `os.path.join(BASE_DIR, 'models',
     'm.json')` → 'models/m.json'; `ROOT + '/model.h5'`, `Path(__file__).parent / 'm' / 'x.h5'`,
     f-strings ending in literal text. Resolved like literals (`_located`)."""
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = _parsed(code)
+    if tree is None:
         return []
     tails: dict[str, None] = {}
     for node in ast.walk(tree):
@@ -406,11 +409,8 @@ def unresolved_loaders(code: str, resolved: bool) -> list[int]:
     False): each becomes a manual item saying how to upgrade the file by hand."""
     if resolved:
         return []
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = _parsed(code)
+    if tree is None:
         return []
     return sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and node.args
                    and (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
