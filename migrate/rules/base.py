@@ -53,6 +53,7 @@ from migrate.analysis.carriers import Imported
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.statements import StatementFacts
 from migrate.analysis.walk import transform, walk
+from migrate.diffs import line_mapper
 
 TARGETS = ("tf-keras", "keras3")
 
@@ -222,6 +223,18 @@ class Rule(CodemodBase):
     def original_code(self, tree: cst.Module) -> str:
         """The file's text before any rule ran (`tree`'s text outside a pipeline)."""
         return self.file.original if self.file.original is not None else self.code_of(tree)
+
+    def input_lines(self, tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[cst.CSTNode, int]:
+        """The input file's line of each of `nodes` that has one, for a message that names it
+        (line_refs): positioned as flush_manual positions items, then mapped back through what
+        earlier rules changed."""
+        positions = self.file.positions(tree, nodes)
+        if positions is None:
+            wrapper = self.context.wrapper
+            positions = wrapper.resolve(PositionProvider) if wrapper is not None and wrapper.module is tree else {}
+        seen, original = self.code_of(tree), self.original_code(tree)
+        to_input = (lambda n: n) if seen == original else line_mapper(seen, original)
+        return {node: to_input(positions[node].start.line) for node in nodes if node in positions}
 
     def original_tree(self, tree: cst.Module) -> cst.Module:
         """The file's tree before any rule ran (`tree` outside a pipeline)."""

@@ -47,7 +47,6 @@ import libcst as cst
 from migrate.analysis.blocks import BlockEditor
 from migrate.analysis.models import LOADERS, MODEL
 from migrate.analysis.names import ImportNames, dotted
-from migrate.diffs import line_mapper
 from migrate.rules.base import Example, Rule, line_refs
 from migrate.analysis.walk import transform, walk
 
@@ -744,15 +743,11 @@ class LoadOnce(Rule):
         first = code.splitlines()[0]
         if first != code:
             code = f"{self.code_of_node(tree, call.func)}(...)"
-        seen, original = self.code_of(tree), self.original_code(tree)
-        position = (self.file.positions(tree, [call]) or {}).get(call)
-        if position is not None:
-            line = position.start.line if seen == original else line_mapper(seen, original)(position.start.line)
-        elif original.find(first) >= 0:  # positions are not computed for a file without a last newline
+        original = self.original_code(tree)
+        line = self.input_lines(tree, [call]).get(call)
+        if line is None and original.find(first) >= 0:  # an updated node: its text in the input
             line = original.count("\n", 0, original.find(first)) + 1
-        else:
-            return f"`{code}`"
-        return f"{line_refs([line])}: `{code}`"
+        return f"`{code}`" if line is None else f"{line_refs([line])}: `{code}`"
 
     @staticmethod
     def code_of_node(tree: cst.Module, node: cst.CSTNode) -> str:

@@ -20,7 +20,6 @@ import libcst as cst
 import libcst.matchers as m
 
 from migrate.analysis.raw_tf1 import CONTRIB_EQUIVALENTS, find_raw_tf1, mentions_raw_tf1
-from migrate.diffs import line_mapper
 from migrate.rules.base import Example, Rule, line_refs
 
 _V1_SWITCHES = ("disable_v2_behavior", "disable_eager_execution")
@@ -232,15 +231,12 @@ class RawTF1Report(Rule):
         the graph is ported as a whole, not call by call."""
         if not sites:
             return
-        positions = self.file.positions(tree, [site.node for site in sites]) or {}
-        seen, original = self.code_of(tree), self.original_code(tree)
-        to_input = (lambda n: n) if seen == original else line_mapper(seen, original)
+        found = self.input_lines(tree, [site.node for site in sites])
         lines: dict[str, list[int]] = {}  # what → its lines, in source order
         for site in sites:
-            pos = positions.get(site.node)
             at = lines.setdefault(site.what, [])
-            if pos is not None and to_input(pos.start.line) not in at:
-                at.append(to_input(pos.start.line))
+            if site.node in found and found[site.node] not in at:
+                at.append(found[site.node])
         if len(sites) == 1:
             whats = sites[0].what
         else:
