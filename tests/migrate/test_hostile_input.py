@@ -282,7 +282,8 @@ def test_ctrl_c_stops_cleanly_with_every_file_original_or_fully_written(tmp_path
     tree = tmp_path / "t"
     tree.mkdir()
     sources = {}
-    for i in range(600):
+    # enough files that a run on a quiet machine is still going when the last delay is up
+    for i in range(2400):
         path = tree / f"app{i:04}.py"
         sources[path] = LEGACY.replace("model.h5", f"m{i}.h5")
         path.write_text(sources[path])
