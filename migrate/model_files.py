@@ -404,17 +404,24 @@ def path_tails(code: str) -> list[str]:
     return [t for t in tails if t]
 
 
-def unresolved_loaders(code: str, resolved: bool) -> list[int]:
-    """Lines of Keras loader calls in a file where no model file could be found (`resolved`
-    False): each becomes a manual item saying how to upgrade the file by hand."""
+def unresolved_loaders(code: str, resolved: bool) -> list[tuple[int, str | None, str | None]]:
+    """Keras loader calls in a file where no model file could be found (`resolved` False), as
+    (line, the path argument's source text, the path when it is a string literal): each becomes
+    a manual item saying how to upgrade the file by hand."""
     if resolved:
         return []
     tree = _parsed(code)
     if tree is None:
         return []
-    return sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and node.args
-                   and (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
-                   in ("load_model", "model_from_json")})
+    found: dict[int, tuple[int, str | None, str | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and \
+                (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")) \
+                in ("load_model", "model_from_json"):
+            arg = node.args[0]
+            literal = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+            found.setdefault(node.lineno, (node.lineno, ast.get_source_segment(code, arg), literal))
+    return [found[line] for line in sorted(found)]
 
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -487,11 +494,14 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
     folder = Path(source_path).resolve().parent
     found_any = bool(upgrades or unsuffixed) or any(
         _located(name, folder) is not None for name in referenced_names(code))
-    for line in unresolved_loaders(code, found_any):
+    for line, argument, literal in unresolved_loaders(code, found_any):
+        what = f" (`{argument}`)" if argument and "\n" not in argument and len(argument) <= 120 else ""
+        path = Path(literal) if literal else Path("PATH")
         entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
-            f"line {line}: the model file this loads was not found from the code; if it was saved by TF1-era "
-            f"Keras, Keras 3 cannot load it: upgrade it with `{upgrade_command(Path('PATH'))}` "
-            "(original kept as PATH.tf1-orig)")})
+            f"line {line}: the model file this loads{what} was not found from the code; if it was saved by TF1-era "
+            f"Keras, Keras 3 cannot load it: upgrade it{'' if path.is_absolute() else ', from the folder the app runs in,'} "
+            f"with `{upgrade_command(path)}` "
+            f"(original kept as {shlex.quote(str(path) + '.tf1-orig')})")})
     for path in unsuffixed:
         target = path.with_name(path.name + ".h5")
         at = next((f"line {n}: " for n, line in enumerate(code.splitlines(), 1)

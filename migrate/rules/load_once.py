@@ -23,9 +23,14 @@ its name and returns the model loaded once: `loaded_model = load_model(PATH)` be
 `return loaded_model` in it. A service-class method the route calls (`service.score(rows)`)
 counts as per request like the route itself.
 
+A `keras.applications` network built with its weights (`ResNet50(weights="imagenet")`, the
+default, or a weights file) is a load too: it is built and its weights read once, the same way.
+
 A load whose arguments depend on the request (a model name in the URL...) is reported, as is
 one reading an attribute of self (its value is not known before an instance exists), one
-nested in an `if`/`try` of the handler or reading names defined after the handler.
+nested in an `if`/`try` of the handler, one inside an expression that no plain name holds
+(`InceptionV3(...).predict(x)`, `MODELS[k] = load_model(p)`) or one reading names defined
+after the handler.
 
 `model.load_weights(path)` on its own in per-request code (a model built once, its weights
 read again on every request) is reported on its line, with why it stays: reading the file
@@ -45,7 +50,7 @@ import re
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.models import LOADERS, MODEL
+from migrate.analysis.models import APPLICATIONS, LOADERS, MODEL
 from migrate.analysis.names import ImportNames, dotted
 from migrate.rules.base import Example, Rule, line_refs
 from migrate.analysis.walk import transform, walk
@@ -57,6 +62,23 @@ WEIGHT_WRITERS = frozenset({"save", "save_weights"})
 WEIGHT_TRAINERS = frozenset({"fit", "fit_generator", "train_on_batch", "set_weights"})
 SAVE_FUNCTIONS = frozenset({"keras.models.save_model", "keras.saving.save_model"})
 BUILTIN_NAMES = frozenset(dir(builtins))
+# keras.applications constructors: with weights (ImageNet's by default, or a file) each call
+# builds the network and reads its weights, a load like load_model's
+APPLICATION_CONSTRUCTORS = frozenset(f"keras.applications.{where}" for module, classes in APPLICATIONS.items()
+                                     for cls in classes for where in (cls, f"{module}.{cls}"))
+
+
+def _is_load(call: cst.Call, names: ImportNames) -> bool:
+    """A call that reads a model from disk: a loader, or an application built with weights
+    (`weights=None` builds fresh random weights: not a load, and not the same on every call)."""
+    qualified = names.qualify(call.func)
+    if qualified in LOADERS:
+        return True
+    if qualified not in APPLICATION_CONSTRUCTORS:
+        return False
+    weights = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "weights"),
+                   call.args[1].value if len(call.args) > 1 and call.args[1].keyword is None else None)
+    return not (isinstance(weights, cst.Name) and weights.value == "None")
 
 
 def _names_in(node: cst.CSTNode) -> tuple[set[str], set[str]]:
@@ -182,14 +204,15 @@ class LoadOnce(Rule):
 
     NAME = "load-once"
     DESCRIPTION = (
-        "Move `load_model(...)` / `model_from_json(...)` + `load_weights(...)` out of request handlers "
+        "Move `load_model(...)` / `model_from_json(...)` + `load_weights(...)` / a `keras.applications` "
+        "network built with its weights out of request handlers "
         "(and per-request hooks: Tornado `initialize()`, Django `setup()`) to module level when the "
         "request does not feed them; report the ones it does, and a `load_weights` that re-reads a "
         "model's weights on every request."
     )
     SAFE = True
     ORDER = 50
-    TRIGGERS = ("load_model", "model_from_json", "model_from_yaml", "load_weights")
+    TRIGGERS = ("load_model", "model_from_json", "model_from_yaml", "load_weights", "applications")
     FIXES = [
         Example(
             """
@@ -418,6 +441,31 @@ class LoadOnce(Rule):
             """,
             id="a service-class method called per request loads a constant path",
         ),
+        Example(
+            """
+            from keras.applications.resnet50 import ResNet50
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                net = ResNet50(weights="imagenet")
+                x = np.array(request.json["x"])
+                return jsonify(net.predict(x).tolist())
+            """,
+            """
+            from keras.applications.resnet50 import ResNet50
+
+
+            net = ResNet50(weights="imagenet")
+
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                x = np.array(request.json["x"])
+                return jsonify(net.predict(x).tolist())
+            """,
+            id="a keras.applications network built with its weights per request is built once",
+        ),
     ]
     NOOPS = [
         Example(
@@ -443,6 +491,29 @@ class LoadOnce(Rule):
                 return model
             """,
             id="local load_model shadowing Keras'",
+        ),
+        Example(
+            """
+            from keras.applications.inception_v3 import InceptionV3, preprocess_input
+
+            @app.route("/features", methods=["POST"])
+            def features():
+                x = np.array(request.json["x"])
+                return str(InceptionV3(weights="imagenet", include_top=False).predict(preprocess_input(x)))
+            """,
+            id="a network loaded per request inside an expression, no name to hoist: reported",
+            manual=(6,),
+        ),
+        Example(
+            """
+            from keras.applications.resnet50 import ResNet50
+
+            @app.route("/random")
+            def random_features():
+                net = ResNet50(weights=None)
+                return str(net.predict(np.array(request.json["x"])))
+            """,
+            id="weights=None builds fresh random weights per request: not a load",
         ),
         Example(
             """
@@ -628,10 +699,13 @@ class LoadOnce(Rule):
             if isinstance(extra, cst.Param):
                 params.add(extra.name.value)
         top_ids = {id(s) for s in body}
+        loading: dict[int, cst.Call] = {}  # id(top-level statement) → the first load in it
         for load in _loads_in(func, names):
             if id(load.statement) not in top_ids:
                 self.manual(load.node, "model loaded inside an `if`/`try`/loop of a request handler: "
                                        "load it once at module level by hand")
+            else:
+                loading.setdefault(id(load.statement), load.node)
         plans = []
         original_body = body
         for j, stmt in enumerate(original_body):
@@ -665,6 +739,11 @@ class LoadOnce(Rule):
                 stmt = body[j]
             model_name = _loaded_name(stmt, names)
             if model_name is None:
+                if id(original_body[j]) in loading:  # `load_model(p).predict(x)`, `MODELS[k] = load_model(p)`
+                    call = loading[id(original_body[j])]
+                    self.manual(call, f"`{_short(self.code_of_node(tree, call))}` loads a model on every request "
+                                      "and no plain name holds it: load it once at module level, into a name, "
+                                      "and use that name here")
                 continue
             block, _start = self._block(body, j, model_name)
             plan = self._checked(func, tree, body, block, stmt, params, module_names, at, hoisted_text)
@@ -813,6 +892,10 @@ class LoadOnce(Rule):
         return _Hoist(func, statements, bound, at, insert=True)
 
 
+def _short(code: str, width: int = 80) -> str:
+    return code if len(code) <= width else code[:width - 3] + "..."
+
+
 def _origins(names: set[str], params: set[str], function: str) -> str:
     """Where the names a load reads per request come from, as the analysis found them: the
     framework's `request`, the function's parameters, names the function sets elsewhere."""
@@ -857,7 +940,7 @@ def _loads_in(func: cst.FunctionDef, names: ImportNames) -> list[_Load]:
             statements.pop()
 
         def visit_Call(self, node: cst.Call) -> None:
-            if names.qualify(node.func) in LOADERS and statements:
+            if _is_load(node, names) and statements:
                 # a load inside `with open(...)` counts as the `with` statement's
                 outer = next((s for s in statements if isinstance(s, cst.With)), statements[-1])
                 found.append(_Load(node, outer))
@@ -889,7 +972,7 @@ def _loaded_name(stmt: cst.BaseStatement, names: ImportNames) -> str | None:
             len(assign.targets) == 1
             and isinstance(assign.targets[0].target, cst.Name)
             and isinstance(assign.value, cst.Call)
-            and names.qualify(assign.value.func) in LOADERS
+            and _is_load(assign.value, names)
         ):
             return assign.targets[0].target.value
         return None
@@ -904,7 +987,7 @@ def _returned_load(stmt: cst.BaseStatement, names: ImportNames) -> cst.Call | No
     """The load call of `return load_model(...)`."""
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Return):
         value = stmt.body[0].value
-        if isinstance(value, cst.Call) and names.qualify(value.func) in LOADERS:
+        if isinstance(value, cst.Call) and _is_load(value, names):
             return value
     return None
 
@@ -918,7 +1001,7 @@ def _loaded_attribute(stmt: cst.BaseStatement, func: cst.FunctionDef, names: Imp
     assign = stmt.body[0]
     target = assign.targets[0].target if len(assign.targets) == 1 else None
     if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"
-            and isinstance(assign.value, cst.Call) and names.qualify(assign.value.func) in LOADERS):
+            and isinstance(assign.value, cst.Call) and _is_load(assign.value, names)):
         return target.attr.value
     return None
 

@@ -4,6 +4,7 @@ Keras 3 is shown to predict what tf_keras predicted on the original, all in one 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -450,6 +451,18 @@ def test_a_loader_whose_file_is_not_found_is_a_manual_item_at_its_line(tmp_path)
     app.write_text("import sys\nfrom keras.models import load_model\n\nmodel = load_model(sys.argv[1])\n")
     [entry] = model_files.check_model_files(app, app.read_text())
     assert entry["action"] == "manual" and entry["line"] == 4 and "-m migrate.model_files" in entry["message"]
+    assert "(`sys.argv[1]`)" in entry["message"] and "model_files PATH`" in entry["message"]
+
+
+@pytest.mark.parametrize("path, where", [("/srv/models/net.h5", "upgrade it with"),
+                                         ("models/net v2.h5", "upgrade it, from the folder the app runs in, with")])
+def test_a_literal_path_not_found_is_named_and_its_command_is_ready_to_run(tmp_path, path, where):
+    app = tmp_path / "app.py"
+    app.write_text(f"from keras.models import load_model\n\nmodel = load_model({path!r})\n")
+    [entry] = model_files.check_model_files(app, app.read_text())
+    assert entry["line"] == 3 and f"(`{path!r}`)" in entry["message"]
+    command = model_files.upgrade_command(Path(path))
+    assert f"{where} `{command}`" in entry["message"] and shlex.quote(path) in command
 
 
 def _keras3_loads_architecture(path: Path) -> tuple[int, str]:
