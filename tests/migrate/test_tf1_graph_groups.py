@@ -132,3 +132,24 @@ def test_a_helper_the_rule_cannot_switch_keeps_the_whole_graph_on_the_legacy_pat
     assert (tmp_path / "app.py").read_text() == APP
     assert (tmp_path / "model.py").read_text() == helper
     assert "v1-boundary" in proc.stdout + proc.stderr or "legacy path" in proc.stdout + proc.stderr
+
+
+def test_a_script_given_alone_outside_any_project_keeps_its_graph_helper_beside_it_in_the_group(tmp_path):
+    # `python -m migrate app.py` in a folder with no pyproject/setup/.git: the helper beside it is
+    # what `from model import build` imports; switching app.py alone would leave the helper's
+    # dropout reading keep_prob as rate (every answer the same uniform vector)
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(APP)
+    (app_dir / "model.py").write_text(HELPER)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "migrate", "--write", "--no-model-files", "../app/app.py"],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert (app_dir / "app.py").read_text() == APP
+    assert (app_dir / "model.py").read_text() == HELPER
+    # the helper, outside the run, is named the way the run names the file it was given
+    assert "../app/model.py is not being migrated" in proc.stderr, proc.stderr
+    assert str(tmp_path) not in proc.stdout + proc.stderr
