@@ -448,14 +448,17 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
     shown = shown or _shown
     if not migrated:
         return whole_app.AppPlan(shown=shown)
-    roots = [root for root in {project_index.project_root(p) for p in paths} if root is not None]
+    root_of = {p: project_index.project_root(p) for p in paths}
+    roots = [root for root in set(root_of.values()) if root is not None]
     sources = _read_modules(roots, dict(read))
-    for path in paths:
-        if not os.path.isdir(path) and project_index.project_root(path) is None:
-            # a script outside any project imports the modules and packages beside it
-            # (Python puts its folder on sys.path): a graph helper there must be seen, or the
-            # script alone would move to tf.compat.v1 and leave the helper on the TF 2 API
-            _read_modules(_importable_beside(path), sources)
+    # a script outside any project imports the modules and packages beside it (Python puts its
+    # folder on sys.path): a graph helper there must be seen, or the script alone would move to
+    # tf.compat.v1 and leave the helper on the TF 2 API (each folder read once, however many
+    # of its files were given)
+    folders = {os.path.dirname(os.path.abspath(path)) for path, root in root_of.items()
+               if root is None and not os.path.isdir(path)}
+    for folder in sorted(folders):
+        _read_modules(_importable_in(folder), sources)
     texts = {}
     for path, data in sources.items():
         if path in migrated or project_index.may_import(data):  # (one that imports nothing may be read)
@@ -466,10 +469,9 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
     return whole_app.plan(texts, migrated & set(texts), shown)
 
 
-def _importable_beside(path: str) -> list[str]:
-    """The modules and packages (folders with __init__.py) in the folder of the file `path`:
-    what it can import by a plain name, without walking that whole folder (a home folder)."""
-    folder = os.path.dirname(os.path.abspath(path))
+def _importable_in(folder: str) -> list[str]:
+    """The modules and packages (folders with __init__.py) in `folder`: what a script there can
+    import by a plain name, without walking that whole folder (a home folder)."""
     found = []
     try:
         with os.scandir(folder) as it:
