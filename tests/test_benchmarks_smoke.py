@@ -132,3 +132,20 @@ def test_real_apps_says_what_became_of_each_raw_tf1_file_naming_files_as_the_doc
     assert "with app.py (the same graph)" in fates["tf1_helper_graph/model.py"].reason
     assert "next to a Keras model" in fates["raw_tf_preprocessing/app.py"].reason
     assert not any(str(tmp_path) in f.reason for f in fates.values())
+
+
+def test_graphdef_per_request_section_is_replaced_in_place_and_kept_by_full_runs(tmp_path):
+    import datetime
+
+    from benchmarks import graphdef_per_request as gpr
+    from benchmarks.report import splice_marked
+
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"# Benchmarks\n\n{real_apps.SECTION_START}\nreal apps\n{real_apps.SECTION_END}\n")
+    when = datetime.datetime(2026, 1, 1)
+    for table in ("first table", "second table"):
+        doc.write_text(splice_marked(doc.read_text(), gpr.as_markdown(table, when, ["--markdown", "x.md"]),
+                                     gpr.SECTION_START, gpr.SECTION_END))
+    text = doc.read_text()
+    assert text.count(gpr.SECTION_START) == 1 and "second table" in text and "first table" not in text
+    assert "second table" in gpr.kept_section(doc) and "real apps" in real_apps.kept_section(doc)
