@@ -79,8 +79,16 @@ def tf1_machinery(source: str) -> Counter:
     from_tf = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                and (node.module or "").split(".")[0] in ("tensorflow", "keras", "tf_keras")
                for alias in node.names}
+    # a GraphDef imported in a function that wrap_function makes callable is TF 2's own way to call a
+    # frozen graph (what migrate's tf1-graph-function writes): no session, no graph mode
+    wrapped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+               and any(isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                       and call.func.attr == "wrap_function" for call in ast.walk(node))
+               for inner in ast.walk(node)}
     found: Counter = Counter()
     for node in ast.walk(tree):
+        if id(node) in wrapped and getattr(node, "attr", None) in ("GraphDef", "import_graph_def"):
+            continue
         if isinstance(node, ast.Attribute) and node.attr in TF1_ONLY:
             found[node.attr] += 1
         elif isinstance(node, ast.Name) and node.id in TF1_ONLY and node.id in from_tf:

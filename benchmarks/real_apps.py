@@ -31,6 +31,7 @@ the bad classes. Reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
 import json
 import os
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,12 @@ if str(REPO_ROOT) not in sys.path:  # `python benchmarks/real_apps.py` puts benc
 from benchmarks.report import marked_section, splice_marked  # noqa: E402
 from benchmarks.migrate_outcomes import BAD_CLASSES, CLASSES, AppFiles, FileOutcome, classify_app  # noqa: E402
 from fixtures.catalog import all_apps, sources  # noqa: E402
+
+import libcst as cst  # noqa: E402
+
+from migrate import verify  # noqa: E402
+from migrate.analysis.raw_tf1 import find_raw_tf1, mentions_raw_tf1  # noqa: E402
+from migrate.analysis.shared import TreeAnalyses  # noqa: E402
 
 MANIFEST = Path(__file__).resolve().parent / "real_apps_manifest.json"
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "real_apps"
@@ -117,6 +125,14 @@ def _migrate(tree: Path, report: Path) -> dict:
     return json.loads(report.read_text())
 
 
+def _relative(message: str, tree: Path) -> str:
+    """`message` with the temporary tree's path taken out of the file names it gives (the tool
+    names the app's other modules as the run names its files, here under a temporary folder)."""
+    for prefix in {str(tree), str(tree.resolve())}:
+        message = message.replace(prefix + os.sep, "")
+    return message
+
+
 def _manual_items(report: dict, tree: Path) -> dict[str, list[str]]:
     items: dict[str, list[str]] = {}
     for entry in report.get("files", []):
@@ -124,16 +140,82 @@ def _manual_items(report: dict, tree: Path) -> dict[str, list[str]]:
             rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
         except ValueError:
             continue
-        messages = [f"line {m['line']}: {m['message']}" for m in entry.get("manual", [])]
+        messages = [f"line {m['line']}: {_relative(m['message'], tree)}" for m in entry.get("manual", [])]
         if entry.get("status") in ("error", "skipped") and entry.get("message"):
-            messages.append(f"{entry['status']}: {entry['message']}")
+            messages.append(f"{entry['status']}: {_relative(entry['message'], tree)}")
         if messages:
             items[rel] = messages
     return items
 
 
-def run_app(app: dict, cache: Path, workdir: Path) -> list[FileOutcome]:
-    """Migrate one app's tree twice and classify every file of it."""
+# the rules that act on raw TF1 graph code (migrate/rules), and what their outcome is called here
+RAW_TF1_RULES = ("tf1-graph-function", "tf1-session-once", "raw-tf1-report")
+BECAME_TF2 = "became TF 2"
+ON_COMPAT_V1 = "on tf.compat.v1"
+KEPT_LEGACY = "kept legacy"
+RAW_TF1_FATES = (BECAME_TF2, ON_COMPAT_V1, KEPT_LEGACY)
+
+
+@dataclass(frozen=True)
+class RawTF1Fate:
+    """What the run made of one file holding raw TF1 graph code (or switched with such a file)."""
+
+    path: str
+    fate: str
+    reason: str
+
+
+def _raw_tf1_sites(text: str) -> int:
+    """How many raw TF1 graph sites migrate's own analysis finds in `text` (0 if it does not parse)."""
+    if not mentions_raw_tf1(text):
+        return 0
+    try:
+        tree = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any input the parser refuses holds no site we can count
+        return 0
+    analyses = TreeAnalyses(tree)
+    return len(find_raw_tf1(tree, analyses.names, analyses.carriers))
+
+
+def raw_tf1_fates(before: dict[str, str], after: dict[str, str], report: dict, tree: Path) -> list[RawTF1Fate]:
+    """Each file of the app that held raw TF1 graph code, or that a raw-TF1 rule acted on (a helper
+    switched with the module running its graph): became TF 2 (no raw TF1 left, not on
+    tf.compat.v1), on tf.compat.v1 (graph mode, the v1 API), or kept legacy (unchanged raw TF1
+    code on the TF 2 API: runs under legacy_shim only); with the raw-TF1 rules' own words."""
+    said: dict[str, list[str]] = {}  # what the raw-TF1 rules said of each file
+    first: dict[str, str] = {}  # else its first item (a file withdrawn whole to the legacy path)
+    for entry in report.get("files", []):
+        try:
+            rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
+        except ValueError:
+            continue
+        words = [m["message"] for m in entry.get("manual", []) if m.get("rule") in RAW_TF1_RULES]
+        words += [w.split(": ", 1)[1] for w in entry.get("warnings", []) if w.split(": ", 1)[0] in RAW_TF1_RULES]
+        if words:
+            said[rel] = [_relative(w, tree) for w in words]
+        if entry.get("manual"):
+            first[rel] = _relative(entry["manual"][0]["message"], tree)
+    fates = []
+    for rel in sorted(before):
+        if not _raw_tf1_sites(before[rel]) and not (rel in said and after.get(rel) != before[rel]):
+            continue
+        text = after.get(rel, before[rel])
+        try:
+            api = verify.tf_api(ast.parse(text))
+        except SyntaxError:
+            api = None
+        if api == "v1":
+            fate = ON_COMPAT_V1
+        elif text != before[rel] and not _raw_tf1_sites(text):
+            fate = BECAME_TF2
+        else:
+            fate = KEPT_LEGACY
+        fates.append(RawTF1Fate(rel, fate, said.get(rel, [first.get(rel, "(no item)")])[0]))
+    return fates
+
+
+def run_app(app: dict, cache: Path, workdir: Path) -> tuple[list[FileOutcome], list[RawTF1Fate]]:
+    """Migrate one app's tree twice; classify every file of it, and say what became of its raw TF1 files."""
     source = Path(app["folder"]) if "folder" in app else cache / app_folder(app["repo"])
     if not source.is_dir():
         raise FileNotFoundError(f"{source} is missing: populate the cache first (see the module docstring)")
@@ -144,7 +226,8 @@ def run_app(app: dict, cache: Path, workdir: Path) -> list[FileOutcome]:
     after = _read_tree(tree)
     _migrate(tree, workdir / f"{tree.name}.second.json")
     second = _read_tree(tree)
-    return classify_app(AppFiles(before=before, after=after, second=second, manual=_manual_items(report, tree)))
+    outcomes = classify_app(AppFiles(before=before, after=after, second=second, manual=_manual_items(report, tree)))
+    return outcomes, raw_tf1_fates(before, after, report, tree)
 
 
 def fixture_apps() -> list[dict]:
@@ -153,17 +236,20 @@ def fixture_apps() -> list[dict]:
              "files": [{"path": rel, "idiom": ""} for rel in sources(app)]} for app in all_apps()]
 
 
-def run(cache: Path, apps: list[dict]) -> list[tuple[str, FileOutcome]]:
-    """(repo, outcome) for the manifest files of every app, plus any other file the tool changed."""
-    rows = []
+def run(cache: Path, apps: list[dict]) -> tuple[list[tuple[str, FileOutcome]], list[tuple[str, RawTF1Fate]]]:
+    """(repo, outcome) for the manifest files of every app, plus any other file the tool changed;
+    (repo, fate) for every file of every app that held raw TF1 graph code."""
+    rows, raw = [], []
     with tempfile.TemporaryDirectory(prefix="real-apps-") as tmp:
         for app in apps:
             studied = {f["path"] for f in app["files"]}
-            for outcome in run_app(app, cache, Path(tmp)):
+            outcomes, fates = run_app(app, cache, Path(tmp))
+            for outcome in outcomes:
                 if outcome.path in studied or outcome.outcome not in ("nothing to migrate", "unparseable input"):
                     rows.append((app["repo"], outcome))
+            raw += [(app["repo"], fate) for fate in fates]
             print(f"  {app['repo']}: done", file=sys.stderr, flush=True)
-    return rows
+    return rows, raw
 
 
 # -------------------------------------------------------------------------- output
@@ -184,7 +270,33 @@ def as_text(rows: list[tuple[str, FileOutcome]]) -> str:
     return "\n".join(lines)
 
 
-def as_markdown(rows: list[tuple[str, FileOutcome]], apps: list[dict], when: datetime.datetime) -> str:
+def raw_tf1_text(raw: list[tuple[str, RawTF1Fate]]) -> str:
+    """The raw-TF1 files, one line each, then the count per fate."""
+    if not raw:
+        return "raw TF1: no file of these apps holds raw TF1 graph code"
+    total = Counter(f.fate for _, f in raw)
+    lines = [f"{repo}/{f.path}: {f.fate}: {f.reason}" for repo, f in raw]
+    return "\n".join(["raw TF1 files:", *lines,
+                      "raw TF1: " + ", ".join(f"{fate} {total[fate]}" for fate in RAW_TF1_FATES) + f" ({len(raw)} files)"])
+
+
+def raw_tf1_markdown(raw: list[tuple[str, RawTF1Fate]]) -> list[str]:
+    """The docs' raw-TF1 table: count per fate, then every file with the tool's reason."""
+    total = Counter(f.fate for _, f in raw)
+    out = ["**raw TF1 graph code** (issue 21): every file of these apps that holds placeholders fed through "
+           "`sess.run`, frozen GraphDefs, `Saver`, TF1 SavedModels or `tf.contrib` (migrate's own analysis of the "
+           "input), or that a raw-TF1 rule switched with such a file. Became TF 2: no raw TF1 left and not on "
+           "`tf.compat.v1`; on tf.compat.v1: switched to the whole v1 API in graph mode, TF's own recipe for TF1 code; kept legacy: left "
+           "as it was, runs under legacy_shim. The reason is the tool's own item.", "",
+           "| what became of the file | files |", "| --- | ---: |"]
+    out += [f"| {fate} | {total[fate]} |" for fate in RAW_TF1_FATES]
+    out += [f"| total | {len(raw)} |", ""]
+    out += [f"- `{repo}/{f.path}`: **{f.fate}**: {f.reason}" for repo, f in raw]
+    return out + [""]
+
+
+def as_markdown(rows: list[tuple[str, FileOutcome]], apps: list[dict], when: datetime.datetime,
+                raw: list[tuple[str, RawTF1Fate]] | None = None) -> str:
     """The docs section: date, counts per class, the files of every bad class with the reason."""
     total = counts(rows)
     commits = sum(len(a["files"]) for a in apps)
@@ -213,6 +325,8 @@ def as_markdown(rows: list[tuple[str, FileOutcome]], apps: list[dict], when: dat
         out += ["**kept on the legacy path** (first manual item)", ""]
         out += [f"- `{repo}/{o.path}`: {o.reason}" for repo, o in kept]
         out.append("")
+    if raw is not None:
+        out += raw_tf1_markdown(raw)
     out.append(SECTION_END)
     return "\n".join(out) + "\n"
 
@@ -228,8 +342,10 @@ FIXTURES_NOTE = (
     "default parameter values, `with s.as_default(), g.as_default():` in both orders, "
     "`disable_eager_execution()`), `tornado_handlers` (`initialize()` loading per request, `model, graph` "
     "imported from the module that loaded them). `python benchmarks/real_apps.py --fixtures` classifies them "
-    "the same way: every file of these apps is cleared (of all fixture apps, only the raw-TF1 "
-    "`raw_tf_preprocessing` is kept, with its reason).")
+    "the same way: every file of these apps is cleared. Of all fixture apps, only raw-TF1 ones whose graph is "
+    "built in code are kept, each with its reason: `tf1_helper_graph` (both modules) and `tf1_saver_per_request` "
+    "on tf.compat.v1, `raw_tf_preprocessing` (next to a Keras model) on the legacy path; the frozen-graph and "
+    "SavedModel apps became TF 2 functions and are cleared.")
 
 
 def splice(document: str, section: str) -> str:
@@ -265,11 +381,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("populate needs --mirror DIR: the folder holding the git snapshots")
         return populate(args.mirror, args.cache, apps)
     when = datetime.datetime.now(datetime.timezone.utc)
-    rows = run(args.cache, apps)
+    rows, raw = run(args.cache, apps)
     print(as_text(rows))
+    print()
+    print(raw_tf1_text(raw))
     if args.markdown:
         document = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
-        args.markdown.write_text(splice(document, as_markdown(rows, apps, when)), encoding="utf-8")
+        args.markdown.write_text(splice(document, as_markdown(rows, apps, when, raw)), encoding="utf-8")
         print(f"wrote {args.markdown}")
     return 0
 

@@ -332,7 +332,7 @@ def _run(paths: Sequence[str], config: RunConfig, jobs: int, report: Report, cou
     chosen = {absolute[p] for p, data in candidates
               if data is None or p.endswith(".ipynb") or search(data) or b"\x00" in data}
     predicting = {p for p, data in importers.items() if p not in chosen and b".predict(" in data}
-    app = _whole_app_plan(paths, importers, chosen | predicting, _shown_as(absolute))
+    app = _whole_app_plan(paths, importers, chosen | predicting, _shown_as(absolute, paths))
     chosen |= {p for p in predicting if p in app.joint and app.joint[p].imported}
     for path, data in candidates:
         if absolute[path] not in chosen:
@@ -440,15 +440,25 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
 
     The app is every module under the given paths, and every module of the enclosing project
     (the nearest folder up with pyproject.toml, setup.py, setup.cfg or .git), so that a
-    `views.py` left out of the run still keeps `settings.GRAPH` bound. With no file to migrate
+    `views.py` left out of the run still keeps `settings.GRAPH` bound; for a file given outside
+    any project, the modules and packages beside it. With no file to migrate
     there is nothing to plan (a tree without TF or Keras is not read again). `shown` names a
     module (absolute path) in messages.
     """
     shown = shown or _shown
     if not migrated:
         return whole_app.AppPlan(shown=shown)
-    roots = [root for root in {project_index.project_root(p) for p in paths} if root is not None]
+    root_of = {p: project_index.project_root(p) for p in paths}
+    roots = [root for root in set(root_of.values()) if root is not None]
     sources = _read_modules(roots, dict(read))
+    # a script outside any project imports the modules and packages beside it (Python puts its
+    # folder on sys.path): a graph helper there must be seen, or the script alone would move to
+    # tf.compat.v1 and leave the helper on the TF 2 API (each folder read once, however many
+    # of its files were given)
+    folders = {os.path.dirname(os.path.abspath(path)) for path, root in root_of.items()
+               if root is None and not os.path.isdir(path)}
+    for folder in sorted(folders):
+        _read_modules(_importable_in(folder), sources)
     texts = {}
     for path, data in sources.items():
         if path in migrated or project_index.may_import(data):  # (one that imports nothing may be read)
@@ -457,6 +467,22 @@ def _whole_app_plan(paths: Sequence[str], read: dict[str, bytes], migrated: set[
             except UnreadableSource:
                 continue
     return whole_app.plan(texts, migrated & set(texts), shown)
+
+
+def _importable_in(folder: str) -> list[str]:
+    """The modules and packages (folders with __init__.py) in `folder`: what a script there can
+    import by a plain name, without walking that whole folder (a home folder)."""
+    found = []
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                if entry.name.endswith((".py", ".pyw")) and entry.is_file():
+                    found.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                    found.append(entry.path)
+    except OSError:
+        return []
+    return sorted(found)
 
 
 def _read_modules(paths: Sequence[str], into: dict[str, bytes]) -> dict[str, bytes]:
@@ -478,12 +504,26 @@ def _shown(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def _shown_as(absolute: dict[str, str]) -> Callable[[str], str]:
+def _shown_as(absolute: dict[str, str], paths: Sequence[str] = ()) -> Callable[[str], str]:
     """Names a module in messages as the run names its files (`absolute`: path as found → absolute
-    path), so that a message about a reader spells its path like the reader's own items;
-    a module outside the run, relative to the working directory."""
+    path), so that a message about a reader spells its path like the reader's own items; a module
+    outside the run but under a given folder (or beside a given file) as that folder is spelt
+    (`../app/model.py` beside `../app/app.py`), any other relative to the working directory."""
     found = {full: path for path, full in absolute.items()}
-    return lambda full: found.get(full) or _shown(full)
+    folders = []
+    for path in paths:
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        folders.append((folder, os.path.abspath(folder or os.curdir)))
+
+    def shown(full: str) -> str:
+        if full in found:
+            return found[full]
+        for folder, base in folders:
+            if full.startswith(base.rstrip(os.sep) + os.sep):
+                return os.path.join(folder, os.path.relpath(full, base))
+        return _shown(full)
+
+    return shown
 
 
 # a worker that died took its file with it: the message says what usually does that

@@ -113,3 +113,39 @@ def test_libcst_floor_round_trips_every_file(tmp_path, visit):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == f"20 files parsed{', visited' if visit else ''} and printed"
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_real_apps_says_what_became_of_each_raw_tf1_file_naming_files_as_the_docs_do(tmp_path):
+    # the real-apps run migrates each app under a temporary folder given as an absolute path: the
+    # tool names an app's other modules under it, the docs name them relative to the app
+    apps = {a["repo"]: a for a in real_apps.fixture_apps()}
+    fates = {}
+    for name in ("tf1_helper_graph", "tf1_frozen_graph_per_request", "raw_tf_preprocessing"):
+        _outcomes, found = real_apps.run_app(apps[f"fixtures/{name}"], tmp_path / "cache", tmp_path)
+        fates.update({f"{name}/{f.path}": f for f in found})
+    assert {path: f.fate for path, f in fates.items()} == {
+        "tf1_helper_graph/app.py": real_apps.ON_COMPAT_V1,
+        "tf1_helper_graph/model.py": real_apps.ON_COMPAT_V1,
+        "tf1_frozen_graph_per_request/app.py": real_apps.BECAME_TF2,
+        "raw_tf_preprocessing/app.py": real_apps.KEPT_LEGACY,
+    }
+    assert "with app.py (the same graph)" in fates["tf1_helper_graph/model.py"].reason
+    assert "next to a Keras model" in fates["raw_tf_preprocessing/app.py"].reason
+    assert not any(str(tmp_path) in f.reason for f in fates.values())
+
+
+def test_graphdef_per_request_section_is_replaced_in_place_and_kept_by_full_runs(tmp_path):
+    import datetime
+
+    from benchmarks import graphdef_per_request as gpr
+    from benchmarks.report import splice_marked
+
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"# Benchmarks\n\n{real_apps.SECTION_START}\nreal apps\n{real_apps.SECTION_END}\n")
+    when = datetime.datetime(2026, 1, 1)
+    for table in ("first table", "second table"):
+        doc.write_text(splice_marked(doc.read_text(), gpr.as_markdown(table, when, ["--markdown", "x.md"]),
+                                     gpr.SECTION_START, gpr.SECTION_END))
+    text = doc.read_text()
+    assert text.count(gpr.SECTION_START) == 1 and "second table" in text and "first table" not in text
+    assert "second table" in gpr.kept_section(doc) and "real apps" in real_apps.kept_section(doc)

@@ -108,6 +108,32 @@ import tensorflow as tf
 x = tf.placeholder(tf.float32)
 sess = tf.Session()
 """
+FROZEN_BEFORE = """\
+import tensorflow as tf
+with tf.gfile.GFile('m.pb', 'rb') as f:
+    graph_def = tf.GraphDef()
+    graph_def.ParseFromString(f.read())
+with tf.Graph().as_default() as graph:
+    tf.import_graph_def(graph_def, name='')
+sess = tf.Session(graph=graph)
+
+def predict(x):
+    return sess.run('y:0', {'x:0': x})
+"""
+FROZEN_AS_FUNCTION = """\
+import tensorflow as tf
+
+def _load_frozen_graph(path):
+    with tf.io.gfile.GFile(path, 'rb') as f:
+        graph_def = tf.compat.v1.GraphDef()
+        graph_def.ParseFromString(f.read())
+    return tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=''), [])
+
+frozen_graph = _load_frozen_graph('m.pb').prune(['x:0'], 'y:0')
+
+def predict(x):
+    return frozen_graph(tf.constant(x, frozen_graph.inputs[0].dtype)).numpy()
+"""
 DJANGO_SESSION = """\
 from django.contrib.sessions.models import Session
 
@@ -141,6 +167,11 @@ def _one(before: str, after: str, second: str | None = None, manual: list[str] |
                  mo.BROKEN, id="output does not compile"),
     pytest.param(LOAD_BEFORE, LOAD_BEFORE.replace("    graph = tf.get_default_graph()\n", ""), None, None,
                  mo.DANGLING, id="graph assignment removed but still returned: undefined name"),
+    pytest.param(FROZEN_BEFORE, FROZEN_AS_FUNCTION, None, None, mo.CLEARED,
+                 id="a GraphDef imported inside wrap_function is TF 2's way to call it: cleared, not half"),
+    pytest.param(FROZEN_BEFORE, FROZEN_BEFORE.replace("with tf.Graph().as_default() as graph:\n    ",
+                                                      "graph = tf.Graph()\n"),
+                 None, None, mo.HALF_MIGRATED, id="the same GraphDef outside wrap_function still counts"),
     pytest.param(DJANGO_SESSION, DJANGO_SESSION, None, None, mo.NOTHING,
                  id="Django's Session is not TensorFlow's"),
     pytest.param("print 'hello'\n", "print 'hello'\n", None, None, mo.UNPARSEABLE,

@@ -319,6 +319,8 @@ class SourceFile:
         self.imported = imported  # what other modules of the app hold (analysis.carriers.Imported)
         self.manual: list[_RawItem] = []
         self.stop: str | None = None
+        # why tf1-graph-function left a frozen GraphDef / TF1 SavedModel to raw-tf1-report
+        self.graph_function_declined: str = ""
         self._analyses: TreeAnalyses | None = None
         self.facts = StatementFacts()  # per top-level statement, for every tree of this file
         # (tree, its text) for the last tree whose text is known: several rules in a row

@@ -185,6 +185,10 @@ class RawTF1Report(Rule):
                      "port to TF 2 by hand")
         else:
             cause = "runs on tf.compat.v1 in graph mode; port to TF 2 by hand"
+        declined = self.file.graph_function_declined
+        if declined and not uses_keras:
+            # the frozen graph or SavedModel stays a session's: say what kept it from a TF 2 function
+            cause = cause.replace("; port", f" (not made a TF 2 function: {declined}); port", 1)
         self._report_graph(tree, graph_sites, cause)
         if uses_keras:
             self.stop_other_rules("raw TF1 graph mixed with Keras: file left on the legacy path")

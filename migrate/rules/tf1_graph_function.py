@@ -44,11 +44,13 @@ _OPENERS = frozenset({"tensorflow.gfile.FastGFile", "tensorflow.gfile.GFile", "t
                       "tensorflow.gfile.Open"})
 _KERAS = ("keras", "tensorflow.keras", "tf_keras")
 FROZEN_FN = "frozen_graph"
+_SOURCES = ("import_graph_def", "loader.load")
 SAVED_FN = "saved_model_fn"
 
 
 class _Unsupported(Exception):
-    """The file is not the shape this rule rewrites (the reason goes nowhere: raw-tf1-report reports)."""
+    """The file is not the shape this rule rewrites; raw-tf1-report reports its graph, with this
+    reason when the file has a graph source (an empty reason: it has none)."""
 
 
 @dataclass
@@ -164,6 +166,41 @@ class TF1GraphFunction(Rule):
             """,
             id="session on a new graph, several fetches (a list out, as sess.run gave), close() dropped",
         ),
+        Example(
+            """
+            import tensorflow as tf
+
+            with tf.gfile.GFile('model.pb', 'rb') as f:
+                graph_def = tf.GraphDef()
+                graph_def.ParseFromString(f.read())
+            with tf.Graph().as_default() as graph:
+                tf.import_graph_def(graph_def, input_map=None, return_elements=None, name='')
+            sess = tf.Session(graph=graph)
+            x_t = graph.get_tensor_by_name('x:0')
+            y_t = graph.get_tensor_by_name('y:0')
+
+            def predict(x):
+                return sess.run(y_t, feed_dict={x_t: x})
+            """,
+            """
+            import tensorflow as tf
+
+
+            def _load_frozen_graph(path):
+                # the GraphDef as a TF 2 function: read and imported once, no session, any thread
+                with tf.io.gfile.GFile(path, 'rb') as f:
+                    graph_def = tf.compat.v1.GraphDef()
+                    graph_def.ParseFromString(f.read())
+                return tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=''), [])
+
+
+            frozen_graph = _load_frozen_graph('model.pb').prune(['x:0'], 'y:0')
+
+            def predict(x):
+                return frozen_graph(tf.constant(x, frozen_graph.inputs[0].dtype)).numpy()
+            """,
+            id="imported once at module level into its own graph, input_map/return_elements spelt as their defaults",
+        ),
     ]
     NOOPS = [
         Example(
@@ -223,7 +260,8 @@ class TF1GraphFunction(Rule):
         try:
             plan = _plan(tree, names)
             result = _apply(tree, plan)
-        except _Unsupported:
+        except _Unsupported as exc:
+            self.file.graph_function_declined = str(exc)
             return tree
         # nothing of TF1 is left for the other rules (raw-tf1-report would see the loader's GraphDef)
         self.stop_other_rules("the graph is a TF 2 function now; no session left")
@@ -239,16 +277,22 @@ def _plan(tree: cst.Module, names: ImportNames) -> _Plan:
     if not locals_:
         raise _Unsupported("no `import tensorflow as tf`")
     plan.tf = locals_[0]
+    in_class = False  # a class holds a graph source
     for statement in tree.body:
         scope = statement if isinstance(statement, cst.FunctionDef) else None
         if isinstance(statement, cst.FunctionDef):
             _scan_block(statement.body.body, plan, names, scope)
         elif isinstance(statement, cst.ClassDef):
-            continue  # (methods: sessions on self are not followed)
+            # (methods: sessions on self are not followed)
+            in_class = in_class or any(word in cst.Module([]).code_for_node(statement) for word in _SOURCES)
         else:
             _scan_block([statement], plan, names, None)
-    if not plan.kind or not plan.runs:
-        raise _Unsupported("no graph source or no run")
+    if not plan.kind and in_class:
+        raise _Unsupported("the graph is loaded in a class, whose methods and attributes this rewrite does not follow")
+    if not plan.kind:
+        raise _Unsupported("")  # a graph built in code, not loaded: nothing for this rule to say
+    if not plan.runs:
+        raise _Unsupported("no sess.run of the graph in this file")
     bound = module_bound(tree, names)
     for expr in (plan.source_path, plan.fetch, *plan.feeds):
         _check_module_level(expr, plan.source_scope, bound)
@@ -362,6 +406,9 @@ def _scan_line(line: cst.SimpleStatementLine, plan: _Plan, names: ImportNames, s
             for arg in value.args[1:]:
                 if arg.keyword is not None and arg.keyword.value == "name" and isinstance(arg.value, cst.SimpleString):
                     plan.import_name = arg.value.value
+                elif (arg.keyword is not None and arg.keyword.value in ("input_map", "return_elements")
+                      and isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                    continue  # their defaults, spelt out (TF's own freeze/serve snippet does)
                 else:
                     raise _Unsupported("import_graph_def with input_map or return_elements")
             plan.kind, plan.source_scope = "graphdef", scope

@@ -132,3 +132,62 @@ def test_a_helper_the_rule_cannot_switch_keeps_the_whole_graph_on_the_legacy_pat
     assert (tmp_path / "app.py").read_text() == APP
     assert (tmp_path / "model.py").read_text() == helper
     assert "v1-boundary" in proc.stdout + proc.stderr or "legacy path" in proc.stdout + proc.stderr
+
+
+def test_a_script_given_alone_outside_any_project_keeps_its_graph_helper_beside_it_in_the_group(tmp_path):
+    # `python -m migrate app.py` in a folder with no pyproject/setup/.git: the helper beside it is
+    # what `from model import build` imports; switching app.py alone would leave the helper's
+    # dropout reading keep_prob as rate (every answer the same uniform vector)
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(APP)
+    (app_dir / "model.py").write_text(HELPER)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "migrate", "--write", "--no-model-files", "../app/app.py"],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert (app_dir / "app.py").read_text() == APP
+    assert (app_dir / "model.py").read_text() == HELPER
+    # the helper, outside the run, is named the way the run names the file it was given
+    assert "../app/model.py is not being migrated" in proc.stderr, proc.stderr
+    assert str(tmp_path) not in proc.stdout + proc.stderr
+
+
+def _raw_items(source: str) -> list[str]:
+    from migrate.engine import Config, migrate_source
+
+    outcome = migrate_source(textwrap.dedent(source), Config())
+    assert outcome.error is None
+    return [item.message for item in outcome.manual if "raw TF1 graph code" in item.message]
+
+
+def test_a_frozen_graph_left_on_compat_v1_says_what_kept_it_from_a_tf2_function():
+    # face-api shape: the GraphDef is imported and run in a class's methods, which the rewrite
+    # does not follow; the item says so instead of only "port to TF 2 by hand"
+    (item,) = _raw_items("""\
+        import tensorflow as tf
+
+        class Detector:
+            def __init__(self, path):
+                with tf.gfile.GFile(path, 'rb') as f:
+                    graph_def = tf.GraphDef()
+                    graph_def.ParseFromString(f.read())
+                self.graph = tf.Graph()
+                with self.graph.as_default():
+                    tf.import_graph_def(graph_def, name='')
+                self.sess = tf.Session(graph=self.graph)
+
+            def predict(self, x):
+                return self.sess.run('y:0', {'x:0': x})
+        """)
+    assert "not made a TF 2 function: the graph is loaded in a class" in item, item
+    # a graph built in code has no GraphDef to make a function of: nothing said about one
+    (built,) = _raw_items("""\
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 3])
+        sess = tf.Session()
+        print(sess.run(x, feed_dict={x: [[1, 2, 3]]}))
+        """)
+    assert "TF 2 function" not in built, built
