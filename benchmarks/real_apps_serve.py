@@ -37,7 +37,7 @@ Per app, side by side in one run:
 (b) a copy run through ``python -m migrate --write`` (model files upgraded as a user would get
     them; ``migrate`` is imported from ``--migrate-src`` if given, else from this checkout) and
     served WITHOUT the shim on Keras 3; but where migrate kept a file (or part of one) on the
-    legacy path (a manual item "kept on the legacy path ..."), the migrated copy is served as its
+    legacy path (a manual item saying it is kept on, or stays on, the legacy path), the migrated copy is served as its
     user runs it, migrated and kept files together under the shim, and the row says so
     ("kept legacy at FILE:LINE, served under the shim"): such an app is not claimed to run on Keras 3.
 Both get the same fixed requests one by one, then 8 at once; every answer of (b) and every
@@ -409,7 +409,8 @@ def manual_items(report: dict, tree: Path) -> list[str]:
 
 
 # how migrate's report says a file (or part of one) stays on the legacy path, to run under the shim
-KEPT_LEGACY = ("kept on the legacy path", "left on the legacy path")
+# (graph-reentry's "kept on ...", raw-tf1-report's "the file stays on ...", the summary's "left on ...")
+KEPT_LEGACY = re.compile(r"\b(kept|stays|left) on the legacy path")
 
 
 def kept_legacy(report: dict, tree: Path) -> list[str]:
@@ -422,10 +423,10 @@ def kept_legacy(report: dict, tree: Path) -> list[str]:
         except ValueError:
             continue
         for m in entry.get("manual", []):
-            if m.get("rule") == "legacy-path" or m.get("message", "").startswith(KEPT_LEGACY):
+            if m.get("rule") == "legacy-path" or KEPT_LEGACY.search(m.get("message", "")):
                 kept.append(f"{rel}:{m['line']}")
         if not any(k.startswith(f"{rel}:") for k in kept) and any(
-                k in w for w in entry.get("warnings", []) for k in KEPT_LEGACY):
+                KEPT_LEGACY.search(w) for w in entry.get("warnings", [])):
             kept.append(rel)
     return kept
 
