@@ -36,7 +36,10 @@ Per app, side by side in one run:
 (a) a copy served unmodified under the shim: ``python -m legacy_shim launcher ...``;
 (b) a copy run through ``python -m migrate --write`` (model files upgraded as a user would get
     them; ``migrate`` is imported from ``--migrate-src`` if given, else from this checkout) and
-    served WITHOUT the shim on Keras 3.
+    served WITHOUT the shim on Keras 3; but where migrate kept a file (or part of one) on the
+    legacy path (a manual item saying it is kept on, or stays on, the legacy path), the migrated copy is served as its
+    user runs it, migrated and kept files together under the shim, and the row says so
+    ("kept legacy at FILE:LINE, served under the shim"): such an app is not claimed to run on Keras 3.
 Both get the same fixed requests one by one, then 8 at once; every answer of (b) and every
 concurrent answer must equal (a)'s sequential one (numbers to 1e-5, everything else exactly).
 Then 50 single-client requests per server after a warm-up, alternating between (a) and (b) so
@@ -287,6 +290,7 @@ class Row:
     predicts_left: list = field(default_factory=list)  # per-request ones, "file:line: code"
     predicts_other: list = field(default_factory=list)  # in code that does not run per request
     manual: list = field(default_factory=list)  # migrate's manual items "file:line: message"
+    kept: list = field(default_factory=list)  # "file:line" migrate kept on the legacy path
     notes: list = field(default_factory=list)
     reason: str = ""
 
@@ -383,19 +387,48 @@ PER_REQUEST_RULES = ("load-once", "predict-speed")
 
 
 def manual_items(report: dict, tree: Path) -> list[str]:
-    """migrate's manual items for ``tree``: ``file:line: message``, those about per-request work
-    (what can keep a migrated app slower than the legacy one) first."""
-    items, first = [], []
+    """migrate's manual items for ``tree``: ``file:line: message``; first those about model files
+    Keras 3 cannot load as the code names them (what stops a migrated app at start), then those
+    about per-request work (what can keep a migrated app slower than the legacy one)."""
+    items, first, models = [], [], []
+    for entry in report.get("files", []):
+        try:
+            rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
+        except ValueError:
+            continue
+        for m in entry.get("model_files", []):
+            if m.get("action") == "manual":
+                # the copy's folder is this run's temporary one: paths relative to the app
+                message = m["message"].replace(f"{tree.resolve().as_posix()}/", "").replace(f"{tree.as_posix()}/", "")
+                models.append(f"{rel}: model file: {message}")
+        for m in entry.get("manual", []):
+            (first if m.get("rule") in PER_REQUEST_RULES else items).append(f"{rel}:{m['line']}: {m['message']}")
+        if entry.get("status") in ("error", "skipped") and entry.get("message"):
+            items.append(f"{rel}: {entry['status']}: {entry['message']}")
+    return models + first + items
+
+
+# how migrate's report says a file (or part of one) stays on the legacy path, to run under the shim
+# (graph-reentry's "kept on ...", raw-tf1-report's "the file stays on ...", the summary's "left on ...")
+KEPT_LEGACY = re.compile(r"\b(kept|stays|left) on the legacy path")
+
+
+def kept_legacy(report: dict, tree: Path) -> list[str]:
+    """``file:line`` of each place migrate kept on the legacy path: such an app runs as the user
+    runs it after ``migrate --write``, migrated files and kept ones together under the shim."""
+    kept = []
     for entry in report.get("files", []):
         try:
             rel = Path(entry["path"]).resolve().relative_to(tree.resolve()).as_posix()
         except ValueError:
             continue
         for m in entry.get("manual", []):
-            (first if m.get("rule") in PER_REQUEST_RULES else items).append(f"{rel}:{m['line']}: {m['message']}")
-        if entry.get("status") in ("error", "skipped") and entry.get("message"):
-            items.append(f"{rel}: {entry['status']}: {entry['message']}")
-    return first + items
+            if m.get("rule") == "legacy-path" or KEPT_LEGACY.search(m.get("message", "")):
+                kept.append(f"{rel}:{m['line']}")
+        if not any(k.startswith(f"{rel}:") for k in kept) and any(
+                KEPT_LEGACY.search(w) for w in entry.get("warnings", [])):
+            kept.append(rel)
+    return kept
 
 
 def predicts_left(tree: Path) -> tuple[list[str], list[str]]:
@@ -517,12 +550,14 @@ def run_app(app: dict, cache: Path, workdir: Path, migrate_src: Path | None) -> 
         shutil.copytree(legacy_tree, migrated_tree)
         report, _ = _migrate(migrated_tree, workdir / app["name"] / "report.json", env)
         row.manual = manual_items(report, migrated_tree)
+        row.kept = kept_legacy(report, migrated_tree)
         row.predicts_left, row.predicts_other = predicts_left(migrated_tree)
     except Exception as exc:  # noqa: BLE001 - a benchmark row, not a crash
         row.reason = f"setup: {type(exc).__name__}: {_first_line(str(exc))}"
         return row
     requests = requests_of(app)
-    for label, tree, legacy in (("legacy", legacy_tree, True), ("migrated", migrated_tree, False)):
+    # an app with files kept on the legacy path is served the way its user runs it: under the shim
+    for label, tree, legacy in (("legacy", legacy_tree, True), ("migrated", migrated_tree, bool(row.kept))):
         side = getattr(row, label)
         try:
             server = started[label] = _start(f"{app['name']} {label}", tree, app, env, legacy)
@@ -582,13 +617,19 @@ def _latency(row: Row, started: dict, request: Request) -> None:
                 side.latencies.append(time.perf_counter() - t0)
 
 
+def _kept_note(row: Row) -> str:
+    return f"kept legacy at {', '.join(row.kept)}, served under the shim" if row.kept else ""
+
+
 def _reason(row: Row) -> str:
     if not row.legacy.ok:
         return f"legacy: {row.legacy.error}"
     if not row.migrated.ok:
-        why = f"migrated: {row.migrated.error}"
+        why = f"migrated{' (' + _kept_note(row) + ')' if row.kept else ''}: {row.migrated.error}"
         return why + (f" | manual: {row.manual[0]}" if row.manual else "")
     reasons = list(row.notes)
+    if row.kept:
+        reasons.insert(0, _kept_note(row) + (": same answers" if row.same else ""))
     if row.same is False and not row.notes:
         pairs = list(zip(row.legacy.answers, row.migrated.answers))
         pairs += [(row.legacy.answers[i], a) for i, a in row.legacy.concurrent + row.migrated.concurrent]
@@ -596,7 +637,7 @@ def _reason(row: Row) -> str:
         reasons.append(f"answers differ: legacy {first[0][:80]!r} migrated {first[1][:80]!r}")
     if row.predicts_left:
         reasons.append(f"per-request predict left: {row.predicts_left[0]}")
-    elif row.manual:
+    elif row.manual and not row.kept:  # the kept note already names the item that decides how it runs
         reasons.append(f"manual: {row.manual[0]}")
     return "; ".join(reasons)
 
@@ -660,7 +701,9 @@ def as_markdown(rows: list[Row], apps: list[dict], when: datetime.datetime) -> s
            f"UTC: {len(real)} real public apps from {len({a['repo'] for a in real})} repositories"
            + (f" and {ours} of our fixture apps" if ours else "") + " (specs in `benchmarks/real_apps_serve.json`). "
            "Each app is served (a) unmodified under `python -m legacy_shim` and (b) after `python -m migrate --write`, "
-           "without the shim, on Keras 3; same requests one by one and 8 at once, answers compared to 1e-5; p50 over "
+           "without the shim, on Keras 3 (where migrate kept a file on the legacy path: migrated and kept files "
+           "together under the shim, as the user runs them; the reason column says \"kept legacy at FILE:LINE, served "
+           "under the shim\"); same requests one by one and 8 at once, answers compared to 1e-5; p50 over "
            f"{LATENCY_REQUESTS} single-client requests after a warm-up, alternating between (a) and (b). "
            "\"per-request predicts left\": `.predict(` calls of the migrated code in functions migrate's own analysis "
            "says run per request (routes, views, worker items, what they call, across modules); \"other predicts\": "

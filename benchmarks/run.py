@@ -26,7 +26,8 @@ if str(REPO_ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks
     sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import (fast_path_apps, graphdef_per_request, load_once, migrate_large, migrate_speed,  # noqa: E402
-                        predict_overhead, predictor_apps, real_apps, real_apps_serve, review_page, serving)
+                        predict_overhead, predictor_apps, real_apps, real_apps_serve, review_page, serving,
+                        surface_names)
 from benchmarks.report import Section, as_markdown, as_text, machine, shown  # noqa: E402
 
 BENCHMARKS = {
@@ -137,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}\n")
     if markdown:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        # the real-apps, served-real-apps, large-file and graphdef-per-request sections are written by
-        # benchmarks/real_apps.py, real_apps_serve.py, migrate_large.py and graphdef_per_request.py (runs too
-        # long for this one);
-        # keep them across full runs
-        kept = "\n".join(filter(None, [migrate_large.kept_section(markdown), real_apps.kept_section(markdown),
-                                        real_apps_serve.kept_section(markdown),
+        # the real-apps, served-real-apps, surface-names, large-file and graphdef-per-request sections are
+        # written by benchmarks/real_apps.py, real_apps_serve.py, surface_names.py, migrate_large.py and
+        # graphdef_per_request.py (runs too long for this one); keep them across full runs
+        kept = "
+".join(filter(None, [migrate_large.kept_section(markdown), real_apps.kept_section(markdown),
+                                        real_apps_serve.kept_section(markdown), surface_names.kept_section(markdown),
                                         graphdef_per_request.kept_section(markdown)]))
         markdown.write_text(render(sections, summary, started, where, args.quick) + ("\n" + kept if kept else ""))
         print(f"wrote {markdown}")

@@ -88,6 +88,46 @@ def test_harness_serves_a_fixture_app_legacy_and_migrated(tmp_path: Path):
     assert row.app in harness.as_markdown([row], [app], datetime.datetime(2026, 1, 1))
 
 
+def test_kept_files_and_model_file_items_are_read_from_the_report(tmp_path: Path):
+    tree = tmp_path / "migrated"
+    report = {"files": [
+        {"path": str(tree / "app.py"), "status": "changed", "manual": [
+            {"rule": "predict-speed", "line": 9, "message": "per request"},
+            {"rule": "keras-surface", "line": 3, "message": "`fit_generator` is gone"}],
+         "model_files": [{"path": str(tree / "m.model"), "action": "manual",
+                          "message": f"line 4: write a copy with `python -m migrate.model_files {tree}/m.model`"},
+                         {"path": str(tree / "w.h5"), "action": "upgrade", "message": "--write upgrades it"}]},
+        {"path": str(tree / "predictor.py"), "status": "changed", "manual": [
+            {"rule": "graph-reentry", "line": 27, "message": "kept on the legacy path (it runs under legacy_shim): ..."}]},
+        {"path": str(tree / "raw.py"), "status": "unchanged", "manual": [
+            {"rule": "legacy-path", "line": 5, "message": "raw TF1 graph code"}]},
+        {"path": str(tree / "graph.py"), "status": "unchanged", "manual": [
+            {"rule": "raw-tf1-report", "line": 15, "message": "raw TF1 graph code: the file stays on the legacy path"}]},
+        {"path": str(tree / "whole.py"), "status": "unchanged", "manual": [],
+         "warnings": ["left on the legacy path: too deeply nested"]},
+        {"path": str(tmp_path / "elsewhere.py"), "manual": [{"rule": "legacy-path", "line": 1, "message": "x"}]},
+    ]}
+    assert harness.kept_legacy(report, tree) == ["predictor.py:27", "raw.py:5", "graph.py:15", "whole.py"]
+    items = harness.manual_items(report, tree)
+    # what stops the app at start first, with paths relative to the app; then per-request work
+    assert items[0] == "app.py: model file: line 4: write a copy with `python -m migrate.model_files m.model`"
+    assert items[1] == "app.py:9: per request"
+    row = harness.Row("app", harness.Side(ok=True), harness.Side(ok=True), same=True,
+                      kept=["predictor.py:27"], manual=items)
+    assert harness._reason(row) == "kept legacy at predictor.py:27, served under the shim: same answers"
+
+
+@pytest.mark.slow(reason="builds a model, runs migrate and starts four TF servers: about 100 s on a 2-core box")
+def test_an_app_with_a_file_kept_on_the_legacy_path_is_served_under_the_shim_and_says_so(tmp_path: Path):
+    app = next(a for a in harness.load_specs() if a["name"] == "fixture-raw_tf_preprocessing")
+    row = harness.run_app(app, harness.DEFAULT_CACHE, tmp_path, migrate_src=None)
+    assert row.kept and all(k.startswith("app.py:") for k in row.kept), row.manual
+    # served without the shim, the kept raw TF1 file stops at import (tf.placeholder): the row would say NO
+    assert row.legacy.ok and row.migrated.ok, row.reason
+    assert row.same is True
+    assert row.reason.startswith(f"kept legacy at {', '.join(row.kept)}, served under the shim: same answers"), row.reason
+
+
 def test_markdown_section_is_replaced_in_place_and_kept_for_run_py(tmp_path: Path):
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nbefore\n")

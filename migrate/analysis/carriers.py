@@ -542,7 +542,7 @@ class Carriers:
                         out.append(_Binding(param.name.value, value=param.default, owner=param))
         for call in self._c.calls:
             func = self._single_function(call.func)
-            if func is None:
+            if func is None or _cannot_bind(func, call):  # never runs the body: binds nothing
                 continue
             for arg, param in _match_args(func, call):
                 if param is not None:
@@ -765,6 +765,11 @@ class Carriers:
             elsewhere = {p: k for p, k in self.imported.params.get(name, {}).items() if k in (GRAPH, SESSION)}
             if not (calls or elsewhere) or not self._only_called(name, calls):
                 continue
+            # a call that raises TypeError binding its arguments (`make_inference(model, img_path)` of a
+            # 4-parameter function) whatever the carrier parameters get, runs nothing, before the
+            # rewrite and after it (its arguments matched to them go too, the rest stay as they bound)
+            carriers = {p.name.value for p in func.params.params if p.name.value in self.keys}
+            calls = [call for call in calls if not _cannot_bind(func, call, carriers)]
             for param in func.params.params:
                 p = param.name.value
                 if p not in self.keys or p in ("self", "cls") or (elsewhere and p not in elsewhere):
@@ -985,6 +990,29 @@ def _signature(params: tuple[str, ...]) -> cst.FunctionDef:
     """A stand-in def with these parameters (another module's function, as whole_app saw it)."""
     return cst.FunctionDef(name=cst.Name("callee"), params=cst.Parameters(params=[cst.Param(cst.Name(p)) for p in params]),
                            body=cst.SimpleStatementSuite(body=[cst.Pass()]))
+
+
+def _cannot_bind(func: cst.FunctionDef, call: _Call, relaxed: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether Python raises TypeError binding ``call``'s arguments to ``func``'s parameters even
+    when the parameters named in ``relaxed`` may go unpassed: too many positional arguments, an
+    unknown keyword, a parameter given twice, or a required one missing. Such a call never runs
+    the body, so it says nothing about what a parameter holds; and it still fails once the relaxed
+    parameters and the arguments matched to them are removed. Unpacked arguments (``*a``, ``**k``)
+    and variadic parameters could bind anything: never claimed."""
+    if func.params.star_kwarg is not None or isinstance(func.params.star_arg, cst.Param) or any(
+            arg.star for arg in call.node.args):
+        return False
+    matched = _match_args(func, call)
+    if any(param is None for _, param in matched):
+        return True  # a positional argument past the last parameter, or an unknown keyword
+    given = [param.name.value for _, param in matched]
+    if len(given) != len(set(given)) and any(given.count(name) > 1 and name not in relaxed for name in given):
+        return True
+    params = list(func.params.posonly_params) + list(func.params.params)
+    if (call.method or func.name.value == "__init__") and params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    return any(p.default is None and p.name.value not in given and p.name.value not in relaxed
+               for p in (*params, *func.params.kwonly_params))
 
 
 def _match_args(func: cst.FunctionDef, call: _Call) -> list[tuple[cst.Arg, cst.Param | None]]:

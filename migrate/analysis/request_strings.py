@@ -96,6 +96,14 @@ def strings_in(expr: cst.BaseExpression, function: cst.FunctionDef | None,
     return STRINGS
 
 
+def _for_clauses(clause: cst.CompFor | None) -> list[cst.CompFor]:
+    out = []
+    while clause is not None:
+        out.append(clause)
+        clause = clause.inner_for_in
+    return out
+
+
 def _leaves(node: cst.BaseExpression, assigned: dict, seen: frozenset[str]) -> set[str] | None:
     """{'S', 'N'} of the leaves of `node` (request string, number); None if one is unknown."""
     if _request_string(node):
@@ -114,6 +122,14 @@ def _leaves(node: cst.BaseExpression, assigned: dict, seen: frozenset[str]) -> s
                 return None
             found |= inner
         return found
+    if isinstance(node, cst.ListComp):
+        # `[request.form[f] for f in FIELDS]`: every element is the element expression (filters only
+        # drop some); the loop's own names are not the function's, so they are not followed. Not a
+        # generator: np.array of one is a 0-d object array, not the elements
+        bound = {n for clause in _for_clauses(node.for_in) for n in _names(clause.target)}
+        if any(clause.asynchronous is not None for clause in _for_clauses(node.for_in)):
+            return None
+        return _leaves(node.elt, assigned, seen | bound)
     if isinstance(node, cst.Call):
         func = dotted(node.func)
         if func in _NUMBER_CASTS:

@@ -464,6 +464,43 @@ class GraphReentry(Rule):
             """
             import tensorflow as tf
 
+            def make_inference(graph, models, x, size):
+                with graph.as_default():
+                    return [m.predict(x) for m in models]
+
+            class Predictor:
+                def __init__(self):
+                    self.graph = tf.get_default_graph()
+                    self.model = load_model("m.h5")
+
+                def predict(self, x):
+                    return make_inference(self.graph, [self.model], x, size=(150, 150))
+
+            if __name__ == "__main__":
+                make_inference(get_model(), "elephant.jpg")
+            """,
+            """
+            import tensorflow as tf
+
+            def make_inference(models, x, size):
+                return [m.predict(x) for m in models]
+
+            class Predictor:
+                def __init__(self):
+                    self.model = load_model("m.h5")
+
+                def predict(self, x):
+                    return make_inference([self.model], x, size=(150, 150))
+
+            if __name__ == "__main__":
+                make_inference("elephant.jpg")
+            """,
+            id="a call that cannot bind its arguments (too few: TypeError before and after) passes no graph",
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
             graph = tf.get_default_graph()
             MODELS = {}
             MODELS['basket'] = {
@@ -636,6 +673,28 @@ class GraphReentry(Rule):
             """,
             id="graph used for training: reported",
             manual=(2, 4),
+        ),
+        Example(
+            """
+            import tensorflow as tf
+
+            def make_inference(graph, models, x, size):
+                with graph.as_default():
+                    return [m.predict(x) for m in models]
+
+            class Predictor:
+                def __init__(self):
+                    self.graph = tf.get_default_graph()
+                    self.model = load_model("m.h5")
+
+                def predict(self, x):
+                    return make_inference(self.graph, [self.model], x, size=(150, 150))
+
+            if __name__ == "__main__":
+                make_inference(get_model(), ["m"], "elephant.jpg", (1, 1))
+            """,
+            id="a call that binds passes something else as the graph: the parameter may hold anything",
+            manual=(9,),
         ),
         Example(
             """

@@ -75,6 +75,29 @@ class RequestStrings(Rule):
             """,
             id="Tornado arguments in a literal list",
         ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+            FIELDS = ["a", "b", "c"]
+
+            def predict():
+                x = np.array([[request.args.get(f) for f in FIELDS if f]])
+                return model.predict(x)
+            """,
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+            FIELDS = ["a", "b", "c"]
+
+            def predict():
+                x = np.array([[request.args.get(f) for f in FIELDS if f]])
+                return model.predict(np.asarray(x, dtype="float32"))
+            """,
+            id="query arguments in a list comprehension",
+        ),
     ]
     NOOPS = [
         Example(
@@ -135,6 +158,31 @@ class RequestStrings(Rule):
                 return model.predict(x)
             """,
             id="reassigned through an unknown helper",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            def predict():
+                v = request.form["a"]
+                x = np.array([[v for v in values]])
+                return model.predict(x)
+            """,
+            id="a comprehension's own name is not the function's",
+        ),
+        Example(
+            """
+            import numpy as np
+            from keras.models import load_model
+            model = load_model("m.h5")
+
+            def predict():
+                x = np.array((request.form[f] for f in FIELDS))
+                return model.predict(x)
+            """,
+            id="a generator in np.array is one object, not its elements",
         ),
     ]
 
