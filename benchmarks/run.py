@@ -141,8 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         # the real-apps, served-real-apps, surface-names, large-file and graphdef-per-request sections are
         # written by benchmarks/real_apps.py, real_apps_serve.py, surface_names.py, migrate_large.py and
         # graphdef_per_request.py (runs too long for this one); keep them across full runs
-        kept = "
-".join(filter(None, [migrate_large.kept_section(markdown), real_apps.kept_section(markdown),
+        kept = "\n".join(filter(None, [migrate_large.kept_section(markdown), real_apps.kept_section(markdown),
                                         real_apps_serve.kept_section(markdown), surface_names.kept_section(markdown),
                                         graphdef_per_request.kept_section(markdown)]))
         markdown.write_text(render(sections, summary, started, where, args.quick) + ("\n" + kept if kept else ""))
