@@ -109,7 +109,7 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error(str(exc))
     config = runner.RunConfig(
         migration=Config(
-            options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes),
+            options=Options(target=args.target, unsafe_fixes=args.unsafe_fixes, model_files=not args.no_model_files),
             select=_names(args.select, parser),
             ignore=_names(args.ignore, parser),
         ),

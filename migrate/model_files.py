@@ -437,20 +437,43 @@ def is_hdf5(path: Path) -> bool:
         return False
 
 
+def unsuffixed_model(source_path: Path | str, name: str) -> Path | None:
+    """The full-model HDF5 file a name without a .h5 / .hdf5 / .keras suffix means from
+    `source_path` (`load_model('xor_model')`), found as the app finds it and recognised by its
+    signature, not its name; None when there is none."""
+    if Path(name).suffix in (*_H5_SUFFIXES, ".json", ".keras") or "/" in name and name.endswith("/"):
+        return None
+    for path in _candidates(name, Path(source_path).resolve().parent):
+        if is_hdf5(path) and _h5_model_config(path) is not None:
+            return path
+    return None
+
+
 def unsuffixed_hdf5_models(source_path: Path, code: str) -> list[Path]:
-    """Full-model HDF5 files `code` names by a literal without a .h5 / .hdf5 suffix
-    (`load_model('xor_model')`): recognised by their signature, not their name."""
-    folder = Path(source_path).resolve().parent
+    """Full-model HDF5 files `code` names by a literal without a .h5 / .hdf5 suffix."""
     found: dict[Path, None] = {}
     tails_only = _concatenated_literals(code)
     literal = [n for n in _ANY_LITERAL.findall(code) if not (os.path.isabs(n) and n in tails_only)]
     for name in dict.fromkeys([*literal, *path_tails(code)]):
-        if Path(name).suffix in (*_H5_SUFFIXES, ".json", ".keras") or "/" in name and name.endswith("/"):
-            continue
-        for path in _candidates(name, folder):
-            if is_hdf5(path) and _h5_model_config(path) is not None:
-                found.setdefault(path)
+        path = unsuffixed_model(source_path, name)
+        if path is not None:
+            found.setdefault(path)
     return list(found)
+
+
+def suffixed_copies(source_path: Path, code: str) -> list[tuple[Path, Path]]:
+    """(original, copy) for each `name.h5` the code loads that does not exist yet while `name`
+    is an HDF5 model file without a suffix: the copy the model-file-suffix rule pointed the
+    code at, which the run writes."""
+    found: dict[Path, Path] = {}
+    folder = Path(source_path).resolve().parent
+    for name in dict.fromkeys(_ANY_LITERAL.findall(code)):
+        if not name.endswith(".h5") or _located(name, folder) is not None:
+            continue
+        original = unsuffixed_model(source_path, name[:-len(".h5")])
+        if original is not None:
+            found.setdefault(original, original.with_name(original.name + ".h5"))
+    return list(found.items())
 
 
 def upgrade_command(path: Path, weights: Iterable[Path] = (), to: Path | None = None) -> str:
@@ -492,7 +515,8 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
     upgrades = find_upgrades(source_path, code)
     unsuffixed = unsuffixed_hdf5_models(source_path, code)
     folder = Path(source_path).resolve().parent
-    found_any = bool(upgrades or unsuffixed) or any(
+    copies = suffixed_copies(source_path, code)
+    found_any = bool(upgrades or unsuffixed or copies) or any(
         _located(name, folder) is not None for name in referenced_names(code))
     for line, argument, literal in unresolved_loaders(code, found_any):
         what = f" (`{argument}`)" if argument and "\n" not in argument and len(argument) <= 120 else ""
@@ -509,6 +533,11 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
         entries.append({"path": str(path), "action": "manual", "message": (
             f"{at}HDF5 model file without a .h5 suffix: Keras 3's load_model refuses it whatever it holds; "
             f"write an upgraded copy with `{upgrade_command(path, to=target)}` and load {target.name!r}")})
+    for original, target in copies:
+        entries.append({"path": str(target), "from": str(original), "action": "upgrade", "message": (
+            f"an HDF5 model file without a .h5 suffix ({original.name}), which Keras 3's load_model refuses "
+            f"by its name: the code now loads {target.name}; --write writes it, an upgraded copy "
+            f"({original.name} left as it is)")})
     for job, reason in upgrades:
         entry = {"path": str(job.path), "action": "upgrade", "message": f"{reason}; --write upgrades it"}
         if job.is_architecture:
@@ -528,6 +557,12 @@ def upgrade_entries(entries: Iterable[dict]) -> None:
     upgraded once, verified with every weights file any of them names.
     """
     pending = [e for e in entries if e.get("action") == "upgrade"]
+    copies = {Path(e["path"]).resolve(): Path(e["from"]) for e in pending if "from" in e}
+    for target, original in copies.items():
+        # the copy the code now loads (model-file-suffix): the original's bytes first, so that a
+        # failed upgrade still leaves a file tf_keras under the legacy shim loads as before
+        if not target.exists():
+            _copy_atomically(original, target)
     weights: dict[Path, dict[Path, None]] = {}
     missing: dict[Path, dict[str, None]] = {}
     for entry in pending:
@@ -538,8 +573,25 @@ def upgrade_entries(entries: Iterable[dict]) -> None:
         missing.setdefault(path, {}).update(dict.fromkeys(entry.get("missing_weights", ())))
     outcomes = upgrade_many([UpgradeJob(path, tuple(ws), tuple(missing[path])) for path, ws in weights.items()])
     for entry in pending:
-        action, message = outcomes[Path(entry["path"]).resolve()]
+        path = Path(entry["path"]).resolve()
+        action, message = outcomes[path]
+        if path in copies:
+            # the copy's own original is the file it was copied from, left as it was
+            path.with_name(path.name + ORIGINAL_SUFFIX).unlink(missing_ok=True)
+            message = (f"written: an upgraded copy of {copies[path].name}, which is left as it is" if action == "upgraded"
+                       else f"written as a plain copy of {copies[path].name} (the legacy path loads it); {message}")
         entry["action"], entry["message"] = action, message
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".migrate-tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def upgrade(path: Path, weights: Iterable[Path] = ()) -> str:

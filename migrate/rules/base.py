@@ -68,6 +68,9 @@ class Options:
 
     target: str = "tf-keras"
     unsafe_fixes: bool = False
+    # True when the run also handles the model files the code loads (not --no-model-files):
+    # a rewrite that points the code at an upgraded copy of one relies on it being written
+    model_files: bool = False
 
     @property
     def keras_module(self) -> str:
@@ -143,7 +146,9 @@ class Example:
 
     Sources are dedented, so examples can be written as indented triple-quoted strings.
     `target` runs the example with that target; `manual` (if given) lists the 1-based lines
-    of `before` where the rule must report manual work; `unsafe` runs it with unsafe fixes on.
+    of `before` where the rule must report manual work; `unsafe` runs it with unsafe fixes on;
+    `model_files` names HDF5 model files (paths relative to the source) that exist when the
+    example runs, in a run that handles model files.
     """
 
     before: str
@@ -152,6 +157,7 @@ class Example:
     target: str = "tf-keras"
     manual: tuple[int, ...] | None = None
     unsafe: bool = True
+    model_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "before", _dedent(self.before))

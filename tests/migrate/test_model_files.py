@@ -524,3 +524,57 @@ def test_a_tail_is_found_in_the_nearest_tree_even_beside_another_copy_of_the_app
     [entry] = model_files.check_model_files(settings, settings.read_text())
     assert entry["action"] == "upgrade"
     assert entry["path"] == str(tmp_path / "migrated" / "django_ML" / "staticfiles" / "catdog" / "cats_dogs.h5")
+
+
+def _migrate_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "migrate", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**_clean_env(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+
+_UNSUFFIXED_APP = "from keras.models import load_model\n\ncategory_model = load_model('category.model')\n"
+
+
+def test_an_unsuffixed_hdf5_model_is_loaded_as_name_h5_in_the_diff_and_nothing_is_written(tf1_model, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copyfile(tf1_model, app / "category.model")
+    (app / "serve.py").write_text(_UNSUFFIXED_APP)
+    proc = _migrate_cli("app", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "+category_model = load_model('category.model.h5')" in proc.stdout
+    assert "model-file-suffix" in proc.stdout
+    assert "the code now loads category.model.h5; --write writes it" in proc.stdout + proc.stderr
+    assert "not found" not in proc.stdout + proc.stderr
+    assert sorted(p.name for p in app.iterdir()) == ["category.model", "serve.py"]
+    # without the model files the run cannot write the copy: the name stays, reported with the command
+    proc = _migrate_cli("app", "--no-model-files", cwd=tmp_path)
+    assert "category.model.h5'" not in proc.stdout
+
+
+def test_a_literal_naming_no_model_file_or_one_outside_the_source_tree_keeps_its_name(tf1_model, tmp_path):
+    (tmp_path / "app").mkdir()
+    shutil.copyfile(tf1_model, tmp_path / "category.model")  # beside the app's folder, not in it
+    (tmp_path / "app" / "serve.py").write_text(_UNSUFFIXED_APP + "labels = load_model('labels.model')\n")
+    proc = _migrate_cli("app", cwd=tmp_path)
+    assert ".model.h5'" not in proc.stdout
+    assert "category.model --to" in proc.stdout + proc.stderr  # the file is reported with its command
+
+
+@pytest.mark.slow(reason='two TF child processes (tf_keras and Keras 3) and two migrate runs')
+def test_write_points_the_code_at_an_upgraded_copy_keras3_loads_and_leaves_the_original(tf1_model, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copyfile(tf1_model, app / "category.model")
+    original = (app / "category.model").read_bytes()
+    (app / "serve.py").write_text(_UNSUFFIXED_APP)
+    proc = _migrate_cli("app", "--write", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "load_model('category.model.h5')" in (app / "serve.py").read_text()
+    assert sorted(p.name for p in app.iterdir()) == ["category.model", "category.model.h5", "serve.py"]
+    assert (app / "category.model").read_bytes() == original
+    new_code, new = _predict("keras3", app / "category.model.h5")
+    legacy_code, legacy = _predict("tf_keras", app / "category.model")
+    assert new_code == 0 and legacy_code == 0, (new, legacy)
+    np.testing.assert_allclose(np.array(json.loads(new)), np.array(json.loads(legacy)), rtol=0, atol=1e-6)
+    again = _migrate_cli("app", cwd=tmp_path)
+    assert again.returncode == 0 and "+++" not in again.stdout and "category.model" not in again.stdout, again.stdout

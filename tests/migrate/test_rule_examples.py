@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
+from pathlib import Path
 
+import h5py
 import pytest
 
 from migrate.engine import Config, apply_rules
@@ -20,9 +25,19 @@ def _cases(kind: str):
 # Example.manual lists lines of `before` (rules position their items in the input); the engine
 # moves them onto the migrated text and keeps the input's line as original_line
 def _run(rule, example, source: str):
-    config = Config(options=Options(target=example.target, unsafe_fixes=example.unsafe), select=frozenset({rule.NAME}))
-    # apply_rules: examples are terse, without the keras/tensorflow import the file gate wants
-    outcome = apply_rules(source, config, rules=[rule])
+    options = Options(target=example.target, unsafe_fixes=example.unsafe, model_files=bool(example.model_files))
+    config = Config(options=options, select=frozenset({rule.NAME}))
+    with tempfile.TemporaryDirectory() as folder:
+        filename = None
+        if example.model_files:  # the files it names exist beside the source, HDF5 with a model config
+            filename = os.path.join(folder, "app.py")
+            Path(filename).write_text(source)
+            for name in example.model_files:
+                os.makedirs(os.path.dirname(os.path.join(folder, name)), exist_ok=True)
+                with h5py.File(os.path.join(folder, name), "w") as handle:
+                    handle.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {}})
+        # apply_rules: examples are terse, without the keras/tensorflow import the file gate wants
+        outcome = apply_rules(source, config, filename, rules=[rule])
     assert outcome.error is None, outcome.error
     return outcome
 
