@@ -191,6 +191,16 @@ def apply_predict_classes(p: Patcher) -> None:
     p.set_attr(sequential.Sequential, "predict_proba", keras2_methods.predict_proba)
 
 
+def apply_load_img_file_objects(p: Patcher) -> None:
+    _import_keras2_api()
+    from tf_keras.src.utils import image_utils
+
+    from legacy_shim import keras2_image
+
+    original = image_utils.load_img
+    p.replace_everywhere(original, keras2_image.file_object_load_img(original), ("tf_keras",))
+
+
 def apply_graphdef_once(p: Patcher) -> None:
     tf = _tf()
     v1 = tf.compat.v1
@@ -425,6 +435,16 @@ PATCHES: tuple[Patch, ...] = (
         why="AttributeError: 'Sequential' object has no attribute 'predict_classes' (removed in TF 2.6)",
         when=_tf_keras_serves_keras,
         apply=apply_predict_classes,
+    ),
+    Patch(
+        id="load-img-file-objects",
+        target="tf_keras load_img (keras.preprocessing.image, keras.utils; every re-export)",
+        replacement="the same, also taking a readable file object (a Flask/Werkzeug upload), read as the "
+        "io.BytesIO of the bytes PIL reads, as keras-preprocessing <= 1.1.0 (Keras 2.2.4 / 2.3.1's) did",
+        why="TypeError: path should be path-like or io.BytesIO, not <class '...FileStorage'> "
+        "(image.load_img(request.files['image'], target_size=...))",
+        when=_tf_keras_serves_keras,
+        apply=apply_load_img_file_objects,
     ),
     Patch(
         id="graphdef-once",
