@@ -86,6 +86,17 @@ def apply_graph_mode(p: Patcher) -> None:
     p.on_undo(lambda: tf1_surface.graph_mode_off(tf))  # returns a note if eager stays off
 
 
+def apply_graph_tensor_errors(p: Patcher) -> None:
+    _tf()
+    from tensorflow.python.framework import ops
+
+    from legacy_shim import graph_tensor_errors
+
+    cls = ops.SymbolicTensor  # graph tensors only: an EagerTensor keeps its own methods
+    p.set_attr(cls, "__getattr__", graph_tensor_errors.naming_getattr(cls.__getattr__))
+    p.set_attr(cls, "__array__", graph_tensor_errors.naming_array(cls.__array__))
+
+
 def apply_tf1_names(p: Patcher) -> None:
     tf = _tf()
     for name, value in tf1_surface.v1_only_names(tf).items():
@@ -242,6 +253,16 @@ PATCHES: tuple[Patch, ...] = (
         why="legacy apps build graphs and run them in sessions; Keras 2's predict needs graph mode for that",
         when=_graph_style,
         apply=apply_graph_mode,
+    ),
+    Patch(
+        id="graph-tensor-errors",
+        target="SymbolicTensor.numpy (missing) and SymbolicTensor.__array__ (graph tensors only)",
+        replacement="the same AttributeError / NotImplementedError, saying why the app runs in graph mode and the "
+        "fix (LEGACY_SHIM_MODE=eager and no TF 1 code, or model.predict(x) instead of model(x))",
+        why="AttributeError: 'SymbolicTensor' object has no attribute 'numpy' / NotImplementedError: Cannot convert "
+        "a symbolic tf.Tensor: TF 2 eager code (model(x).numpy(), np.argmax(model(x))) in an app run in graph mode",
+        when=_graph_style,
+        apply=apply_graph_tensor_errors,
     ),
     Patch(
         id="tf1-names",
