@@ -17,10 +17,10 @@ builds anything, from the app's source: the idioms in ``IDIOMS`` below, found in
 choice. Some TF 2-era apps show no idiom of either execution model
 (``tf.keras.utils.load_img`` then ``model.predict(tf.expand_dims(x, 0))``, a tensor that
 graph mode's predict refuses) but use Keras API that only TF 2 has: with no graph idiom,
-that picks eager mode too. An app with idioms of both styles cannot run whole in either mode: it runs in
-graph mode, as every earlier version of the shim ran it (a folder scan can also see files
-the server never imports: a training script, a launcher's neighbours), and is warned at
-start with both sets of call sites and the fix.
+that picks eager mode too. An app with idioms of both styles cannot run whole in either
+mode: it runs in graph mode, as every earlier version of the shim ran it (a folder scan
+can also see files the server never imports: a training script, a launcher's
+neighbours), and is warned at start with both sets of call sites and the fix.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ TF2_API = "tf2-api"
 
 @dataclasses.dataclass(frozen=True)
 class Idiom:
-    """A source pattern that only works in one execution model."""
+    """A source pattern that only works in one execution model (GRAPH, EAGER), or that
+    names API only TF 2 has and that works in both (TF2_API)."""
 
     style: str  # GRAPH, EAGER or TF2_API
     pattern: re.Pattern
