@@ -92,7 +92,7 @@ def upload_concurrently(url: str, field: str, uploads, clients: int = CLIENTS, p
         return [answer for answers in pool.map(client, range(clients)) for answer in answers]
 
 
-@pytest.mark.parametrize("server", ("flask-import", "waitress"))
+@pytest.mark.parametrize("server", ("flask-import", "flask-runner", "waitress"))
 def test_tf2_app_reading_uploads_with_load_img_serves_the_legacy_keras_answers(tmp_path, server):
     app = tf2_era.get_app("tf2_upload_load_img")
     app_dir = tf2_era.prepare(app, tmp_path / app.name)
