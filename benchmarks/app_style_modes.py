@@ -34,7 +34,7 @@ N_PAYLOADS = 6
 MODES = ("graph", "eager", "lazy", "auto")
 
 _CHILD = r"""
-import base64, json, os, sys
+import base64, io, json, os, sys
 mode, app_dir, route, module, payload_file, result_file = sys.argv[1:7]
 os.chdir(app_dir)
 sys.path.insert(0, app_dir)
@@ -84,7 +84,11 @@ else:
         from werkzeug.test import Client
         client = Client(mod.app)
         for p in payloads:
-            r = client.post(route, json=p)
+            if "upload" in p:  # a multipart file upload: [field, file name, base64 bytes]
+                field, name, data = p["upload"]
+                r = client.post(route, data={field: (io.BytesIO(base64.b64decode(data)), name)})
+            else:
+                r = client.post(route, json=p)
             out.append([r.status_code, base64.b64encode(r.get_data()).decode()])
     else:
         from fixtures import tornado_client
@@ -140,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         for era, app in _apps(options.apps):
             app_dir = catalog.prepare(app, Path(tmp) / app.name)
             bodies = catalog.payloads(app, N_PAYLOADS)
+            upload = catalog.meta(app).get("upload")
+            if upload:
+                bodies = [{"upload": [upload["field"], name, base64.b64encode(data).decode()]}
+                          for name, data in tf2_era.upload_images(app, N_PAYLOADS)]
             reference = _run("graph" if era == "TF 1" else "reference", app_dir, app, bodies)
             row = [app.name, era]
             for mode in MODES:

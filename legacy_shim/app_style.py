@@ -14,10 +14,13 @@ before they first touch a graph or session (``model = load_model(...)`` then
 app: ``benchmarks/app_style_modes.py``). So the style is chosen once, before TF
 builds anything, from the app's source: the idioms in ``IDIOMS`` below, found in the
 ``.py`` files of the app's folder. ``LEGACY_SHIM_MODE=graph|eager`` overrides the
-choice. An app with idioms of both styles cannot run whole in either mode: it runs in
-graph mode, as every earlier version of the shim ran it (a folder scan can also see files
-the server never imports: a training script, a launcher's neighbours), and is warned at
-start with both sets of call sites and the fix.
+choice. Some TF 2-era apps show no idiom of either execution model
+(``tf.keras.utils.load_img`` then ``model.predict(tf.expand_dims(x, 0))``, a tensor that
+graph mode's predict refuses) but use Keras API that only TF 2 has: with no graph idiom,
+that picks eager mode too. An app with idioms of both styles cannot run whole in either
+mode: it runs in graph mode, as every earlier version of the shim ran it (a folder scan
+can also see files the server never imports: a training script, a launcher's
+neighbours), and is warned at start with both sets of call sites and the fix.
 """
 
 from __future__ import annotations
@@ -29,15 +32,33 @@ from pathlib import Path
 
 GRAPH, EAGER = "graph", "eager"
 MODES = (GRAPH, EAGER)
+# Evidence of the TF 2 era that works in either mode: it picks eager mode only when the app
+# shows no idiom of either execution model.
+TF2_API = "tf2-api"
 
 
 @dataclasses.dataclass(frozen=True)
 class Idiom:
-    """A source pattern that only works in one execution model."""
+    """A source pattern that only works in one execution model (GRAPH, EAGER), or that
+    names API only TF 2 has and that works in both (TF2_API)."""
 
-    style: str  # GRAPH or EAGER
+    style: str  # GRAPH, EAGER or TF2_API
     pattern: re.Pattern
     what: str
+
+
+def _tf2_only_keras_names(**names_by_module: tuple[str, ...]):
+    """``(pattern, what)`` for ``keras.<module>.<name>`` written out or imported by name.
+
+    Only the Keras path counts: ``utils.load_img`` alone may be the app's own ``utils.py``,
+    ``RandomCrop`` alone albumentations' or torchvision's.
+    """
+    for module, names in names_by_module.items():
+        alternatives = "|".join(names)
+        dotted = re.compile(rf"\bkeras\s*\.\s*{module}\s*\.\s*(?:{alternatives})\b")
+        imported = re.compile(rf"\bkeras\.{module}\s+import\b.*\b(?:{alternatives})\b")
+        yield dotted, f"keras.{module}.<TF 2-only name>"
+        yield imported, f"from keras.{module} import <TF 2-only name>"
 
 
 IDIOMS: tuple[Idiom, ...] = (
@@ -59,6 +80,20 @@ IDIOMS: tuple[Idiom, ...] = (
     Idiom(EAGER, re.compile(r"\bGradientTape\b"), "tf.GradientTape"),
     Idiom(EAGER, re.compile(r"\bexecuting_eagerly\s*\("), "tf.executing_eagerly()"),
     Idiom(EAGER, re.compile(r"\brun_eagerly\b"), "run_eagerly"),
+    *(Idiom(TF2_API, pattern, what) for pattern, what in _tf2_only_keras_names(
+        # Each name is absent from TF 1.15.0's tf.keras API (the generated API modules of its
+        # wheel) and from the public modules of Keras 2.2.4 and 2.3.1 (the real wheels), and is
+        # in TF 2.21's tf.keras: an app that uses one was written for TF 2.
+        utils=("load_img", "img_to_array", "array_to_img", "save_img", "pad_sequences", "set_random_seed",
+               "image_dataset_from_directory", "text_dataset_from_directory", "timeseries_dataset_from_array"),
+        preprocessing=("image_dataset_from_directory", "text_dataset_from_directory",
+                       "timeseries_dataset_from_array"),
+        layers=("Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
+                "RandomContrast", "RandomTranslation", "RandomCrop", "TextVectorization", "StringLookup",
+                "IntegerLookup", "Normalization"),
+    )),
+    Idiom(TF2_API, re.compile(r"\blayers\s*\.\s*experimental\s*\.\s*preprocessing\b"),
+          "tf.keras.layers.experimental.preprocessing (TF 2.x only)"),
 )
 # Neither style: ConfigProto + compat.v1.Session + set_session (GPU options) work in both.
 
@@ -94,6 +129,7 @@ class Decision:
     reason: str
     graph: tuple[Evidence, ...] = ()
     eager: tuple[Evidence, ...] = ()
+    tf2_api: tuple[Evidence, ...] = ()
 
     @property
     def mixed(self) -> bool:
@@ -108,9 +144,10 @@ def _code_lines(text: str):
             yield number, code
 
 
-def scan(root: Path) -> tuple[list[Evidence], list[Evidence]]:
-    """Evidence of each style in the ``.py`` files under ``root`` (first hit per idiom and file)."""
-    graph, eager = [], []
+def scan(root: Path) -> tuple[list[Evidence], list[Evidence], list[Evidence]]:
+    """Evidence of each style in the ``.py`` files under ``root`` (first hit per idiom and file):
+    graph idioms, eager idioms, TF 2-only API names."""
+    found: dict[str, list[Evidence]] = {GRAPH: [], EAGER: [], TF2_API: []}
     files = 0
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
@@ -120,7 +157,7 @@ def scan(root: Path) -> tuple[list[Evidence], list[Evidence]]:
             path = Path(folder) / name
             files += 1
             if files > MAX_FILES:
-                return graph, eager
+                return found[GRAPH], found[EAGER], found[TF2_API]
             try:
                 if path.stat().st_size > MAX_BYTES:
                     continue
@@ -130,11 +167,14 @@ def scan(root: Path) -> tuple[list[Evidence], list[Evidence]]:
             seen = set()
             for number, code in _code_lines(text):
                 for idiom in IDIOMS:
-                    if idiom.what not in seen and idiom.pattern.search(code):
+                    match = idiom.pattern.search(code) if idiom.what not in seen else None
+                    if match:
                         seen.add(idiom.what)
                         where = f"{os.path.relpath(path, root)}:{number}"
-                        (graph if idiom.style == GRAPH else eager).append(Evidence(idiom.style, idiom.what, where))
-    return graph, eager
+                        # a TF 2-only name says which name: the idiom covers several
+                        what = f"{' '.join(match.group(0).split())} (TF 2.x only)" if idiom.style == TF2_API else idiom.what
+                        found[idiom.style].append(Evidence(idiom.style, what, where))
+    return found[GRAPH], found[EAGER], found[TF2_API]
 
 
 def decide(root: str | Path | None, forced: str | None = None) -> Decision:
@@ -149,7 +189,7 @@ def decide(root: str | Path | None, forced: str | None = None) -> Decision:
         return Decision(forced, f"LEGACY_SHIM_MODE={forced}")
     if root is None or not Path(root).is_dir():
         return Decision(GRAPH, "no app source to read: graph mode, as TF 1 ran Keras 2")
-    graph, eager = scan(Path(root))
+    graph, eager, tf2_api = scan(Path(root))
     if graph and eager:
         return Decision(GRAPH, "idioms of both TF 1 graph mode and TF 2 eager mode: graph mode, as earlier "
                         "versions ran every app (warned at start)", tuple(graph), tuple(eager))
@@ -157,7 +197,11 @@ def decide(root: str | Path | None, forced: str | None = None) -> Decision:
         return Decision(EAGER, f"TF 2 eager idioms ({eager[0]}), none of TF 1 graph mode: run as "
                         "TF_USE_LEGACY_KERAS=1 runs it", (), tuple(eager))
     if graph:
-        return Decision(GRAPH, f"TF 1 graph idioms ({graph[0]})", tuple(graph), ())
+        # TF 2-only names next to graph idioms work in graph mode too: not a mixed app
+        return Decision(GRAPH, f"TF 1 graph idioms ({graph[0]})", tuple(graph), (), tuple(tf2_api))
+    if tf2_api:
+        return Decision(EAGER, f"TF 2-only Keras API ({tf2_api[0]}), no idiom of TF 1 graph mode: run as "
+                        "TF_USE_LEGACY_KERAS=1 runs it", (), (), tuple(tf2_api))
     return Decision(GRAPH, "no idiom of either style: graph mode, as TF 1 ran Keras 2")
 
 

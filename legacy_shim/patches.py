@@ -86,6 +86,17 @@ def apply_graph_mode(p: Patcher) -> None:
     p.on_undo(lambda: tf1_surface.graph_mode_off(tf))  # returns a note if eager stays off
 
 
+def apply_graph_tensor_errors(p: Patcher) -> None:
+    _tf()
+    from tensorflow.python.framework import ops
+
+    from legacy_shim import graph_tensor_errors
+
+    cls = ops.SymbolicTensor  # graph tensors only: an EagerTensor keeps its own methods
+    p.set_attr(cls, "__getattr__", graph_tensor_errors.naming_getattr(cls.__getattr__))
+    p.set_attr(cls, "__array__", graph_tensor_errors.naming_array(cls.__array__))
+
+
 def apply_tf1_names(p: Patcher) -> None:
     tf = _tf()
     for name, value in tf1_surface.v1_only_names(tf).items():
@@ -191,6 +202,16 @@ def apply_predict_classes(p: Patcher) -> None:
     p.set_attr(sequential.Sequential, "predict_proba", keras2_methods.predict_proba)
 
 
+def apply_load_img_file_objects(p: Patcher) -> None:
+    _import_keras2_api()
+    from tf_keras.src.utils import image_utils
+
+    from legacy_shim import keras2_image
+
+    original = image_utils.load_img
+    p.replace_everywhere(original, keras2_image.file_object_load_img(original), ("tf_keras",))
+
+
 def apply_graphdef_once(p: Patcher) -> None:
     tf = _tf()
     v1 = tf.compat.v1
@@ -232,6 +253,16 @@ PATCHES: tuple[Patch, ...] = (
         why="legacy apps build graphs and run them in sessions; Keras 2's predict needs graph mode for that",
         when=_graph_style,
         apply=apply_graph_mode,
+    ),
+    Patch(
+        id="graph-tensor-errors",
+        target="SymbolicTensor.numpy (missing) and SymbolicTensor.__array__ (graph tensors only)",
+        replacement="the same AttributeError / NotImplementedError, saying why the app runs in graph mode and the "
+        "fix (LEGACY_SHIM_MODE=eager and no TF 1 code, or model.predict(x) instead of model(x))",
+        why="AttributeError: 'SymbolicTensor' object has no attribute 'numpy' / NotImplementedError: Cannot convert "
+        "a symbolic tf.Tensor: TF 2 eager code (model(x).numpy(), np.argmax(model(x))) in an app run in graph mode",
+        when=_graph_style,
+        apply=apply_graph_tensor_errors,
     ),
     Patch(
         id="tf1-names",
@@ -425,6 +456,16 @@ PATCHES: tuple[Patch, ...] = (
         why="AttributeError: 'Sequential' object has no attribute 'predict_classes' (removed in TF 2.6)",
         when=_tf_keras_serves_keras,
         apply=apply_predict_classes,
+    ),
+    Patch(
+        id="load-img-file-objects",
+        target="tf_keras load_img (keras.preprocessing.image, keras.utils; every re-export)",
+        replacement="the same, also taking a readable file object (a Flask/Werkzeug upload), read as the "
+        "io.BytesIO of the bytes PIL reads, as keras-preprocessing <= 1.1.0 (Keras 2.2.4 / 2.3.1's) did",
+        why="TypeError: path should be path-like or io.BytesIO, not <class '...FileStorage'> "
+        "(image.load_img(request.files['image'], target_size=...))",
+        when=_tf_keras_serves_keras,
+        apply=apply_load_img_file_objects,
     ),
     Patch(
         id="graphdef-once",

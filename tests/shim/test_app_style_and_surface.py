@@ -17,7 +17,8 @@ def decide(files, forced=None):
     for name, text in files.items():
         (root / name).write_text(text)
     d = app_style.decide(root, forced)
-    return {"mode": d.mode, "mixed": d.mixed, "graph": [str(e) for e in d.graph], "eager": [str(e) for e in d.eager]}
+    return {"mode": d.mode, "mixed": d.mixed, "graph": [str(e) for e in d.graph], "eager": [str(e) for e in d.eager],
+            "tf2_api": [str(e) for e in d.tf2_api]}
 
 emit({
     "eager": decide({"app.py": "probs = model(x).numpy()\\n"}),
@@ -29,6 +30,10 @@ emit({
     "commented": decide({"app.py": "# graph = tf.get_default_graph()\\ny = model(x).numpy()\\n"}),
     "tests_ignored": decide({"app.py": "y = model(x).numpy()\\n", "test_app.py": "sess.run(out)\\n"}),
     "forced": decide({"app.py": "y = model(x).numpy()\\n"}, forced="graph"),
+    "tf2_api": decide({"app.py": "img = tf.keras.utils.load_img(p, target_size=(4, 4))\\nmodel.predict(tf.expand_dims(a, 0))\\n"}),
+    "tf2_api_imported": decide({"app.py": "from tensorflow.keras.layers import Dense, Rescaling\\n"}),
+    "tf2_api_and_graph": decide({"app.py": "x = keras.utils.img_to_array(img)\\ngraph = tf.get_default_graph()\\n"}),
+    "own_utils": decide({"app.py": "import utils\\nimg = utils.load_img(p)\\nlayer = A.RandomCrop(4, 4)\\n"}),
 })
 """
 
@@ -47,6 +52,14 @@ def test_mode_is_chosen_from_the_apps_own_idioms(run):
     assert result["commented"]["mode"] == "eager"
     assert result["tests_ignored"]["mode"] == "eager"  # a test file does not run in the server
     assert result["forced"]["mode"] == "graph"
+    # Keras names only TF 2 has: eager when no idiom of either mode says otherwise
+    assert result["tf2_api"]["mode"] == "eager"
+    assert result["tf2_api"]["tf2_api"] == ["keras.utils.load_img (TF 2.x only) at app.py:1"]
+    assert result["tf2_api_imported"]["mode"] == "eager"
+    # they work in graph mode too: next to a graph idiom they neither switch the mode nor make it mixed
+    assert result["tf2_api_and_graph"]["mode"] == "graph" and not result["tf2_api_and_graph"]["mixed"]
+    # only the Keras path counts: an app's own utils.load_img, albumentations' RandomCrop
+    assert result["own_utils"]["mode"] == "graph" and result["own_utils"]["tf2_api"] == []
 
 
 def test_keras2_names_real_apps_import_resolve(run):
@@ -118,3 +131,37 @@ runpy.run_module("legacy_shim", run_name="__main__")
     assert "keras2-import-surface: applied" in out
     assert "unavailable-imports: applied" in out
     assert "tensorflow.contrib" in out
+
+
+def test_eager_calls_on_graph_tensors_name_the_fix_and_working_calls_are_unchanged(run):
+    _, result = run("""
+import os
+os.environ["LEGACY_SHIM_MODE"] = "graph"
+import numpy as np
+import legacy_shim
+import tensorflow as tf
+from tensorflow.python.framework import ops
+model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])
+x = np.arange(3, dtype=np.float32).reshape(1, 3)
+y = model(x)  # graph mode: a symbolic tensor
+errors = {}
+for name, call in (("numpy", lambda: y.numpy()), ("argmax", lambda: np.argmax(y)), ("other", lambda: y.no_such_name)):
+    try:
+        call()
+    except Exception as exc:
+        errors[name] = [type(exc).__name__, str(exc)]
+session = tf.compat.v1.keras.backend.get_session()
+ran = bool(np.allclose(session.run(y), model.predict(x)))
+legacy_shim.uninstall()
+emit({"errors": errors, "hasattr": hasattr(y, "numpy"), "shape": y.shape.as_list(), "run": ran,
+      "restored": ["__array__" not in vars(ops.SymbolicTensor), "__getattr__" not in vars(ops.SymbolicTensor)]})
+""")
+    errors = result["errors"]
+    assert errors["numpy"][0] == "AttributeError" and errors["argmax"][0] == "NotImplementedError"
+    for kind in ("numpy", "argmax"):
+        assert "runs in TF 1 graph mode (LEGACY_SHIM_MODE=graph)" in errors[kind][1]
+        assert "LEGACY_SHIM_MODE=eager" in errors[kind][1] and "model.predict(x)" in errors[kind][1]
+    assert "Cannot convert a symbolic tf.Tensor" in errors["argmax"][1]  # TensorFlow's own words kept
+    assert errors["other"][0] == "AttributeError" and "legacy_shim" not in errors["other"][1]
+    assert result["hasattr"] is False and result["shape"] == [1, 2] and result["run"] is True
+    assert result["restored"] == [True, True]

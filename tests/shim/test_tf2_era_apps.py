@@ -6,7 +6,8 @@ Under the shim (``import legacy_shim`` first, the runner, waitress's 16-thread p
 an eager app must give those exact bytes to concurrent clients; an app mixing TF 1
 graph code with TF 2 eager code must stop at start with the message naming the fix.
 Before the shim chose the mode per app, every request of the eager app failed
-(``'SymbolicTensor' object has no attribute 'numpy'``).
+(``'SymbolicTensor' object has no attribute 'numpy'``); the mixed app's eager route still
+fails in graph mode, and its error now says why and names the fix.
 """
 
 from __future__ import annotations
@@ -103,5 +104,11 @@ def test_mixed_app_is_warned_at_start_and_its_graph_code_serves(tmp_path, server
             assert answer.status_code == 200, answer.text[-2000:]
             got = np.asarray(answer.json()["predictions"])
             assert got.shape == np.asarray(expected).shape and np.allclose(got, expected, atol=1e-5)
+        # its eager route cannot work in graph mode; its first call says why and names the fix
+        eager = requests.post(running.base_url + app.route, json=bodies[0], timeout=60)
         stderr = running.stderr()
     assert re.search(spec["warning"], stderr, re.S), stderr[-3000:]
+    assert eager.status_code == 500
+    assert re.search(r"AttributeError: 'SymbolicTensor' object has no attribute 'numpy'\. legacy_shim: \.numpy\(\) on "
+                     r"a graph tensor .*runs in TF 1 graph mode \(idioms of both.*LEGACY_SHIM_MODE=eager", stderr), \
+        stderr[-3000:]
