@@ -5,10 +5,7 @@ the same pixels and predictions, and without the load-img-uploads rewrite every 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,24 +14,17 @@ import pytest
 from fixtures import models as model_factory
 from fixtures import tf2_era
 from tests.serving import harness
+# the migrate command and the migrated app's own server ("plain-app-main") of the request-strings test
+from tests.migrate.test_request_strings_serve import _migrate
 from tests.shim.test_uploads_load_img import _UPLOAD_TO_LOAD_IMG, upload_concurrently
 
-REPO = Path(__file__).resolve().parents[2]
 
-harness.SERVERS.setdefault("plain-app-main", harness.ServerKind(
-    "plain-app-main", lambda port, entry: [sys.executable, entry], runs_app_main=True,
-    why="the migrated app's own app.run (threaded), no legacy_shim"))
-
-
-def _migrate(app_dir: Path, *extra: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "migrate", "--write", *extra, str(app_dir)], cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"},
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def _migrate_app(app_dir: Path, *extra: str) -> str:
+    _migrate(app_dir, *extra)
     return (app_dir / "app.py").read_text()
 
 
-def _answers(app_dir: Path, server: str, uploads) -> list[tuple[int, int, bytes]]:
+def _answers(app_dir: Path, server: str, uploads) -> tuple[list[tuple[int, int, bytes]], str]:
     with harness.serve(app_dir, server) as running:
         answers = upload_concurrently(running.base_url + "/predict", "image", uploads, per_client=3)
         stderr = running.stderr()
@@ -55,7 +45,7 @@ def test_an_upload_given_to_load_img_serves_migrated_with_the_legacy_answers(tmp
     migrated, unwrapped = tmp_path / "migrated", tmp_path / "unwrapped"
     shutil.copytree(legacy, migrated)
     shutil.copytree(legacy, unwrapped)
-    assert "io.BytesIO(request.files['image'].read())" in _migrate(migrated)
+    assert "io.BytesIO(request.files['image'].read())" in _migrate_app(migrated)
     answers, stderr = _answers(migrated, "plain-app-main", uploads)
     assert [status for _, status, _ in answers] == [200] * len(reference), harness.interesting_stderr(stderr)
     for (i, _, got), (j, _, want) in zip(answers, reference):
