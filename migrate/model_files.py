@@ -406,8 +406,9 @@ def path_tails(code: str) -> list[str]:
 
 def unresolved_loaders(code: str, resolved: bool) -> list[tuple[int, str | None, str | None]]:
     """Keras loader calls in a file where no model file could be found (`resolved` False), as
-    (line, the path argument's source text, the path when it is a string literal): each becomes
-    a manual item saying how to upgrade the file by hand."""
+    (line, load_model's path argument's source text, that path when it is a string literal a
+    command can take as written): each becomes a manual item saying how to upgrade the file
+    by hand (model_from_json's argument is the JSON text, not a path)."""
     if resolved:
         return []
     tree = _parsed(code)
@@ -420,7 +421,11 @@ def unresolved_loaders(code: str, resolved: bool) -> list[tuple[int, str | None,
                 in ("load_model", "model_from_json"):
             arg = node.args[0]
             literal = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
-            found.setdefault(node.lineno, (node.lineno, ast.get_source_segment(code, arg), literal))
+            if literal is not None and (literal.startswith("~") or re.match(r"[A-Za-z]:[\\/]", literal)):
+                literal = None  # a home folder or a Windows drive: no command that runs as written here
+            loads_a_path = getattr(node.func, "attr", getattr(node.func, "id", "")) == "load_model"
+            found.setdefault(node.lineno, (node.lineno, ast.get_source_segment(code, arg) if loads_a_path else None,
+                                           literal if loads_a_path else None))
     return [found[line] for line in sorted(found)]
 
 
@@ -523,7 +528,7 @@ def check_model_files(source_path: Path, code: str, write: bool = False) -> list
         path = Path(literal) if literal else Path("PATH")
         entries.append({"path": str(source_path), "line": line, "action": "manual", "message": (
             f"line {line}: the model file this loads{what} was not found from the code; if it was saved by TF1-era "
-            f"Keras, Keras 3 cannot load it: upgrade it{'' if path.is_absolute() else ', from the folder the app runs in,'} "
+            f"Keras, Keras 3 cannot load it: upgrade it{', from the folder the app runs in,' if literal and not path.is_absolute() else ''} "
             f"with `{upgrade_command(path)}` "
             f"(original kept as {shlex.quote(str(path) + '.tf1-orig')})")})
     for path in unsuffixed:

@@ -61,6 +61,10 @@ LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function",
 WEIGHT_WRITERS = frozenset({"save", "save_weights"})
 WEIGHT_TRAINERS = frozenset({"fit", "fit_generator", "train_on_batch", "set_weights"})
 SAVE_FUNCTIONS = frozenset({"keras.models.save_model", "keras.saving.save_model"})
+# a request that opens a session of its own and loads the model into it
+SESSION_MAKERS = frozenset({"tensorflow.Session", "tensorflow.compat.v1.Session", "tensorflow.InteractiveSession",
+                            "tensorflow.compat.v1.InteractiveSession", "keras.backend.set_session",
+                            "tensorflow.compat.v1.keras.backend.set_session"})
 BUILTIN_NAMES = frozenset(dir(builtins))
 # keras.applications constructors: with weights (ImageNet's by default, or a file) each call
 # builds the network and reads its weights, a load like load_model's
@@ -76,9 +80,10 @@ def _is_load(call: cst.Call, names: ImportNames) -> bool:
         return True
     if qualified not in APPLICATION_CONSTRUCTORS:
         return False
-    weights = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "weights"),
-                   call.args[1].value if len(call.args) > 1 and call.args[1].keyword is None else None)
-    return not (isinstance(weights, cst.Name) and weights.value == "None")
+    if sum(a.keyword is None for a in call.args) > 1 or any(a.star for a in call.args):
+        return False  # the second positional argument is weights= for some networks, alpha= for others
+    weights = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "weights"), None)
+    return weights is None or isinstance(weights, cst.SimpleString)  # ImageNet's (the default) or a file
 
 
 def _names_in(node: cst.CSTNode) -> tuple[set[str], set[str]]:
@@ -517,6 +522,48 @@ class LoadOnce(Rule):
         ),
         Example(
             """
+            from keras.applications.mobilenet import MobileNet
+
+            @app.route("/random")
+            def random_features():
+                net = MobileNet((128, 128, 3), 0.25, 1, 1e-3, True, None)
+                return str(net.predict(np.array(request.json["x"])))
+            """,
+            id="weights given by position (MobileNet's sixth argument): not known to be a load",
+        ),
+        Example(
+            """
+            from keras.models import load_model
+
+            @app.route("/tune", methods=["POST"])
+            def tune():
+                model = load_model("m.h5")
+                model.fit(np.array(request.json["x"]), np.array(request.json["y"]), epochs=1)
+                return str(model.predict(np.array(request.json["x"])))
+            """,
+            id="the request trains the model it loads: loaded once, requests would pile up training: reported",
+            manual=(5,),
+        ),
+        Example(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            from keras.applications.mobilenet import MobileNet
+
+            @app.route("/predict", methods=["POST"])
+            def predict():
+                sess = tf.Session()
+                K.set_session(sess)
+                net = MobileNet(weights="w.h5")
+                out = net.predict(np.array(request.json["x"]))
+                sess.close()
+                return str(out)
+            """,
+            id="built in a session the request opens and closes: its variables live there: reported",
+            manual=(9,),
+        ),
+        Example(
+            """
             from keras.models import load_model
             model = load_model("m.h5")
 
@@ -859,8 +906,22 @@ class LoadOnce(Rule):
 
     def _checked(self, func, tree, body, block, stmt, params, module_names, at, hoisted_text) -> "_Hoist | None":
         """The hoist of `block` when nothing it reads comes from the request or is defined
-        later, else None with a manual item saying why."""
+        later, and the request neither trains the model nor runs it in a session of its own;
+        else None with a manual item saying why."""
         read, bound = _block_names(body, block)
+        outside = [body[i] for i in range(len(body)) if i not in block]
+        trained = sorted({c.func.attr.value for s in outside for c in _calls_in(s)
+                          if isinstance(c.func, cst.Attribute) and c.func.attr.value in WEIGHT_TRAINERS
+                          and dotted(c.func.value) in bound})
+        if trained:
+            self.manual(stmt, f"model loaded on every request and changed by `{trained[0]}` in the same request: "
+                              "loaded once, every request would see the training of the ones before; "
+                              "keep the fresh load, or load once and stop training per request, by hand")
+            return None
+        if any(self.analyses.names.qualify(c.func) in SESSION_MAKERS for s in outside for c in _calls_in(s)):
+            self.manual(stmt, "model loaded on every request inside a session the request opens: its variables "
+                              "live in that session; load it once with the session by hand")
+            return None
         free = read - bound
         outside_reads, outside_binds = _names_outside(body, block)
         request_names = (params | outside_binds | {"request"}) & free

@@ -454,6 +454,16 @@ def test_a_loader_whose_file_is_not_found_is_a_manual_item_at_its_line(tmp_path)
     assert "(`sys.argv[1]`)" in entry["message"] and "model_files PATH`" in entry["message"]
 
 
+def test_a_path_no_command_takes_as_written_and_json_text_are_not_offered_as_paths(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text("from keras.models import load_model, model_from_json\nm = load_model('~/m.h5')\n"
+                   "w = load_model('C:/models/m.h5')\na = model_from_json(open('arch.json').read())\n")
+    entries = model_files.check_model_files(app, app.read_text())
+    assert [e["line"] for e in entries] == [2, 3, 4]
+    assert all("model_files PATH`" in e["message"] and "from the folder" not in e["message"] for e in entries)
+    assert "open(" not in entries[2]["message"]
+
+
 @pytest.mark.parametrize("path, where", [("/srv/models/net.h5", "upgrade it with"),
                                          ("models/net v2.h5", "upgrade it, from the folder the app runs in, with")])
 def test_a_literal_path_not_found_is_named_and_its_command_is_ready_to_run(tmp_path, path, where):
