@@ -19,12 +19,9 @@ import warnings
 
 from legacy_shim import app_style, settings, standalone_keras, worklist
 from legacy_shim.registry import Registry
+from legacy_shim.settings import LegacyShimWarning
 
 __all__ = ["install", "uninstall", "report", "configure", "is_patched", "get_original", "LegacyShimWarning"]
-
-
-class LegacyShimWarning(UserWarning):
-    """Something the shim could not make right by itself; the message says what to do."""
 
 
 _registry = Registry()

@@ -19,6 +19,8 @@ import threading
 import warnings
 import weakref
 
+from legacy_shim.settings import LegacyShimWarning
+
 _lock = threading.Lock()
 # graph → {(GraphDef digest, name): prefix the first import used ("" for name="")}
 _imported: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -93,6 +95,4 @@ def _warn_once() -> None:
     if _warned:
         return
     _warned = True
-    from legacy_shim import LegacyShimWarning
-
     warnings.warn(FIX, LegacyShimWarning, stacklevel=3)

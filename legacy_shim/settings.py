@@ -18,6 +18,13 @@ import os
 _TRUE = ("1", "true", "yes", "on")
 
 
+class LegacyShimWarning(UserWarning):
+    """Something the shim could not make right by itself; the message says what to do."""
+
+
+LegacyShimWarning.__module__ = "legacy_shim"  # its public name: `from legacy_shim import LegacyShimWarning`
+
+
 @dataclasses.dataclass
 class Settings:
     disabled: frozenset = frozenset()
