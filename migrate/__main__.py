@@ -1,5 +1,6 @@
 """Entry point: `python -m migrate PATH...`."""
 
+import os
 import signal
 import sys
 
@@ -7,7 +8,7 @@ import sys
 # not a KeyboardInterrupt): remember it, let the imports finish, then stop cleanly.
 _ctrl_c: list[int] = []
 signal.signal(signal.SIGINT, lambda signum, frame: _ctrl_c.append(signum))
-from migrate.cli import main  # noqa: E402
+from migrate.cli import EXIT_INTERRUPTED, main  # noqa: E402
 
 signal.signal(signal.SIGINT, signal.default_int_handler)
 if _ctrl_c:
@@ -15,4 +16,13 @@ if _ctrl_c:
     raise SystemExit(130)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Every file is original or fully written and the workers are stopped: leave now, not
+        # through the interpreter's shutdown, where concurrent.futures' exit hook can race its
+        # own manager thread over a pipe a Ctrl-C left half closed (CPython 3.11 printed
+        # "Exception ignored ... OSError: Bad file descriptor" after the "interrupted:" line).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)

@@ -544,16 +544,25 @@ def _pooled(chunks: list[list], config: RunConfig, jobs: int) -> Iterator[list[t
             yield pending.popleft()[1]
         if not pending:
             return
+        pool = workers = None
         try:
             with _sigint_deferred():
                 pool, workers = _start_pool(min(jobs, len(pending)))
                 futures = {id(entry): pool.submit(_work, entry[0], config) for entry in pending if entry[1] is None}
         except (OSError, ImportError, NotImplementedError):
+            if pool is not None:
+                _stop(pool, workers, kill=True)
             # processes cannot start here (no fork, no semaphores): the same work in this process
             while pending:
                 chunk, results = pending.popleft()
                 yield results if results is not None else _work(chunk, config)
             return
+        except BaseException:
+            # a Ctrl-C held back while the pool started lands as the signal is unblocked: the
+            # pool exists by then, and its workers would go on with every file submitted
+            if pool is not None:
+                _stop(pool, workers, kill=True)
+            raise
         try:
             while pending:
                 entry = pending[0]
