@@ -9,8 +9,9 @@ loaded as well as a path. Keras 3's `load_img` takes a path or an `io.BytesIO` a
     -im = image.load_img(request.files['image'], target_size=(150, 150))
     +im = image.load_img(io.BytesIO(request.files['image'].read()), target_size=(150, 150))
 
-Only an upload read straight from Flask's `request.files` (`[...]` or `.get(...)`), or a name
-bound to one in the same function and used by nothing else before; anything else is left.
+Only an upload read straight from Flask's `request.files` (`[...]` or `.get(...)`) in a
+function that reads no other upload, or a name bound to one there and used by nothing else:
+an upload saved or read before is at its end, where PIL seeked back and `.read()` does not.
 """
 
 from __future__ import annotations
@@ -123,6 +124,17 @@ class LoadImgUploads(Rule):
         ),
         Example(
             """
+            from flask import request
+            from keras.preprocessing import image
+
+            def predict():
+                request.files["image"].save("/tmp/upload.png")
+                return image.load_img(request.files["image"], target_size=(150, 150))
+            """,
+            id="the same upload saved first, read from request.files again: left as it is",
+        ),
+        Example(
+            """
             from keras.preprocessing.image import load_img
 
             def predict(path):
@@ -143,11 +155,14 @@ class LoadImgUploads(Rule):
                 # a name bound once, to an upload, read once (by the load_img call)
                 single = {n for n, values in uses.bound.items()
                           if len(values) == 1 and _upload(values[0]) and uses.reads.get(n) == 1}
+                # read straight from request.files: only where nothing else in the function reads an
+                # upload (one saved or read before is at its end; PIL seeks back, `.read()` does not)
+                alone = _request_files_reads(func) == 1
                 for call in _calls(func):
                     if names.qualify(call.func) not in _LOAD_IMG or not call.args or call.args[0].keyword is not None:
                         continue
                     arg = call.args[0].value
-                    if _upload(arg) or isinstance(arg, cst.Name) and arg.value in single:
+                    if _upload(arg) and alone or isinstance(arg, cst.Name) and arg.value in single:
                         wrapped[id(arg)] = arg
                 return True
 
@@ -165,6 +180,18 @@ class LoadImgUploads(Rule):
 
         AddImportsVisitor.add_needed_import(self.context, "io")
         return transform(tree, _Wrap())
+
+
+def _request_files_reads(func: cst.FunctionDef) -> int:
+    found = 0
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal found
+            found += dotted(node) == "request.files"
+
+    walk(func, _Visitor())
+    return found
 
 
 def _calls(func: cst.FunctionDef) -> list[cst.Call]:
