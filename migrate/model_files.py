@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from migrate import fileio
+
 ORIGINAL_SUFFIX = ".tf1-orig"
 _MODEL_LITERAL = re.compile(r"""['"]([^'"\n]+\.(?:h5|hdf5|json))['"]""")
 _H5_SUFFIXES = (".h5", ".hdf5")
@@ -416,16 +418,17 @@ def unresolved_loaders(code: str, resolved: bool) -> list[tuple[int, str | None,
         return []
     found: dict[int, tuple[int, str | None, str | None]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and \
-                (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")) \
-                in ("load_model", "model_from_json"):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if called == "model_from_json":
+            found.setdefault(node.lineno, (node.lineno, None, None))
+        elif called == "load_model":
             arg = node.args[0]
             literal = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
             if literal is not None and (literal.startswith("~") or re.match(r"[A-Za-z]:[\\/]", literal)):
                 literal = None  # a home folder or a Windows drive: no command that runs as written here
-            loads_a_path = getattr(node.func, "attr", getattr(node.func, "id", "")) == "load_model"
-            found.setdefault(node.lineno, (node.lineno, ast.get_source_segment(code, arg) if loads_a_path else None,
-                                           literal if loads_a_path else None))
+            found.setdefault(node.lineno, (node.lineno, ast.get_source_segment(code, arg), literal))
     return [found[line] for line in sorted(found)]
 
 
@@ -567,7 +570,7 @@ def upgrade_entries(entries: Iterable[dict]) -> None:
         # the copy the code now loads (model-file-suffix): the original's bytes first, so that a
         # failed upgrade still leaves a file tf_keras under the legacy shim loads as before
         if not target.exists():
-            _copy_atomically(original, target)
+            fileio.atomic_write(target, original.read_bytes())
     weights: dict[Path, dict[Path, None]] = {}
     missing: dict[Path, dict[str, None]] = {}
     for entry in pending:
@@ -586,17 +589,6 @@ def upgrade_entries(entries: Iterable[dict]) -> None:
             message = (f"written: an upgraded copy of {copies[path].name}, which is left as it is" if action == "upgraded"
                        else f"written as a plain copy of {copies[path].name} (the legacy path loads it); {message}")
         entry["action"], entry["message"] = action, message
-
-
-def _copy_atomically(source: Path, target: Path) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".migrate-tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def upgrade(path: Path, weights: Iterable[Path] = ()) -> str:
