@@ -49,8 +49,10 @@ APPLICATIONS: dict[str, tuple[str, ...]] = {
     "efficientnet_v2": ("EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
                         "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L"),
 }
-MODEL_PRODUCERS.update({f"keras.applications.{where}": MODEL for module, classes in APPLICATIONS.items()
-                        for cls in classes for where in (cls, f"{module}.{cls}")})
+# their canonical names, `keras.applications.ResNet50` and `keras.applications.resnet50.ResNet50`
+APPLICATION_CONSTRUCTORS = frozenset(f"keras.applications.{where}" for module, classes in APPLICATIONS.items()
+                                     for cls in classes for where in (cls, f"{module}.{cls}"))
+MODEL_PRODUCERS.update(dict.fromkeys(APPLICATION_CONSTRUCTORS, MODEL))
 # loaders whose result is a fully usable model read from disk (candidates for load-once)
 LOADERS = frozenset(
     {"keras.models.load_model", "keras.models.model_from_json", "keras.models.model_from_yaml"}

@@ -376,3 +376,18 @@ def _transform(node, transformer, hooks: dict, by_type: dict, relevant: frozense
             "Expected a node of type CSTNode or a RemovalSentinel, "
             + f"but got a return value of {type(result).__name__}")
     return result
+
+
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call in `node`, not entering functions defined inside it (but `node` itself)."""
+    found: list[cst.Call] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node or isinstance(node, cst.Module)
+
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    walk(node, _Visitor())
+    return found

@@ -130,6 +130,13 @@ def lines_named(message: str) -> tuple[int, ...]:
     return tuple(int(n) for n in _LINE_REF.findall(message))
 
 
+def quoted(module: cst.Module, node: cst.CSTNode, width: int | None = None) -> str:
+    """`node`'s code on one line (white space folded), shortened past `width` characters: what
+    a message quotes."""
+    text = " ".join(module.code_for_node(node).split())
+    return text if width is None or len(text) <= width else text[:width - 3] + "..."
+
+
 def render_line_refs(message: str, where: Callable[[int], str]) -> str:
     """`message` with each line_refs line written by `where` (line -> text)."""
     return _LINE_REF.sub(lambda m: where(int(m.group(1))), message)

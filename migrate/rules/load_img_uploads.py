@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from migrate.analysis.names import dotted
-from migrate.analysis.walk import transform, walk
+from migrate.analysis.walk import calls_in, transform, walk
 from migrate.rules.base import Example, Rule
 
 _LOAD_IMG = frozenset({"keras.preprocessing.image.load_img", "keras.utils.load_img", "keras.utils.image_utils.load_img",
@@ -158,7 +158,7 @@ class LoadImgUploads(Rule):
                 # read straight from request.files: only where nothing else in the function reads an
                 # upload (one saved or read before is at its end; PIL seeks back, `.read()` does not)
                 alone = _request_files_reads(func) == 1
-                for call in _calls(func):
+                for call in calls_in(func):
                     if names.qualify(call.func) not in _LOAD_IMG or not call.args or call.args[0].keyword is not None:
                         continue
                     arg = call.args[0].value
@@ -189,17 +189,6 @@ def _request_files_reads(func: cst.FunctionDef) -> int:
         def visit_Attribute(self, node: cst.Attribute) -> None:
             nonlocal found
             found += dotted(node) == "request.files"
-
-    walk(func, _Visitor())
-    return found
-
-
-def _calls(func: cst.FunctionDef) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
 
     walk(func, _Visitor())
     return found

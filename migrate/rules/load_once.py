@@ -50,10 +50,10 @@ import re
 import libcst as cst
 
 from migrate.analysis.blocks import BlockEditor
-from migrate.analysis.models import APPLICATIONS, LOADERS, MODEL
+from migrate.analysis.models import APPLICATION_CONSTRUCTORS, LOADERS, MODEL
 from migrate.analysis.names import ImportNames, dotted
-from migrate.rules.base import Example, Rule, line_refs
-from migrate.analysis.walk import transform, walk
+from migrate.rules.base import Example, Rule, line_refs, quoted
+from migrate.analysis.walk import calls_in, transform, walk
 
 # methods of the loaded model that belong to loading it (they follow it out of the handler)
 LOAD_FOLLOWERS = frozenset({"load_weights", "compile", "_make_predict_function", "summary"})
@@ -66,15 +66,12 @@ SESSION_MAKERS = frozenset({"tensorflow.Session", "tensorflow.compat.v1.Session"
                             "tensorflow.compat.v1.InteractiveSession", "keras.backend.set_session",
                             "tensorflow.compat.v1.keras.backend.set_session"})
 BUILTIN_NAMES = frozenset(dir(builtins))
-# keras.applications constructors: with weights (ImageNet's by default, or a file) each call
-# builds the network and reads its weights, a load like load_model's
-APPLICATION_CONSTRUCTORS = frozenset(f"keras.applications.{where}" for module, classes in APPLICATIONS.items()
-                                     for cls in classes for where in (cls, f"{module}.{cls}"))
 
 
 def _is_load(call: cst.Call, names: ImportNames) -> bool:
-    """A call that reads a model from disk: a loader, or an application built with weights
-    (`weights=None` builds fresh random weights: not a load, and not the same on every call)."""
+    """A call that reads a model from disk: a loader, or a keras.applications network built with
+    its weights, ImageNet's by default or a file (`weights=None` builds fresh random weights:
+    not a load, and not the same on every call)."""
     qualified = names.qualify(call.func)
     if qualified in LOADERS:
         return True
@@ -788,7 +785,7 @@ class LoadOnce(Rule):
             if model_name is None:
                 if id(original_body[j]) in loading:  # `load_model(p).predict(x)`, `MODELS[k] = load_model(p)`
                     call = loading[id(original_body[j])]
-                    self.manual(call, f"`{_short(self.code_of_node(tree, call))}` loads a model on every request "
+                    self.manual(call, f"`{quoted(tree, call, 80)}` loads a model on every request "
                                       "and no plain name holds it: load it once at module level, into a name, "
                                       "and use that name here")
                 continue
@@ -810,7 +807,7 @@ class LoadOnce(Rule):
         if _loads_in(func, names):
             return
         models = self.analyses.models
-        reloads = [call for call in _calls_in(func) if isinstance(call.func, cst.Attribute)
+        reloads = [call for call in calls_in(func) if isinstance(call.func, cst.Attribute)
                    and call.func.attr.value == "load_weights" and models.kind_of(call.func.value) == MODEL]
         if not reloads:
             return
@@ -833,12 +830,12 @@ class LoadOnce(Rule):
             elif "self" in read:
                 reasons.append("its path is read from self, which may change between requests")
             elif "request" in read or not read <= set(module_names) | BUILTIN_NAMES:
-                reasons.append(f"its path `{self.code_of_node(tree, path)}` is computed per request")
+                reasons.append(f"its path `{quoted(tree, path)}` is computed per request")
             reasons += changes
             why = ("; ".join(reasons) if reasons else
                    "nothing in this file writes the weights or trains the model, but another module may: "
                    "if nothing does, load them once where the model is built")
-            self.manual(call, f"`{self.code_of_node(tree, call)}` reads the weights file again on every request "
+            self.manual(call, f"`{quoted(tree, call)}` reads the weights file again on every request "
                               f"({where}): reading the file and assigning every weight is most of such a request's "
                               f"time, more on Keras 3 than in the legacy app, enough to keep the migrated app "
                               f"slower; not loaded once because {why}")
@@ -849,7 +846,7 @@ class LoadOnce(Rule):
         models = self.analyses.models
         names = self.analyses.names
         saves, trains = [], []
-        for call in _calls_in(tree):
+        for call in calls_in(tree):
             method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
             if method in WEIGHT_WRITERS | WEIGHT_TRAINERS and models.kind_of(call.func.value) == MODEL:
                 (saves if method in WEIGHT_WRITERS else trains).append(call)
@@ -868,16 +865,13 @@ class LoadOnce(Rule):
         code = tree.code_for_node(call).strip()
         first = code.splitlines()[0]
         if first != code:
-            code = f"{self.code_of_node(tree, call.func)}(...)"
+            code = f"{quoted(tree, call.func)}(...)"
         original = self.original_code(tree)
         line = self.input_lines(tree, [call]).get(call)
         if line is None and original.find(first) >= 0:  # an updated node: its text in the input
             line = original.count("\n", 0, original.find(first)) + 1
         return f"`{code}`" if line is None else f"{line_refs([line])}: `{code}`"
 
-    @staticmethod
-    def code_of_node(tree: cst.Module, node: cst.CSTNode) -> str:
-        return " ".join(tree.code_for_node(node).split())
 
     def _block(self, body, j: int, model_name: str) -> tuple[list[int], int]:
         """Indexes of the statements that load the model bound at body[j]: its load followers
@@ -909,8 +903,8 @@ class LoadOnce(Rule):
         later, and the request neither trains the model nor runs it in a session of its own;
         else None with a manual item saying why."""
         read, bound = _block_names(body, block)
-        outside = [body[i] for i in range(len(body)) if i not in block]
-        trained = sorted({c.func.attr.value for s in outside for c in _calls_in(s)
+        outside = [c for i in range(len(body)) if i not in block for c in calls_in(body[i])]
+        trained = sorted({c.func.attr.value for c in outside
                           if isinstance(c.func, cst.Attribute) and c.func.attr.value in WEIGHT_TRAINERS
                           and dotted(c.func.value) in bound})
         if trained:
@@ -918,7 +912,7 @@ class LoadOnce(Rule):
                               "loaded once, every request would see the training of the ones before; "
                               "keep the fresh load, or load once and stop training per request, by hand")
             return None
-        if any(self.analyses.names.qualify(c.func) in SESSION_MAKERS for s in outside for c in _calls_in(s)):
+        if any(self.analyses.names.qualify(c.func) in SESSION_MAKERS for c in outside):
             self.manual(stmt, "model loaded on every request inside a session the request opens: its variables "
                               "live in that session; load it once with the session by hand")
             return None
@@ -951,10 +945,6 @@ class LoadOnce(Rule):
             hoisted_text[n] = text
             module_names[n] = at
         return _Hoist(func, statements, bound, at, insert=True)
-
-
-def _short(code: str, width: int = 80) -> str:
-    return code if len(code) <= width else code[:width - 3] + "..."
 
 
 def _origins(names: set[str], params: set[str], function: str) -> str:
@@ -1007,21 +997,6 @@ def _loads_in(func: cst.FunctionDef, names: ImportNames) -> list[_Load]:
                 found.append(_Load(node, outer))
 
     walk(func, _Visitor())
-    return found
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    """Every call in `node`, not entering functions defined inside it (but `node` itself)."""
-    found: list[cst.Call] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
-            return inner is node or isinstance(node, cst.Module)
-
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    walk(node, _Visitor())
     return found
 
 

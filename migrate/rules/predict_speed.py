@@ -70,7 +70,7 @@ from migrate.analysis.models import MODEL
 from migrate.analysis.shared import TreeAnalyses
 from migrate.analysis.request_strings import STRINGS, strings_in
 from migrate.analysis.walk import transform
-from migrate.rules.base import Example, Rule
+from migrate.rules.base import Example, Rule, quoted
 
 # keyword arguments of predict that predict_on_batch can do without (value check in code)
 DROPPABLE_KWARGS = frozenset({"verbose", "batch_size"})
@@ -185,7 +185,7 @@ class _Rewriter(BlockEditor):
         if self.models.kind_of(func.value) != MODEL:
             return
         line = self.lines[-1] if self.lines else None
-        call = _quoted(self.module, node)  # the real call, for the messages
+        call = quoted(self.module, node, 60)  # the real call, for the messages
         positional = [a for a in node.args if a.keyword is None]
         if len(positional) != 1 or positional[0].star:
             self._stays(node, f"`{call}` per request with several inputs: consider predict_on_batch")
@@ -1040,9 +1040,3 @@ def _with_lock(module: cst.Module, lock: bool = True, helper: str | None = None)
             body[after] = following.with_changes(leading_lines=[cst.EmptyLine()] + list(following.leading_lines))
     body[after:after] = added
     return module.with_changes(body=body)
-
-
-def _quoted(module: cst.Module, node: cst.CSTNode) -> str:
-    """`node`'s code on one line, shortened past 60 characters: what a message quotes."""
-    text = " ".join(module.code_for_node(node).split())
-    return text if len(text) <= 60 else text[:57] + "..."
